@@ -1,0 +1,1 @@
+"""newsbot's front ends: the command line and the Discord bot."""

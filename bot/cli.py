@@ -1,0 +1,233 @@
+"""The ``newsbot`` command: the composition root for every front end."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from bot import render
+from index.config import Settings, load_settings
+from index.errors import NewsbotError
+from index.indexer import ReindexProgress
+from index.knowledge_base import KnowledgeBase
+from index.records import SearchFilters
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = Path("newsbot.toml")
+EXIT_ERROR = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = _settings(args.config)
+        return int(args.run(settings, args) or 0)
+    except (NewsbotError, ValueError) as error:
+        print(f"newsbot: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("newsbot: interrupted", file=sys.stderr)
+        return 130
+
+
+def _settings(config: Path | None) -> Settings:
+    if config is None and DEFAULT_CONFIG.exists():
+        config = DEFAULT_CONFIG
+    return load_settings(config)
+
+
+def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(settings)
+    with _ProgressBar(enabled=not args.quiet) as bar:
+        summary = kb.reindex(progress=bar.update)
+    print(render.summary_text(summary))
+    return 0
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(settings)
+    answer = kb.ask(args.question, _filters(args))
+    if args.json:
+        print(json.dumps(render.answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print(render.answer_text(answer))
+    return 0
+
+
+def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(settings)
+    hits = kb.search(args.query, args.k, _filters(args))
+    if args.json:
+        print(json.dumps(render.hits_json(hits), ensure_ascii=False, indent=2))
+    else:
+        print(render.hits_text(hits))
+    return 0
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    print(render.stats_text(KnowledgeBase(settings).stats()))
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    kb = KnowledgeBase(settings)
+    interactive = sys.stdin.isatty()
+    kb.searcher()  # load the model and index before the first prompt
+    questions = [args.first] if args.first else []
+    if interactive:
+        print("Ask about the indexed articles; an empty line or Ctrl-D ends the chat.")
+    for question in _chat_lines(questions, interactive):
+        print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
+        try:
+            print(render.answer_text(kb.ask(question)))
+        except ValueError as error:  # a bad question ends only that question
+            print(f"newsbot: {error}")
+        print()
+    return 0
+
+
+def _chat_lines(first: list[str], interactive: bool):
+    yield from first
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            return
+        if not line.strip():
+            if interactive:
+                return
+            continue
+        yield line
+
+
+def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
+    """The main job: the Discord bot when a token is set, else the terminal chat."""
+    if os.environ.get("DISCORD_TOKEN"):
+        print("newsbot: the Discord bot is not available in this version", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        "No DISCORD_TOKEN set: starting the terminal chat. "
+        "Set DISCORD_TOKEN to run the Discord bot instead.\n"
+    )
+    return cmd_chat(settings, args)
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from index.benchmark import run_benchmark
+
+    report = run_benchmark(settings, args.directory, work_dir=args.work_dir, log=_stderr)
+    print(json.dumps(report.as_json()) if args.json else report.text())
+    return 0
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _filters(args: argparse.Namespace) -> SearchFilters:
+    return SearchFilters(sources=tuple(args.source or ()), since=args.since, until=args.until)
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2024-03-01, got {value!r}") from None
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return number
+
+
+class _ProgressBar:
+    """A tqdm bar per reindex stage, on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._bar = None
+        self._stage = None
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def update(self, progress: ReindexProgress) -> None:
+        if not self._enabled:
+            return
+        from tqdm import tqdm
+
+        if progress.stage != self._stage:
+            if self._bar is not None:
+                self._bar.close()
+            self._stage = progress.stage
+            unit = "passage" if progress.stage == "embedding" else "article"
+            self._bar = tqdm(total=progress.total, desc=progress.stage, unit=unit, file=sys.stderr)
+        self._bar.total = progress.total
+        self._bar.n = progress.done
+        self._bar.refresh()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="Question answering over news articles, with sources."
+    )
+    parser.add_argument(
+        "--config", type=Path, help=f"settings file (default: ./{DEFAULT_CONFIG} if present)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, run: Callable[..., int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(run=run)
+        return sub
+
+    reindex = command("reindex", cmd_reindex, "read the articles and update the index")
+    reindex.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    ask = command("ask", cmd_ask, "answer a question with its sources")
+    ask.add_argument("question")
+    search = command("search", cmd_search, "list the passages that match a query")
+    search.add_argument("query")
+    search.add_argument("-k", type=_positive, default=None, help="how many passages")
+    for sub in (ask, search):
+        sub.add_argument("--json", action="store_true", help="print JSON")
+        sub.add_argument("--source", action="append", help="only this publisher (repeatable)")
+        sub.add_argument("--since", type=_iso_date, help="published on or after YYYY-MM-DD")
+        sub.add_argument("--until", type=_iso_date, help="published on or before YYYY-MM-DD")
+
+    command("stats", cmd_stats, "describe the index")
+    for name, run, help in (
+        ("chat", cmd_chat, "terminal chat: one question per line"),
+        ("start", cmd_start, "run the Discord bot if DISCORD_TOKEN is set, else the chat"),
+    ):
+        sub = command(name, run, help)
+        sub.add_argument("--first", metavar="QUESTION", help="ask this before reading input")
+
+    bench = command("bench", cmd_bench, "measure retrieval quality and speed")
+    bench.add_argument("directory", type=Path, help="folder with articles.jsonl, questions.jsonl")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--work-dir", type=Path, help="where to build the indexes (default: temp)")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

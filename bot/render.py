@@ -1,0 +1,114 @@
+"""Answers and search results as terminal text and as JSON-ready dicts."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from index.indexer import ReindexSummary
+from index.knowledge_base import IndexStats
+from index.records import Answer, ArticleInfo, Hit
+
+NO_ANSWER = "The indexed articles do not answer this."
+
+
+def source_line(article: ArticleInfo) -> str:
+    """'Title — Publisher, 2024-03-01 — url', leaving out what is unknown."""
+    parts = [article.title]
+    meta = ", ".join(p for p in (article.source, _date(article)) if p)
+    if meta:
+        parts.append(meta)
+    if article.url:
+        parts.append(article.url)
+    return " — ".join(parts)
+
+
+def answer_text(answer: Answer, width: int = 100) -> str:
+    if not answer.answered:
+        return NO_ANSWER
+    lines = textwrap.wrap(answer.text, width) + ["", "Sources:"]
+    lines += [f"  [{c.number}] {source_line(c.article)}" for c in answer.citations]
+    return "\n".join(lines)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "answer": answer.text if answer.answered else NO_ANSWER,
+        "sentences": [{"text": s.text, "source": s.citation} for s in answer.sentences],
+        "sources": [{"number": c.number, **article_json(c.article)} for c in answer.citations],
+    }
+
+
+def hits_text(hits: list[Hit], width: int = 100) -> str:
+    if not hits:
+        return "No passages found."
+    blocks = []
+    for rank, hit in enumerate(hits, start=1):
+        scores = f"score {hit.score:.4f}"
+        if hit.dense_score is not None:
+            scores += f", dense {hit.dense_score:.3f}"
+        if hit.lexical_score is not None:
+            scores += f", bm25 {hit.lexical_score:.2f}"
+        passage = textwrap.indent(textwrap.fill(" ".join(hit.text.split()), width - 4), "    ")
+        blocks.append(f"{rank}. {source_line(hit.article)}\n   ({scores})\n{passage}")
+    return "\n\n".join(blocks)
+
+
+def hits_json(hits: list[Hit]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rank": rank,
+            "text": hit.text,
+            "score": hit.score,
+            "dense_score": hit.dense_score,
+            "lexical_score": hit.lexical_score,
+            "start": hit.start,
+            "end": hit.end,
+            **article_json(hit.article),
+        }
+        for rank, hit in enumerate(hits, start=1)
+    ]
+
+
+def article_json(article: ArticleInfo) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "source": article.source,
+        "date": _date(article),
+        "author": article.author,
+    }
+
+
+def summary_text(summary: ReindexSummary) -> str:
+    head = (
+        f"{summary.articles} articles, {summary.chunks} passages: "
+        f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, "
+        f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped "
+        f"in {summary.seconds:.1f} s"
+    )
+    if not summary.changed:
+        head += " (index unchanged)"
+    else:
+        head += f" ({summary.chunks_embedded} passages embedded; now {summary.generation})"
+    lines = [head] + [f"  skipped {s.origin}: {s.reason}" for s in summary.skipped]
+    return "\n".join(lines)
+
+
+def stats_text(stats: IndexStats) -> str:
+    span = f"{stats.oldest} to {stats.newest}" if stats.oldest else "no dates"
+    lines = [
+        f"index {stats.generation}, built {stats.built_at:%Y-%m-%d %H:%M} UTC",
+        f"model {stats.model} ({stats.dimension} dimensions, {stats.vector_index} index)",
+        f"{stats.articles} articles, {stats.chunks} passages, published {span}",
+        "sources:",
+    ]
+    lines += [f"  {count:6d}  {source}" for source, count in stats.sources]
+    return "\n".join(lines)
+
+
+def _date(article: ArticleInfo) -> str | None:
+    return article.published.isoformat() if article.published else None

@@ -1,0 +1,234 @@
+"""``newsbot bench``: retrieval quality and speed on a QA collection, against baselines.
+
+The collection folder holds ``articles.jsonl`` (id, title, url, date, text) and
+``questions.jsonl`` (question, answer). A question counts as a hit at k when its answer
+string appears (case- and whitespace-insensitive) in one of the top k passages.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from index.answer import evidence_strength
+from index.config import Settings
+from index.errors import NewsbotError
+from index.knowledge_base import KnowledgeBase
+
+CUTOFFS = (1, 3, 5, 10)
+NAIVE_WINDOW, NAIVE_OVERLAP = 1000, 200
+THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+
+
+@dataclass
+class BenchReport:
+    articles: int
+    questions: int
+    systems: dict[str, dict[str, float]]
+    answer_contains: float
+    tokens_per_s: dict[str, float]
+    ask_ms: dict[str, float]
+    reindex_unchanged_s: float
+    peak_rss_mb: float
+    calibration: list[dict[str, float]] = field(default_factory=list)
+    min_relevance: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "systems": self.systems,
+            "answer_contains": self.answer_contains,
+            "index_tokens_per_s": self.tokens_per_s,
+            "ask_ms": self.ask_ms,
+            "reindex_unchanged_s": self.reindex_unchanged_s,
+            "peak_rss_mb": self.peak_rss_mb,
+            "articles": self.articles,
+            "questions": self.questions,
+            "weak_evidence_calibration": self.calibration,
+        }
+
+    def text(self) -> str:
+        lines = [f"{self.articles} articles, {self.questions} questions", ""]
+        lines.append(f"{'answer-hit@k':14}" + "".join(f"{'@' + str(k):>8}" for k in CUTOFFS))
+        for name, hits in self.systems.items():
+            lines.append(f"{name:14}" + "".join(f"{hits[f'hit@{k}']:8.3f}" for k in CUTOFFS))
+        newsbot, naive = self.tokens_per_s["newsbot"], self.tokens_per_s["naive"]
+        lines += [
+            "",
+            f"answer string inside the composed answer: {self.answer_contains:.3f}",
+            f"indexing: newsbot {newsbot:,.0f} word pieces/s, naive {naive:,.0f} "
+            f"({newsbot / naive:.2f}x the naive baseline)",
+            f"second reindex of the unchanged collection: {self.reindex_unchanged_s:.2f} s",
+            f"ask latency: p50 {self.ask_ms['p50']:.1f} ms, p95 {self.ask_ms['p95']:.1f} ms",
+            f"peak memory: {self.peak_rss_mb:,.0f} MB",
+            "",
+            f"weak-evidence threshold (answer.min_relevance, now {self.min_relevance}):",
+            "  threshold  answerable kept  answer-removed refused",
+        ]
+        lines += [
+            f"  {row['threshold']:9.2f}  {row['answerable_kept']:15.3f}  "
+            f"{row['unanswerable_refused']:22.3f}"
+            for row in self.calibration
+        ]
+        return "\n".join(lines)
+
+
+def run_benchmark(
+    settings: Settings,
+    directory: Path,
+    work_dir: Path | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> BenchReport:
+    articles_file = directory / "articles.jsonl"
+    questions = _read_questions(directory / "questions.jsonl")
+    with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
+        data_dir = (work_dir or Path(scratch)) / "newsbot"
+        index_settings = settings.index.model_copy(
+            update={"data_dir": data_dir, "articles": [articles_file]}
+        )
+        settings = settings.model_copy(update={"index": index_settings})
+        kb = KnowledgeBase(settings)
+        model = kb.embedder  # load before timing: both systems get a loaded model
+        raw_texts = [r["text"] for r in _read_jsonl(articles_file)]
+        collection_tokens = sum(model.count_tokens(raw_texts))
+
+        log("building the newsbot index ...")
+        started = time.perf_counter()
+        summary = kb.reindex()
+        newsbot_s = time.perf_counter() - started
+        started = time.perf_counter()
+        kb.reindex()
+        unchanged_s = time.perf_counter() - started
+
+        log("building the naive baseline ...")
+        started = time.perf_counter()
+        naive = _NaiveIndex(raw_texts, model)
+        naive_s = time.perf_counter() - started
+
+        log("asking the questions ...")
+        searcher = kb.searcher()
+        ranked: dict[str, list[list[str]]] = {"newsbot": [], "bm25": [], "dense": [], "naive": []}
+        contains, latencies, strengths = [], [], []
+        kb.ask("warm-up question")
+        for question, answer in questions:
+            for name, mode in (("newsbot", "hybrid"), ("bm25", "lexical"), ("dense", "dense")):
+                hits = searcher.search(question, max(CUTOFFS), mode=mode)  # type: ignore[arg-type]
+                ranked[name].append([h.text for h in hits])
+            ranked["naive"].append(naive.search(question, max(CUTOFFS)))
+            started = time.perf_counter()
+            reply = kb.ask(question)
+            latencies.append((time.perf_counter() - started) * 1000)
+            contains.append(_contains(reply.text, answer))
+            strengths.append(evidence_strength(reply.hits))
+
+        log("calibrating the weak-evidence threshold ...")
+        calibration = _calibrate(kb, questions, strengths, ranked["newsbot"])
+        systems = {
+            name: {f"hit@{k}": _hit_rate(lists, questions, k) for k in CUTOFFS}
+            for name, lists in ranked.items()
+        }
+    return BenchReport(
+        articles=summary.articles,
+        questions=len(questions),
+        systems=systems,
+        answer_contains=sum(contains) / len(questions),
+        tokens_per_s={
+            "newsbot": collection_tokens / newsbot_s,
+            "naive": collection_tokens / naive_s,
+        },
+        ask_ms={
+            "p50": statistics.median(latencies),
+            "p95": float(np.percentile(latencies, 95)),
+        },
+        reindex_unchanged_s=unchanged_s,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        calibration=calibration,
+        min_relevance=settings.answer.min_relevance,
+    )
+
+
+class _NaiveIndex:
+    """The baseline: fixed 1000-character windows (200 overlap), same model, flat FAISS."""
+
+    def __init__(self, texts: list[str], model) -> None:
+        step = NAIVE_WINDOW - NAIVE_OVERLAP
+        self.windows = [
+            text[start : start + NAIVE_WINDOW]
+            for text in texts
+            for start in range(0, max(len(text) - NAIVE_OVERLAP, 1), step)
+        ]
+        self._model = model
+        self._index = faiss.IndexFlatIP(model.dimension)
+        self._index.add(model.encode(self.windows))
+
+    def search(self, query: str, k: int) -> list[str]:
+        _, ids = self._index.search(self._model.encode([query]), k)
+        return [self.windows[i] for i in ids[0] if i >= 0]
+
+
+def _calibrate(
+    kb: KnowledgeBase,
+    questions: list[tuple[str, str]],
+    strengths: list[float],
+    ranked: list[list[str]],
+) -> list[dict[str, float]]:
+    """How each threshold treats answerable questions and the same ones with the answer gone.
+
+    "Answerable" questions are those whose answer is in newsbot's top 5; their
+    "answer-removed" twin is the best match among passages that lack the answer string,
+    a hard stand-in for a question the articles cannot answer.
+    """
+    generation = kb.searcher().generation
+    vectors = generation.vectors.reconstruct_n(0, generation.vectors.ntotal)
+    passages = [generation.chunk_text(i) for i in range(generation.vectors.ntotal)]
+    answerable, removed = [], []
+    for (question, answer), strength, top in zip(questions, strengths, ranked, strict=True):
+        if any(_contains(p, answer) for p in top[:5]):
+            answerable.append(strength)
+        lacking = np.array([not _contains(p, answer) for p in passages])
+        similarity = vectors @ kb.searcher().embed_query(question)
+        removed.append(float(similarity[lacking].max(initial=-1.0)))
+    return [
+        {
+            "threshold": t,
+            "answerable_kept": float(np.mean([s >= t for s in answerable])),
+            "unanswerable_refused": float(np.mean([s < t for s in removed])),
+        }
+        for t in THRESHOLDS
+    ]
+
+
+def _hit_rate(ranked: list[list[str]], questions: list[tuple[str, str]], k: int) -> float:
+    hits = sum(
+        any(_contains(p, answer) for p in passages[:k])
+        for passages, (_, answer) in zip(ranked, questions, strict=True)
+    )
+    return hits / len(questions)
+
+
+def _contains(text: str, answer: str) -> bool:
+    return " ".join(answer.split()).casefold() in " ".join(text.split()).casefold()
+
+
+def _read_questions(path: Path) -> list[tuple[str, str]]:
+    questions = [(r["question"], r["answer"]) for r in _read_jsonl(path)]
+    if not questions:
+        raise NewsbotError(f"{path}: no questions")
+    return questions
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as error:
+        raise NewsbotError(f"{path}: cannot read benchmark file ({error})") from None

@@ -1,0 +1,33 @@
+"""Errors the knowledge base raises, grouped by who has to act on them.
+
+Every one carries a message written for the person running newsbot: front ends print
+``str(error)`` and exit (CLI) or reply with it (Discord); no traceback is needed.
+"""
+
+
+class NewsbotError(Exception):
+    """Base of every error a user can act on."""
+
+
+class ConfigError(NewsbotError):
+    """The settings file is missing, unreadable or invalid."""
+
+
+class IndexNotFoundError(NewsbotError):
+    """No index has been built yet in the data directory."""
+
+
+class IndexMismatchError(NewsbotError):
+    """The index was built with another model or dimension than the settings ask for."""
+
+
+class IndexCorruptError(NewsbotError):
+    """An index file is truncated, altered or unreadable."""
+
+
+class ReindexBusyError(NewsbotError):
+    """Another reindex holds the data directory's lock."""
+
+
+class InvalidQueryError(NewsbotError, ValueError):
+    """A question or search is empty, too long or otherwise unusable."""

@@ -1,0 +1,228 @@
+"""Reindex: read every source, reuse what did not change, embed the rest, publish."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunking import chunk_article, embedding_text, plan_for
+from index.config import Settings
+from index.embedding import Embedder
+from index.loaders import load_articles
+from index.records import Article, Chunk, Skipped
+from index.store import (
+    Generation,
+    GenerationWriter,
+    Manifest,
+    current_name,
+    prune,
+    reindex_lock,
+    utc_now,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexProgress:
+    """Where a reindex is: ``stage`` is "reading", "embedding" or "writing"."""
+
+    stage: str
+    done: int
+    total: int | None
+
+
+ProgressCallback = Callable[[ReindexProgress], None]
+
+
+@dataclass(slots=True)
+class ReindexSummary:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    articles: int = 0
+    chunks: int = 0
+    chunks_embedded: int = 0
+    tokens_embedded: int = 0
+    seconds: float = 0.0
+    generation: str | None = None  # None when nothing changed and no generation was built
+
+    @property
+    def changed(self) -> bool:
+        return self.generation is not None
+
+
+def reindex(
+    settings: Settings,
+    embedder: Callable[[], Embedder],
+    previous: Generation | None,
+    progress: ProgressCallback | None = None,
+) -> ReindexSummary:
+    """Build and publish a new generation from the configured sources.
+
+    ``embedder`` is called only if something needs embedding, so a reindex of an unchanged
+    collection never loads the model. Raises ``ReindexBusyError`` if another reindex runs.
+    """
+    started = time.perf_counter()
+    report = progress or (lambda _: None)
+    data_dir = settings.index.data_dir
+    with reindex_lock(data_dir):
+        prune(data_dir, keep=[name for name in [current_name(data_dir)] if name])
+        summary = ReindexSummary()
+        articles = _read_sources(settings, summary, report)
+        built = _build(settings, articles, previous, embedder, summary, report)
+        if built is not None:
+            prune(data_dir, keep=[built.name] + ([previous.name] if previous else []))
+            summary.generation = built.name
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def content_hash(article: Article) -> str:
+    fields = [
+        article.title,
+        article.url,
+        article.source,
+        article.published.isoformat() if article.published else None,
+        article.author,
+        article.text,
+    ]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
+def _read_sources(
+    settings: Settings, summary: ReindexSummary, report: ProgressCallback
+) -> list[tuple[Article, str]]:
+    """Every good article once, with its content hash; duplicates and bad input skipped."""
+    by_text: dict[str, str] = {}
+    ids: set[str] = set()
+    articles: list[tuple[Article, str]] = []
+    for item in _load_all(settings):
+        if isinstance(item, Skipped):
+            log.warning("skipped %s: %s", item.origin, item.reason)
+            summary.skipped.append(item)
+            continue
+        text_hash = hashlib.sha256(item.text.encode()).hexdigest()
+        if text_hash in by_text:
+            summary.skipped.append(Skipped(item.origin, f"duplicate of {by_text[text_hash]}"))
+            continue
+        if item.id in ids:
+            summary.skipped.append(Skipped(item.origin, f"duplicate article id {item.id}"))
+            continue
+        by_text[text_hash] = item.origin
+        ids.add(item.id)
+        articles.append((item, content_hash(item)))
+        report(ReindexProgress("reading", len(articles), None))
+    return articles
+
+
+def _load_all(settings: Settings) -> Iterator[Article | Skipped]:
+    for root in settings.index.articles:
+        if not root.exists():
+            yield Skipped(str(root), "source folder or file not found")
+            continue
+        yield from load_articles(root, max_file_bytes=settings.index.max_file_bytes)
+
+
+def _build(
+    settings: Settings,
+    articles: list[tuple[Article, str]],
+    previous: Generation | None,
+    embedder_factory: Callable[[], Embedder],
+    summary: ReindexSummary,
+    report: ProgressCallback,
+) -> Path | None:
+    reusable = _reusable(settings, previous)
+    old_rows = {a.info.id: a for a in previous.articles} if previous else {}
+    current_ids = {article.id for article, _ in articles}
+    summary.removed = len(set(old_rows) - current_ids)
+    to_embed: list[Article] = []
+    for article, digest in articles:
+        old = old_rows.get(article.id)
+        if old is None:
+            summary.added += 1
+        elif old.content_hash != digest:
+            summary.updated += 1
+        if old is None or old.content_hash != digest or not reusable:
+            to_embed.append(article)
+        else:
+            summary.unchanged += 1
+    summary.articles = len(articles)
+    same_index_type = previous is not None and (
+        previous.manifest.vector_index == settings.index.vector_index
+    )
+    if reusable and same_index_type and not to_embed and not summary.removed:
+        summary.chunks = previous.manifest.chunks
+        return None
+
+    model = embedder_factory()
+    chunked = _chunk_all(settings, model, to_embed)
+    texts = [embedding_text(a, c.text) for a in to_embed for c in chunked[a.id]]
+    summary.chunks_embedded = len(texts)
+    summary.tokens_embedded = sum(c.token_count for chunks in chunked.values() for c in chunks)
+    done = 0
+
+    def embedded(count: int) -> None:
+        nonlocal done
+        done += count
+        report(ReindexProgress("embedding", done, len(texts)))
+
+    vectors = model.encode(texts, progress=embedded)
+    report(ReindexProgress("writing", 0, len(articles)))
+    writer = GenerationWriter(settings.index.data_dir, previous if reusable else None)
+    try:
+        offset = 0
+        for position, (article, digest) in enumerate(articles, start=1):
+            if article.id in chunked:
+                row = writer.add_article(article, digest)
+                chunks = chunked[article.id]
+                writer.add_chunks(row, chunks, vectors[offset : offset + len(chunks)])
+                offset += len(chunks)
+                summary.chunks += len(chunks)
+            else:
+                summary.chunks += writer.copy_article(old_rows[article.id].row)
+            report(ReindexProgress("writing", position, len(articles)))
+        manifest = Manifest(
+            model=model.name,
+            dimension=model.dimension,
+            chunk_max_tokens=settings.chunking.max_tokens or model.max_tokens,
+            chunk_overlap=settings.chunking.overlap_tokens,
+            vector_index=settings.index.vector_index,
+            articles=len(articles),
+            chunks=summary.chunks,
+            built_at=utc_now(),
+        )
+        return writer.publish(manifest, settings.index.hnsw_neighbors)
+    except BaseException:
+        writer.abandon()
+        raise
+
+
+def _reusable(settings: Settings, previous: Generation | None) -> bool:
+    """Whether the previous generation's vectors were made the way these settings would."""
+    if previous is None:
+        return False
+    manifest = previous.manifest
+    return (
+        manifest.model == settings.model.name
+        and manifest.chunk_overlap == settings.chunking.overlap_tokens
+        and (settings.chunking.max_tokens in (None, manifest.chunk_max_tokens))
+    )
+
+
+def _chunk_all(
+    settings: Settings, model: Embedder, articles: list[Article]
+) -> dict[str, list[Chunk]]:
+    chunking = settings.chunking
+    chunked: dict[str, list[Chunk]] = {}
+    for article in articles:
+        plan = plan_for(article, model, chunking.max_tokens, chunking.overlap_tokens)
+        chunked[article.id] = chunk_article(article, model, plan)
+    return chunked

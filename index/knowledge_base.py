@@ -1,0 +1,157 @@
+"""The knowledge base as front ends see it: reindex, search, ask, stats."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from index.answer import compose_answer
+from index.config import Settings
+from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    InvalidQueryError,
+)
+from index.indexer import ProgressCallback, ReindexSummary, reindex
+from index.records import Answer, Hit, SearchFilters
+from index.retrieval import Mode, Searcher
+from index.store import Generation, current_name, open_current
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    generation: str
+    model: str
+    dimension: int
+    vector_index: str
+    articles: int
+    chunks: int
+    built_at: datetime
+    sources: tuple[tuple[str, int], ...]  # publisher and article count, largest first
+    oldest: date | None
+    newest: date | None
+
+
+class KnowledgeBase:
+    """Owns the model and the current generation; safe to share between threads.
+
+    Queries always run against one generation: a reindex builds the next one aside and
+    swaps it in with a single assignment when it is complete.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._open_lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = SentenceTransformerEmbedder(self.settings.model)
+            return self._embedder
+
+    def searcher(self) -> Searcher:
+        """The searcher of the current generation, opening it (or a newer one) as needed."""
+        searcher = self._searcher
+        data_dir = self.settings.index.data_dir
+        if searcher is not None and searcher.generation.name == current_name(data_dir):
+            return searcher
+        with self._open_lock:
+            if self._searcher is None or self._searcher.generation.name != current_name(data_dir):
+                generation = open_current(data_dir)
+                self._check_model(generation)
+                self._searcher = Searcher(generation, self.embedder, self.settings.search)
+                log.info("opened index %s", generation.name)
+            return self._searcher
+
+    def reindex(self, progress: ProgressCallback | None = None) -> ReindexSummary:
+        previous = self._previous_generation()
+        summary = reindex(self.settings, lambda: self.embedder, previous, progress)
+        if summary.changed:
+            self.searcher()  # open the new generation now, not on the next question
+        return summary
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Hit]:
+        return self.searcher().search(_checked(query), k, filters, mode=mode)
+
+    def ask(
+        self,
+        question: str,
+        filters: SearchFilters | None = None,
+        earlier_questions: Sequence[str] = (),
+    ) -> Answer:
+        """Answer ``question``; earlier questions of a conversation steer retrieval."""
+        question = _checked(question)
+        searcher = self.searcher()
+        query = " ".join([*earlier_questions[-2:], question])
+        vector = searcher.embed_query(query)
+        hits = searcher.search(query, self.settings.answer.passages, filters, query_vector=vector)
+        return compose_answer(question, hits, vector, self.embedder, self.settings.answer)
+
+    def stats(self) -> IndexStats:
+        generation = self.searcher().generation
+        manifest = generation.manifest
+        sources = Counter(a.info.source or "unknown" for a in generation.articles)
+        dates = [a.info.published for a in generation.articles if a.info.published]
+        return IndexStats(
+            generation=generation.name,
+            model=manifest.model,
+            dimension=manifest.dimension,
+            vector_index=manifest.vector_index,
+            articles=manifest.articles,
+            chunks=manifest.chunks,
+            built_at=manifest.built_at,
+            sources=tuple(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
+            oldest=min(dates, default=None),
+            newest=max(dates, default=None),
+        )
+
+    def _previous_generation(self) -> Generation | None:
+        try:
+            return self.searcher().generation
+        except IndexNotFoundError:
+            return None
+        except (IndexMismatchError, IndexCorruptError) as error:
+            # Rebuilding from the sources is exactly what fixes these.
+            log.warning("rebuilding from scratch: %s", error)
+            return None
+
+    def _check_model(self, generation: Generation) -> None:
+        manifest = generation.manifest
+        if manifest.model != self.settings.model.name:
+            raise IndexMismatchError(
+                f"the index in {generation.path.parent} was built with model '{manifest.model}' "
+                f"but the settings ask for '{self.settings.model.name}': run 'newsbot reindex'"
+            )
+        if manifest.dimension != self.embedder.dimension:
+            raise IndexMismatchError(
+                f"the index in {generation.path.parent} holds {manifest.dimension}-dimensional "
+                f"vectors but model '{self.settings.model.name}' makes "
+                f"{self.embedder.dimension}: run 'newsbot reindex'"
+            )
+
+
+def _checked(text: str, limit: int = 2000) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQueryError("the question is empty")
+    if len(text) > limit:
+        raise InvalidQueryError(f"the question is too long ({len(text)} characters; limit {limit})")
+    return text

@@ -1,0 +1,114 @@
+"""Typed records that cross module boundaries: articles, chunks, hits, answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One cleaned article, ready to chunk.
+
+    ``id`` is stable across runs for the same source location (file path, record id or
+    url), so a changed article replaces its previous version instead of adding a copy.
+    """
+
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    source: str | None = None
+    published: date | None = None
+    author: str | None = None
+    origin: str = ""  # where it was read from: "path" or "path#record", for reports
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input that could not be turned into an article, and why."""
+
+    origin: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A passage of an article; ``start``/``end`` are offsets into ``Article.text``."""
+
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    token_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """What a search result or an answer says about the article a passage came from."""
+
+    id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: date | None
+    author: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One retrieved passage with the scores that ranked it."""
+
+    article: ArticleInfo
+    chunk_id: int
+    start: int
+    end: int
+    text: str
+    score: float  # fused score used for ranking
+    dense_score: float | None = None  # cosine similarity, when the dense side saw it
+    lexical_score: float | None = None  # BM25 score, when the lexical side saw it
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered source of an answer: marker ``[number]`` points here."""
+
+    number: int
+    article: ArticleInfo
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSentence:
+    text: str
+    citation: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...] = field(default=())
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.sentences)
+
+    @property
+    def text(self) -> str:
+        """The answer as prose with a ``[n]`` marker after each sentence."""
+        return " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Optional restrictions on which articles a search may return."""
+
+    sources: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"--since {self.since} is after --until {self.until}")

@@ -1,0 +1,164 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 rankings fused, diversified, filtered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import faiss
+import numpy as np
+
+from index.config import SearchSettings
+from index.embedding import Embedder
+from index.lexical import LexicalIndex
+from index.records import Hit, SearchFilters
+from index.store import Generation
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    chunk_id: int
+    score: float
+    dense: float | None
+    lexical: float | None
+
+
+class Searcher:
+    """Searches one generation; built once per generation and shared by all queries."""
+
+    def __init__(self, generation: Generation, embedder: Embedder, settings: SearchSettings) -> None:
+        self.generation = generation
+        self._embedder = embedder
+        self._settings = settings
+        self._lexical = LexicalIndex(
+            [f"{title}\n{passage}" for title, passage in generation.chunk_texts()]
+        )
+        articles = generation.articles
+        self._article_source = np.array([(a.info.source or "").casefold() for a in articles])
+        self._article_date = np.array(
+            [a.info.published.toordinal() if a.info.published else -1 for a in articles],
+            dtype=np.int64,
+        )
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self._embedder.encode([query])[0]
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        *,
+        mode: Mode = "hybrid",
+        max_per_article: int | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """The ``k`` best passages for ``query``, at most ``max_per_article`` per article."""
+        k = k or self._settings.k
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        per_article = max_per_article or self._settings.max_per_article
+        allowed = self._allowed_chunks(filters)
+        if allowed is not None and not allowed.any():
+            return []
+        depth = max(self._settings.candidates, k * per_article)
+        dense: dict[int, tuple[int, float]] = {}
+        lexical: dict[int, tuple[int, float]] = {}
+        if mode in ("hybrid", "dense"):
+            vector = query_vector if query_vector is not None else self.embed_query(query)
+            dense = self._dense(vector, depth, allowed)
+        if mode in ("hybrid", "lexical"):
+            lexical = self._bm25(query, depth, allowed)
+        fused = self._fuse(dense, lexical)
+        return self._diversify(fused, k, per_article)
+
+    def _allowed_chunks(self, filters: SearchFilters | None) -> np.ndarray | None:
+        if filters is None or not (filters.sources or filters.since or filters.until):
+            return None
+        keep = np.ones(len(self._article_source), dtype=bool)
+        if filters.sources:
+            wanted = [s.casefold() for s in filters.sources]
+            keep &= np.isin(self._article_source, wanted)
+        if filters.since:
+            keep &= self._article_date >= filters.since.toordinal()
+        if filters.until:
+            keep &= (self._article_date >= 0) & (self._article_date <= filters.until.toordinal())
+        return keep[self.generation.chunk_article]
+
+    def _dense(
+        self, vector: np.ndarray, depth: int, allowed: np.ndarray | None
+    ) -> dict[int, tuple[int, float]]:
+        index = self.generation.vectors
+        if index.ntotal == 0:
+            return {}
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
+            params = (
+                faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, depth))
+                if isinstance(index, faiss.IndexHNSW)
+                else faiss.SearchParameters(sel=selector)
+            )
+        scores, ids = index.search(vector.reshape(1, -1), min(depth, index.ntotal), params=params)
+        ranked = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        return {chunk: (rank, score) for rank, (chunk, score) in enumerate(ranked)}
+
+    def _bm25(
+        self, query: str, depth: int, allowed: np.ndarray | None
+    ) -> dict[int, tuple[int, float]]:
+        scores = self._lexical.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        depth = min(depth, len(scores))
+        if depth == 0:
+            return {}
+        top = np.argpartition(-scores, depth - 1)[:depth]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return {int(c): (rank, float(scores[c])) for rank, c in enumerate(top) if scores[c] > 0}
+
+    def _fuse(
+        self, dense: dict[int, tuple[int, float]], lexical: dict[int, tuple[int, float]]
+    ) -> list[_Candidate]:
+        """Reciprocal rank fusion: robust to the two sides' incomparable score scales."""
+        rrf_k = self._settings.rrf_k
+        candidates = []
+        for chunk in dense.keys() | lexical.keys():
+            d, l = dense.get(chunk), lexical.get(chunk)
+            score = sum(1.0 / (rrf_k + side[0] + 1) for side in (d, l) if side is not None)
+            candidates.append(
+                _Candidate(chunk, score, d[1] if d else None, l[1] if l else None)
+            )
+        candidates.sort(key=lambda c: (-c.score, c.chunk_id))
+        return candidates
+
+    def _diversify(self, candidates: Sequence[_Candidate], k: int, per_article: int) -> list[Hit]:
+        taken: dict[int, int] = {}
+        hits: list[Hit] = []
+        generation = self.generation
+        for candidate in candidates:
+            row = int(generation.chunk_article[candidate.chunk_id])
+            if taken.get(row, 0) >= per_article:
+                continue
+            taken[row] = taken.get(row, 0) + 1
+            start, end = (int(x) for x in generation.chunk_spans[candidate.chunk_id])
+            hits.append(
+                Hit(
+                    article=generation.articles[row].info,
+                    chunk_id=candidate.chunk_id,
+                    start=start,
+                    end=end,
+                    text=generation.article_text(row)[start:end],
+                    score=candidate.score,
+                    dense_score=candidate.dense,
+                    lexical_score=candidate.lexical,
+                )
+            )
+            if len(hits) == k:
+                break
+        return hits

@@ -1,0 +1,41 @@
+"""Shared fixtures: the real embedding model (loaded once) and settings over tmp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from index.config import Settings  # noqa: E402
+from index.embedding import SentenceTransformerEmbedder  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+COLLECTION = FIXTURES / "collection"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(Settings().model)
+
+
+@pytest.fixture
+def articles_dir(tmp_path: Path) -> Path:
+    """A private, editable copy of the fixture collection."""
+    target = tmp_path / "articles"
+    shutil.copytree(COLLECTION, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, articles_dir: Path) -> Settings:
+    return Settings().resolve_paths(tmp_path).model_copy(
+        update={
+            "index": Settings().index.model_copy(
+                update={"data_dir": tmp_path / "data", "articles": [articles_dir]}
+            )
+        }
+    )
