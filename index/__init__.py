@@ -1,0 +1,1 @@
+"""newsbot's knowledge base: loading, cleaning, chunking, embedding, storing, searching."""
