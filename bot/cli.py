@@ -144,7 +144,9 @@ def _iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2024-03-01, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2024-03-01, got {value!r}"
+        ) from None
 
 
 def _positive(value: str) -> int:

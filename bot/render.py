@@ -26,7 +26,7 @@ def source_line(article: ArticleInfo) -> str:
 def answer_text(answer: Answer, width: int = 100) -> str:
     if not answer.answered:
         return NO_ANSWER
-    lines = textwrap.wrap(answer.text, width) + ["", "Sources:"]
+    lines = [*textwrap.wrap(answer.text, width), "", "Sources:"]
     lines += [f"  [{c.number}] {source_line(c.article)}" for c in answer.citations]
     return "\n".join(lines)
 

@@ -16,9 +16,22 @@ from index.sentences import split_sentences
 
 _SPACES = re.compile(r"\s+")
 _MIN_SENTENCE_CHARS = 25
-_SHORTLIST = 16  # sentences embedded per question: enough for recall, cheap on a CPU
+_SHORTLIST = 8  # sentences embedded per question: the lexical pre-ranking finds them
 _LEXICAL_WEIGHT = 0.3  # a question word found in the sentence counts besides meaning
-_KEEP_RATIO = 0.75  # a further sentence must score this share of the best one
+_ANSWER_TYPE_BONUS = 0.05  # a name each for "who", a number for "how many", up to three
+_REDUNDANCY_WEIGHT = 0.3  # a sentence close in meaning to one already chosen adds little
+_KEEP_RATIO = 0.7  # a further sentence must score this share of the best one
+
+_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*|\b[A-Z]{2,}\b")
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|dozen)s?\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
+    r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +58,20 @@ def compose_answer(
     if not candidates:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
     vectors = embedder.encode([c.text for c in candidates])
-    scores = vectors @ query_vector + _LEXICAL_WEIGHT * np.array([c.overlap for c in candidates])
-    chosen = _choose(candidates, scores, settings.max_sentences)
-    chosen.sort(key=lambda c: (c.hit_rank, c.start))
+    wanted = _answer_type(question)
+    question_words = set(lexical_tokens(question))
+    scores = (
+        vectors @ query_vector
+        + _LEXICAL_WEIGHT * np.array([c.overlap for c in candidates])
+        + _ANSWER_TYPE_BONUS
+        * np.array([_answer_type_count(c.text, wanted, question_words) for c in candidates])
+    )
+    chosen = _choose(candidates, scores, vectors, settings.max_sentences)
+    # Reading order: articles as ranked, sentences as they stand in each article.
+    article_rank: dict[str, int] = {}
+    for c in sorted(chosen, key=lambda c: c.hit_rank):
+        article_rank.setdefault(c.hit.article.id, c.hit_rank)
+    chosen.sort(key=lambda c: (article_rank[c.hit.article.id], c.start))
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     sentences: list[AnswerSentence] = []
@@ -68,7 +92,7 @@ def evidence_strength(hits: Sequence[Hit]) -> float:
 
 
 def _shortlist(question: str, passages: list[Hit]) -> list[_Sentence]:
-    terms = set(lexical_tokens(question))
+    terms = set(lexical_tokens(question)) - _QUESTION_WORDS
     seen: set[tuple[str, int]] = set()
     sentences: list[_Sentence] = []
     for rank, hit in enumerate(passages):
@@ -78,20 +102,78 @@ def _shortlist(question: str, passages: list[Hit]) -> list[_Sentence]:
             if key in seen or len(text) < _MIN_SENTENCE_CHARS:
                 continue
             seen.add(key)
-            words = set(lexical_tokens(text))
-            overlap = len(terms & words) / len(terms) if terms else 0.0
+            overlap = _overlap(terms, set(lexical_tokens(text)))
             sentences.append(_Sentence(rank, hit, hit.start + start, text, overlap))
     # Question words plus a small preference for better-ranked passages.
     sentences.sort(key=lambda s: -(s.overlap + 0.1 / (s.hit_rank + 1)))
     return sentences[:_SHORTLIST]
 
 
-def _choose(candidates: list[_Sentence], scores: np.ndarray, limit: int) -> list[_Sentence]:
-    order = np.argsort(-scores, kind="stable")
-    best = float(scores[order[0]])
-    chosen: list[_Sentence] = []
-    for i in order:
-        if len(chosen) == limit or scores[i] < best * _KEEP_RATIO:
+_QUESTION_WORDS = frozenset(
+    {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
+)
+
+
+def _overlap(terms: set[str], words: set[str]) -> float:
+    """Share of the question's terms in the sentence; "Iranian" counts for "Iran"."""
+    if not terms:
+        return 0.0
+    found = sum(1 for t in terms if any(_same_word(w, t) for w in words))
+    return found / len(terms)
+
+
+def _answer_type(question: str) -> re.Pattern[str] | None:
+    """What kind of words an answer to ``question`` contains, when its form says so."""
+    opening = question.casefold().lstrip()
+    if opening.startswith(("how many", "how much", "how long", "how old", "what percentage")):
+        return _NUMBER
+    if opening.startswith(("when", "what year", "what day", "what date", "in what year")):
+        return _DATE
+    if opening.startswith(("who", "whom", "whose", "which", "where", "what country")):
+        return _NAME
+    return None
+
+
+def _answer_type_count(text: str, wanted: re.Pattern[str] | None, question_terms: set[str]) -> int:
+    """Distinct words of the wanted kind that the question does not already say (max 3)."""
+    if wanted is None:
+        return 0
+    found = {m.group().casefold() for m in wanted.finditer(text)} - _STOP_NAMES
+    new = [w for w in found if not any(_same_word(w, t) for t in question_terms)]
+    return min(len(new), 3)
+
+
+def _same_word(word: str, term: str) -> bool:
+    """ "Syrian" and "Syria's" are the question's "Syria"."""
+    return word.startswith(term) if len(term) >= 4 else word == term
+
+
+# Capitalised words that open sentences without naming anything.
+_STOP_NAMES = frozenset(
+    """the a an and but or so yet for in on at to of as by with from it its this that these
+    those he she they we i you his her their our meanwhile however while when where who
+    what which if then there here also after before since some many most more one """.split()
+)
+
+
+def _choose(
+    candidates: list[_Sentence], scores: np.ndarray, vectors: np.ndarray, limit: int
+) -> list[_Sentence]:
+    """Greedy maximal marginal relevance: relevant sentences that say different things."""
+    best = float(scores.max())
+    remaining = list(range(len(candidates)))
+    chosen: list[int] = []
+    while remaining and len(chosen) < limit:
+
+        def marginal(i: int) -> float:
+            if not chosen:
+                return float(scores[i])
+            redundancy = float((vectors[chosen] @ vectors[i]).max())
+            return float(scores[i]) - _REDUNDANCY_WEIGHT * redundancy
+
+        pick = max(remaining, key=marginal)
+        if scores[pick] < best * _KEEP_RATIO:
             break
-        chosen.append(candidates[i])
-    return chosen
+        chosen.append(pick)
+        remaining.remove(pick)
+    return [candidates[i] for i in chosen]

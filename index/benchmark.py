@@ -2,7 +2,9 @@
 
 The collection folder holds ``articles.jsonl`` (id, title, url, date, text) and
 ``questions.jsonl`` (question, answer). A question counts as a hit at k when its answer
-string appears (case- and whitespace-insensitive) in one of the top k passages.
+string appears (case- and whitespace-insensitive) in one of the top k passages. A
+newsbot passage is what was indexed and is shown: the article's title and the chunk
+text, within the model's window; the naive baseline's passages are bare windows.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def run_benchmark(
         for question, answer in questions:
             for name, mode in (("newsbot", "hybrid"), ("bm25", "lexical"), ("dense", "dense")):
                 hits = searcher.search(question, max(CUTOFFS), mode=mode)  # type: ignore[arg-type]
-                ranked[name].append([h.text for h in hits])
+                ranked[name].append([h.passage for h in hits])
             ranked["naive"].append(naive.search(question, max(CUTOFFS)))
             started = time.perf_counter()
             reply = kb.ask(question)

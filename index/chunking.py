@@ -23,7 +23,9 @@ def embedding_text(article: Article, chunk_text: str) -> str:
     return f"{article.title}{dated}\n{chunk_text}"
 
 
-def plan_for(article: Article, embedder: Embedder, max_tokens: int | None, overlap: int) -> ChunkPlan:
+def plan_for(
+    article: Article, embedder: Embedder, max_tokens: int | None, overlap: int
+) -> ChunkPlan:
     window = min(max_tokens or embedder.max_tokens, embedder.max_tokens)
     context_tokens = embedder.count_tokens([embedding_text(article, "")])[0]
     budget = window - context_tokens - getattr(embedder, "special_tokens", 2)
@@ -65,7 +67,9 @@ def chunk_article(article: Article, embedder: Embedder, plan: ChunkPlan) -> list
     return chunks
 
 
-def _overlap_start(pieces: list[tuple[int, int, int]], first: int, last: int, plan: ChunkPlan) -> int:
+def _overlap_start(
+    pieces: list[tuple[int, int, int]], first: int, last: int, plan: ChunkPlan
+) -> int:
     """First piece of the next chunk: go back over whole sentences within the overlap.
 
     The repeated sentences must leave room for the next new one, or the next chunk would

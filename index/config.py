@@ -41,6 +41,8 @@ class SearchSettings(_Section):
     candidates: int = Field(default=50, ge=1, le=1000)
     max_per_article: int = Field(default=2, ge=1)
     rrf_k: int = Field(default=60, ge=1)
+    bm25_k1: float = Field(default=0.9, ge=0)
+    bm25_b: float = Field(default=0.4, ge=0, le=1)
 
 
 class AnswerSettings(_Section):
@@ -49,12 +51,27 @@ class AnswerSettings(_Section):
     min_relevance: float = Field(default=0.30, ge=-1.0, le=1.0)
 
 
+class DiscordSettings(_Section):
+    """The Discord front end; the token itself only ever comes from DISCORD_TOKEN."""
+
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg"
+    dev_guild_id: int | None = None
+    ask_channels: list[int] = Field(default_factory=list)
+    allowed_guilds: list[int] = Field(default_factory=list)
+    allowed_channels: list[int] = Field(default_factory=list)
+    allow_direct_messages: bool = False
+    cooldown_seconds: float = Field(default=10.0, ge=0)
+    answer_in_threads: bool = True
+
+
 class Settings(_Section):
     index: IndexSettings = IndexSettings()
     model: ModelSettings = ModelSettings()
     chunking: ChunkSettings = ChunkSettings()
     search: SearchSettings = SearchSettings()
     answer: AnswerSettings = AnswerSettings()
+    discord: DiscordSettings = DiscordSettings()
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> Settings:

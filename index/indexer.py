@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class ReindexProgress:
-    """Where a reindex is: ``stage`` is "reading", "embedding" or "writing"."""
+    """Where a reindex is: "reading", "loading model", "embedding" or "writing"."""
 
     stage: str
     done: int
@@ -155,13 +155,17 @@ def _build(
         else:
             summary.unchanged += 1
     summary.articles = len(articles)
-    same_index_type = previous is not None and (
-        previous.manifest.vector_index == settings.index.vector_index
-    )
-    if reusable and same_index_type and not to_embed and not summary.removed:
+    if (
+        previous is not None
+        and reusable
+        and previous.manifest.vector_index == settings.index.vector_index
+        and not to_embed
+        and not summary.removed
+    ):
         summary.chunks = previous.manifest.chunks
         return None
 
+    report(ReindexProgress("loading model", 0, None))
     model = embedder_factory()
     chunked = _chunk_all(settings, model, to_embed)
     texts = [embedding_text(a, c.text) for a in to_embed for c in chunked[a.id]]

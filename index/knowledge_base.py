@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -19,7 +19,7 @@ from index.errors import (
     InvalidQueryError,
 )
 from index.indexer import ProgressCallback, ReindexSummary, reindex
-from index.records import Answer, Hit, SearchFilters
+from index.records import Answer, ArticleDetail, Hit, SearchFilters
 from index.retrieval import Mode, Searcher
 from index.store import Generation, current_name, open_current
 
@@ -105,6 +105,27 @@ class KnowledgeBase:
         hits = searcher.search(query, self.settings.answer.passages, filters, query_vector=vector)
         return compose_answer(question, hits, vector, self.embedder, self.settings.answer)
 
+    def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
+        """The article at this url, else the one whose passage best matches the words."""
+        query = _checked(query_or_url)
+        searcher = self.searcher()
+        generation = searcher.generation
+        wanted = _normalise_url(query)
+        found = next(
+            (a for a in generation.articles if a.info.url and _normalise_url(a.info.url) == wanted),
+            None,
+        )
+        if found is None:
+            hits = searcher.search(query, k=1)
+            if not hits:
+                return None
+            found = next(a for a in generation.articles if a.info.id == hits[0].article.id)
+        text = generation.article_text(found.row)
+        opening = text[:opening_chars]
+        if len(text) > opening_chars:
+            opening = opening.rsplit(" ", 1)[0] + " …"
+        return ArticleDetail(article=found.info, opening=opening)
+
     def stats(self) -> IndexStats:
         generation = self.searcher().generation
         manifest = generation.manifest
@@ -146,6 +167,14 @@ class KnowledgeBase:
                 f"vectors but model '{self.settings.model.name}' makes "
                 f"{self.embedder.dimension}: run 'newsbot reindex'"
             )
+
+
+def _normalise_url(url: str) -> str:
+    """Compare urls without scheme, "www.", trailing slash, query or fragment."""
+    url = url.strip().casefold().split("#", 1)[0].split("?", 1)[0]
+    for prefix in ("https://", "http://", "www."):
+        url = url.removeprefix(prefix)
+    return url.rstrip("/")
 
 
 def _checked(text: str, limit: int = 2000) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
 import Stemmer
+
+# bm25s sets its own logger to DEBUG on import, which would print every index build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w+")
 _STEMMER = Stemmer.Stemmer("english")
@@ -23,9 +27,9 @@ def lexical_tokens(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 over passages; built in memory from the generation's chunk texts."""
 
-    def __init__(self, passages: Sequence[str]) -> None:
+    def __init__(self, passages: Sequence[str], k1: float = 0.9, b: float = 0.4) -> None:
         self._size = len(passages)
-        self._bm25 = bm25s.BM25()
+        self._bm25 = bm25s.BM25(k1=k1, b=b)
         if passages:
             self._bm25.index([lexical_tokens(p) or ["\x00"] for p in passages], show_progress=False)
 

@@ -69,6 +69,19 @@ class Hit:
     dense_score: float | None = None  # cosine similarity, when the dense side saw it
     lexical_score: float | None = None  # BM25 score, when the lexical side saw it
 
+    @property
+    def passage(self) -> str:
+        """The passage as retrieved: its article's title, then the text (both are indexed)."""
+        return f"{self.article.title}\n{self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDetail:
+    """An article as a lookup shows it: what is known of it and its opening."""
+
+    article: ArticleInfo
+    opening: str
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:

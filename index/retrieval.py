@@ -32,12 +32,16 @@ class _Candidate:
 class Searcher:
     """Searches one generation; built once per generation and shared by all queries."""
 
-    def __init__(self, generation: Generation, embedder: Embedder, settings: SearchSettings) -> None:
+    def __init__(
+        self, generation: Generation, embedder: Embedder, settings: SearchSettings
+    ) -> None:
         self.generation = generation
         self._embedder = embedder
         self._settings = settings
         self._lexical = LexicalIndex(
-            [f"{title}\n{passage}" for title, passage in generation.chunk_texts()]
+            [f"{title}\n{passage}" for title, passage in generation.chunk_texts()],
+            k1=settings.bm25_k1,
+            b=settings.bm25_b,
         )
         articles = generation.articles
         self._article_source = np.array([(a.info.source or "").casefold() for a in articles])
@@ -100,10 +104,11 @@ class Searcher:
         params = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
+            # faiss's type stubs lack the selector parameters its runtime has.
             params = (
-                faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, depth))
+                faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, depth))  # type: ignore[attr-defined]
                 if isinstance(index, faiss.IndexHNSW)
-                else faiss.SearchParameters(sel=selector)
+                else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
             )
         scores, ids = index.search(vector.reshape(1, -1), min(depth, index.ntotal), params=params)
         ranked = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
@@ -131,34 +136,42 @@ class Searcher:
         for chunk in dense.keys() | lexical.keys():
             d, l = dense.get(chunk), lexical.get(chunk)
             score = sum(1.0 / (rrf_k + side[0] + 1) for side in (d, l) if side is not None)
-            candidates.append(
-                _Candidate(chunk, score, d[1] if d else None, l[1] if l else None)
-            )
+            candidates.append(_Candidate(chunk, score, d[1] if d else None, l[1] if l else None))
         candidates.sort(key=lambda c: (-c.score, c.chunk_id))
         return candidates
 
     def _diversify(self, candidates: Sequence[_Candidate], k: int, per_article: int) -> list[Hit]:
+        """Best first, at most ``per_article`` passages an article while others remain.
+
+        When fewer than ``k`` articles match, the remaining places go to further passages
+        of the same articles rather than being left empty.
+        """
         taken: dict[int, int] = {}
-        hits: list[Hit] = []
-        generation = self.generation
+        chosen: list[_Candidate] = []
+        held_back: list[_Candidate] = []
         for candidate in candidates:
-            row = int(generation.chunk_article[candidate.chunk_id])
+            row = int(self.generation.chunk_article[candidate.chunk_id])
             if taken.get(row, 0) >= per_article:
+                held_back.append(candidate)
                 continue
             taken[row] = taken.get(row, 0) + 1
-            start, end = (int(x) for x in generation.chunk_spans[candidate.chunk_id])
-            hits.append(
-                Hit(
-                    article=generation.articles[row].info,
-                    chunk_id=candidate.chunk_id,
-                    start=start,
-                    end=end,
-                    text=generation.article_text(row)[start:end],
-                    score=candidate.score,
-                    dense_score=candidate.dense,
-                    lexical_score=candidate.lexical,
-                )
-            )
-            if len(hits) == k:
+            chosen.append(candidate)
+            if len(chosen) == k:
                 break
-        return hits
+        chosen += held_back[: k - len(chosen)]
+        return [self._hit(c) for c in chosen]
+
+    def _hit(self, candidate: _Candidate) -> Hit:
+        generation = self.generation
+        row = int(generation.chunk_article[candidate.chunk_id])
+        start, end = (int(x) for x in generation.chunk_spans[candidate.chunk_id])
+        return Hit(
+            article=generation.articles[row].info,
+            chunk_id=candidate.chunk_id,
+            start=start,
+            end=end,
+            text=generation.article_text(row)[start:end],
+            score=candidate.score,
+            dense_score=candidate.dense,
+            lexical_score=candidate.lexical,
+        )

@@ -8,10 +8,10 @@ import re
 # whitespace and an opening capital, digit or quote; paragraph breaks always end one.
 _BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|\n\s*\n""")
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st gen gov sen rep lt col sgt capt cmdr adm pres rev
-    inc corp co ltd plc dept univ assn bros vs etc approx est fig jan feb mar apr jun
-    jul aug sep sept oct nov dec mon tue wed thu fri sat sun u.s u.k u.n e.g i.e a.m p.m
-    ave blvd rd mt ft""".split()
+    """mr mrs ms dr prof sr jr st gen gov sen rep lt col sgt capt cmdr adm pres rev inc
+    corp co ltd plc dept univ assn bros vs etc approx est fig jan feb mar apr jun jul
+    aug sep sept oct nov dec mon tue wed thu fri sat sun u.s u.k u.n e.g i.e a.m p.m ave
+    blvd rd mt ft """.split()
 )
 _LAST_WORD = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
 

@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import faiss
@@ -191,7 +191,9 @@ class GenerationWriter:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         if previous is not None:
-            self._db.execute("ATTACH DATABASE ? AS previous", (f"file:{previous.path / _DB}?mode=ro",))
+            self._db.execute(
+                "ATTACH DATABASE ? AS previous", (f"file:{previous.path / _DB}?mode=ro",)
+            )
         self._has_previous = previous is not None
         self._article_rows = 0
         self._chunk_ids = 0
@@ -406,6 +408,7 @@ def _read_faiss(path: Path) -> faiss.Index:
 
 
 def _build_faiss(vectors: np.ndarray, manifest: Manifest, hnsw_neighbors: int) -> bytes:
+    index: faiss.Index
     if manifest.vector_index == "hnsw":
         index = faiss.IndexHNSWFlat(manifest.dimension, hnsw_neighbors, faiss.METRIC_INNER_PRODUCT)
     else:
@@ -431,4 +434,4 @@ def _fsync_dir(path: Path) -> None:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)

@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from index.config import Settings  # noqa: E402
-from index.embedding import SentenceTransformerEmbedder  # noqa: E402
+from index.config import Settings
+from index.embedding import SentenceTransformerEmbedder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COLLECTION = FIXTURES / "collection"
@@ -32,10 +32,14 @@ def articles_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, articles_dir: Path) -> Settings:
-    return Settings().resolve_paths(tmp_path).model_copy(
-        update={
-            "index": Settings().index.model_copy(
-                update={"data_dir": tmp_path / "data", "articles": [articles_dir]}
-            )
-        }
+    return (
+        Settings()
+        .resolve_paths(tmp_path)
+        .model_copy(
+            update={
+                "index": Settings().index.model_copy(
+                    update={"data_dir": tmp_path / "data", "articles": [articles_dir]}
+                )
+            }
+        )
     )

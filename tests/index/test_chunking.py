@@ -1,3 +1,4 @@
+import itertools
 from datetime import date
 
 import pytest
@@ -27,7 +28,7 @@ def test_chunks_cover_the_text_in_order_and_offsets_quote_it_exactly(embedder):
     doc = article(SENTENCE * 40)
     chunks = chunk_article(doc, embedder, plan_for(doc, embedder, 128, 32))
     assert chunks[0].start == 0 and chunks[-1].end == len(doc.text.rstrip())
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start <= before.end, "a gap would lose text"
         assert after.start > before.start
     for chunk in chunks:

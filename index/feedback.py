@@ -1,0 +1,104 @@
+"""Readers' votes on answers: a SQLite file of its own, apart from the index generations.
+
+A reindex replaces generations and never touches this file, so votes collected over the
+years stay with the question, answer text and sources they were given on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    sources TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS votes (
+    answer_id TEXT NOT NULL REFERENCES answers(id),
+    user_id TEXT NOT NULL,
+    value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+    voted_at TEXT NOT NULL,
+    PRIMARY KEY (answer_id, user_id)
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class VoteCounts:
+    up: int
+    down: int
+
+
+class FeedbackStore:
+    """Answers as they were given, and at most one vote per person on each.
+
+    One connection guarded by a lock: every call is a short transaction, so threads
+    never wait long, and WAL mode lets an outside reader (a report) look in meanwhile.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def record_answer(self, question: str, answer_text: str, sources: list[dict[str, Any]]) -> str:
+        """Keep an answer as shown to people; returns its id (32 hex digits)."""
+        answer_id = uuid.uuid4().hex
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO answers (id, created_at, question, answer, sources) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (answer_id, _now(), question, answer_text, json.dumps(sources, default=str)),
+            )
+        return answer_id
+
+    def vote(self, answer_id: str, user_id: str, value: int) -> bool:
+        """Record ``user_id``'s vote (+1 or -1) on an answer, replacing an earlier one.
+
+        Returns False, recording nothing, when the answer is not on record (an id from
+        another feedback file, or one that was deleted).
+        """
+        if value not in (1, -1):
+            raise ValueError(f"a vote is +1 or -1, got {value!r}")
+        with self._lock:
+            known = self._db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,))
+            if known.fetchone() is None:
+                return False
+            self._db.execute(
+                "INSERT INTO votes (answer_id, user_id, value, voted_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (answer_id, user_id) "
+                "DO UPDATE SET value = excluded.value, voted_at = excluded.voted_at",
+                (answer_id, user_id, value, _now()),
+            )
+        return True
+
+    def counts(self, answer_id: str) -> VoteCounts:
+        with self._lock:
+            up, down = self._db.execute(
+                "SELECT COALESCE(SUM(value = 1), 0), COALESCE(SUM(value = -1), 0) "
+                "FROM votes WHERE answer_id = ?",
+                (answer_id,),
+            ).fetchone()
+        return VoteCounts(up=up, down=down)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

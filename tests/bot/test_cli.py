@@ -1,0 +1,122 @@
+"""The newsbot command line, run in-process and, for the chat, as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def config(tmp_path: Path, articles_dir: Path) -> Path:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n')
+    return path
+
+
+@pytest.fixture
+def indexed(config: Path, capsys) -> Path:
+    assert main(["--config", str(config), "reindex", "--quiet"]) == 0
+    capsys.readouterr()
+    return config
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_reindex_prints_a_summary_with_skipped_files_and_reasons(config, articles_dir, capsys):
+    (articles_dir / "broken.json").write_text("{not json")
+    code, out, _ = run(capsys, "--config", str(config), "reindex", "--quiet")
+    assert code == 0
+    assert "7 articles" in out and "7 added" in out and "1 skipped" in out
+    assert "skipped broken.json: malformed JSON" in out
+
+
+def test_ask_json_gives_the_answer_and_its_sources(indexed, capsys):
+    code, out, _ = run(capsys, "--config", str(indexed), "ask", "--json", "who wants Iran out of Syria?")
+    assert code == 0
+    reply = json.loads(out)
+    assert reply["answered"] and "Netanyahu" in reply["answer"]
+    assert reply["sources"][0]["title"] == "Running Iran Out of Syria"
+    assert set(reply["sources"][0]) >= {"title", "url", "date", "source"}
+
+
+def test_search_honours_k_source_and_dates(indexed, capsys):
+    code, out, _ = run(
+        capsys, "--config", str(indexed), "search", "--json", "-k", "2",
+        "--source", "Lakeside Courier", "--since", "2024-05-01", "tram",
+    )  # fmt: skip
+    hits = json.loads(out)
+    assert code == 0 and len(hits) <= 2
+    assert {h["source"] for h in hits} == {"Lakeside Courier"}
+    assert all(h["date"] >= "2024-05-01" for h in hits)
+
+
+def test_stats_lists_publishers_and_counts(indexed, capsys):
+    code, out, _ = run(capsys, "--config", str(indexed), "stats")
+    assert code == 0 and "7 articles" in out and "Northern Ledger" in out
+
+
+def test_asking_before_any_reindex_is_a_one_line_error(config, capsys):
+    code, out, err = run(capsys, "--config", str(config), "ask", "anything")
+    assert code == 1 and out == ""
+    assert err.strip().count("\n") == 0 and "newsbot reindex" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[index]\ndata_dirr = 'x'\n", "unknown setting 'index.data_dirr'"),
+        ("[search]\nk = 'five'\n", "setting 'search.k': Input should be a valid integer"),
+        ("[index\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_settings_file_is_one_line_naming_file_and_key(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    code, _, err = run(capsys, "--config", str(path), "stats")
+    assert code == 1 and str(path) in err and message in err
+    assert "Traceback" not in err and err.strip().count("\n") == 0
+
+
+def test_a_missing_settings_file_is_named(tmp_path, capsys):
+    code, _, err = run(capsys, "--config", str(tmp_path / "nope.toml"), "stats")
+    assert code == 1 and "nope.toml: settings file not found" in err
+
+
+def test_the_example_settings_file_is_valid_and_complete(capsys):
+    example = Path(__file__).parents[2] / "config.example.toml"
+    from index.config import Settings, load_settings
+
+    loaded = load_settings(example)
+    for section, model in Settings.model_fields.items():
+        documented = getattr(loaded, section)
+        for key in model.annotation.model_fields:  # type: ignore[union-attr]
+            assert f"{key} =" in example.read_text(), f"[{section}] {key} is not documented"
+        assert documented is not None
+
+
+def test_chat_reads_questions_from_stdin_line_by_line(indexed):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(indexed), "chat"],
+        input="who wants Iran out of Syria?\n\nHow many SUVs did Halden Motors recall?\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "> who wants Iran out of Syria?" in result.stdout
+    assert "Netanyahu" in result.stdout and "84,000" in result.stdout
+    assert result.stdout.count("Sources:") == 2

@@ -1,0 +1,92 @@
+"""FeedbackStore: answers kept with their sources, one vote per person per answer."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from index.feedback import FeedbackStore, VoteCounts
+
+SOURCES = [{"number": 1, "title": "Running Iran Out of Syria", "url": None}]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[FeedbackStore]:
+    feedback = FeedbackStore(tmp_path / "data" / "feedback.sqlite")
+    yield feedback
+    feedback.close()
+
+
+def test_answer_is_kept_with_question_text_sources_and_time(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+
+    with sqlite3.connect(store.path) as db:
+        row = db.execute("SELECT question, answer, sources, created_at FROM answers").fetchone()
+    assert len(answer_id) == 32
+    assert row[:2] == ("who?", "Putin [1]")
+    assert json.loads(row[2]) == SOURCES
+    assert row[3].endswith("+00:00")
+
+
+def test_file_is_in_wal_mode(store: FeedbackStore) -> None:
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_second_vote_of_a_person_replaces_the_first(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+
+    assert store.vote(answer_id, "7", 1)
+    assert store.vote(answer_id, "7", 1)
+    assert store.counts(answer_id) == VoteCounts(up=1, down=0)
+    assert store.vote(answer_id, "7", -1)
+    assert store.counts(answer_id) == VoteCounts(up=0, down=1)
+
+
+def test_votes_of_different_people_add_up(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+
+    for user, value in [("1", 1), ("2", 1), ("3", -1)]:
+        store.vote(answer_id, user, value)
+
+    assert store.counts(answer_id) == VoteCounts(up=2, down=1)
+
+
+def test_vote_on_an_unknown_answer_is_refused(store: FeedbackStore) -> None:
+    assert not store.vote("0" * 32, "7", 1)
+    assert store.counts("0" * 32) == VoteCounts(up=0, down=0)
+
+
+def test_vote_must_be_plus_or_minus_one(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+
+    with pytest.raises(ValueError, match="vote"):
+        store.vote(answer_id, "7", 2)
+
+
+def test_votes_survive_reopening_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite"
+    first = FeedbackStore(path)
+    answer_id = first.record_answer("who?", "Putin [1]", SOURCES)
+    first.vote(answer_id, "7", -1)
+    first.close()
+
+    second = FeedbackStore(path)
+    try:
+        assert second.counts(answer_id) == VoteCounts(up=0, down=1)
+    finally:
+        second.close()
+
+
+def test_concurrent_votes_from_threads_are_all_recorded(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda user: store.vote(answer_id, str(user), 1), range(200)))
+
+    assert store.counts(answer_id) == VoteCounts(up=200, down=0)
