@@ -180,11 +180,20 @@ class _ProgressBar:
             if self._bar is not None:
                 self._bar.close()
             self._stage = progress.stage
-            unit = "passage" if progress.stage == "embedding" else "article"
-            self._bar = tqdm(total=progress.total, desc=progress.stage, unit=unit, file=sys.stderr)
+            unit = _PROGRESS_UNITS.get(progress.stage)
+            self._bar = tqdm(
+                total=progress.total,
+                desc=progress.stage,
+                unit=unit or "it",
+                file=sys.stderr,
+                bar_format=None if unit else "{desc} ({elapsed})",
+            )
         self._bar.total = progress.total
         self._bar.n = progress.done
         self._bar.refresh()
+
+
+_PROGRESS_UNITS = {"reading": "article", "embedding": "passage", "writing": "article"}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -54,6 +54,10 @@ _TEASER_HEADING = re.compile(
     re.IGNORECASE,
 )
 
+_MORE_FROM = re.compile(
+    r"more\s+from\s+(?:the\s+)?([^.!?:»›>]{2,50}?)\s*[:»›>\-–—]*", re.IGNORECASE
+)
+
 # Words that make a (lower-cased) line worth a closer look as a credit; most lines fail
 # this at once. Lower-casing first is several times faster than re.IGNORECASE here.
 _CREDIT_HINT = re.compile(r"photo|picture|image|illustration|graphic|credit|courtesy|/|via\s")
@@ -107,7 +111,12 @@ _TRAILING_PARENTHESES = re.compile(r"\s*\(([^()]{3,120})\)$")
 
 
 def clean_text(text: str) -> str:
-    """The article in ``text`` without teaser tails, photo credits or stray whitespace.
+    """The article in ``text`` without teaser tails, photo credits or stray whitespace."""
+    return clean_article(text)[0]
+
+
+def clean_article(text: str) -> tuple[str, str | None]:
+    """The cleaned text, and the publisher a "More from <publisher>" tail names, if any.
 
     A short heading such as "More from ..." or "Related stories" cuts itself and all that
     follows, once at least 30% of the text lies before it. Paragraphs come out separated
@@ -118,17 +127,19 @@ def clean_text(text: str) -> str:
         text = text.translate(_CHAR_MAP)
     text = unicodedata.normalize("NFC", text)
     lines = [_SPACE_RUN.sub(" ", line.strip()) for line in text.split("\n")]
-    lines = _cut_teaser_tail(lines)
+    lines, heading = _cut_teaser_tail(lines)
+    publisher = _MORE_FROM.fullmatch(heading) if heading else None
     kept: list[str] = []
     for line in lines:
         if line and _CREDIT_HINT.search(line.lower()):
             line = _strip_credit(line)
         if line or (kept and kept[-1]):
             kept.append(line)
-    return "\n".join(kept).strip()
+    return "\n".join(kept).strip(), publisher.group(1).strip() if publisher else None
 
 
-def _cut_teaser_tail(lines: list[str]) -> list[str]:
+def _cut_teaser_tail(lines: list[str]) -> tuple[list[str], str | None]:
+    """The lines before a teaser heading, and that heading."""
     total = sum(len(line) + 1 for line in lines)
     offset = 0
     for number, line in enumerate(lines):
@@ -137,9 +148,9 @@ def _cut_teaser_tail(lines: list[str]) -> list[str]:
             and 0 < len(line) <= _MAX_HEADING_CHARS
             and _TEASER_HEADING.fullmatch(line)
         ):
-            return lines[:number]
+            return lines[:number], line
         offset += len(line) + 1
-    return lines
+    return lines, None
 
 
 def _strip_credit(line: str) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from index.cleaning import clean_text
+from index.cleaning import clean_article
 from index.dates import parse_date
 from index.records import Article, Skipped
 
@@ -238,7 +238,8 @@ def _article(
     author: str | None = None,
 ) -> Article | Skipped:
     title = _one_line(title)
-    text = _without_leading_title(clean_text(body), title)
+    cleaned, trailer_publisher = clean_article(body)
+    text = _without_leading_title(cleaned, title)
     if len(text) < MIN_TEXT_CHARS:
         return Skipped(
             origin,
@@ -250,7 +251,8 @@ def _article(
         title=title or _title_from_text(text),
         text=text,
         url=url,
-        source=_one_line(source) or _host(url),
+        # A "More from <publisher>" tail names the publisher better than nothing does.
+        source=_one_line(source) or _host(url) or trailer_publisher,
         published=parse_date(published),
         author=_one_line(author) or None,
         origin=origin,

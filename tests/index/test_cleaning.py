@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from index.cleaning import clean_text
+from index.cleaning import clean_article, clean_text
 
 SEED = Path(__file__).parents[1] / "fixtures" / "collection" / "gzero-running-iran-out-of-syria.txt"
 # Enough article text ahead of a heading to pass the 30% guard.
@@ -144,3 +144,18 @@ def test_whitespace_and_invisible_characters_are_normalised() -> None:
 
 def test_nothing_but_whitespace_cleans_to_empty_string() -> None:
     assert clean_text(" \n\u00a0\n\t\n") == ""
+
+
+def test_a_more_from_tail_names_the_publisher():
+    body = "Para one is long enough to matter here.\n\nPara two as well.\n\nMore from GZERO Media\n\nTeaser."
+    assert clean_article(body) == (
+        "Para one is long enough to matter here.\n\nPara two as well.",
+        "GZERO Media",
+    )
+
+
+def test_other_teaser_tails_name_no_publisher():
+    body = (
+        "Para one is long enough to matter here.\n\nPara two as well.\n\nRelated stories\n\nTeaser."
+    )
+    assert clean_article(body)[1] is None

@@ -64,11 +64,11 @@ def test_collection_loads_every_article_in_sorted_order_without_skips() -> None:
     assert all(isinstance(item, Article) for item in items)
 
 
-def test_collection_articles_other_than_the_seed_have_source_and_date() -> None:
+def test_collection_articles_have_sources_and_all_but_the_seed_dates() -> None:
     articles, _ = _load(COLLECTION)
     found = {origin: (a.source, a.published) for origin, a in articles.items()}
     assert found == {
-        SEED: (None, None),
+        SEED: ("GZERO Media", None),  # named by its "More from GZERO Media" tail
         "halden-motors-recall.html": ("Motor Wire Daily", date(2024, 2, 14)),
         "northern-reserve-bank-holds-rates.md": ("Northern Ledger", date(2024, 3, 1)),
         "transport/eastholm-tram-line-opens.md": ("Lakeside Courier", date(2024, 5, 20)),
@@ -84,7 +84,8 @@ def test_txt_first_line_is_title_and_rest_is_cleaned_text() -> None:
     assert seed.text.startswith("Squabbling between the main external players")
     assert seed.text.endswith("may be about to take a fresh turn.")
     assert "Bessent" not in seed.text
-    assert (seed.url, seed.source, seed.published, seed.author) == (None, None, None, None)
+    assert (seed.url, seed.published, seed.author) == (None, None, None)
+    assert seed.source == "GZERO Media"
 
 
 def test_markdown_front_matter_sets_metadata_and_markup_is_stripped() -> None:
