@@ -165,3 +165,24 @@ def test_the_approximate_hnsw_index_answers_and_filters_like_the_exact_one(setti
     hits = kb.search("volcano lava", k=3, filters=SearchFilters(sources=("Arctic Wire",)))
     assert hits and {h.article.source for h in hits} == {"Arctic Wire"}
     assert "Putin" in kb.ask("who wants Iran out of Syria?").text
+
+
+def test_searches_during_a_reindex_see_the_old_or_the_new_generation_whole(kb, articles_dir):
+    import threading
+
+    (articles_dir / "ferry.txt").write_text(
+        "Ferry strike ends\n\nDock workers in Port Aven ended a nine-day ferry strike on "
+        "Monday after the operator agreed to a 6% pay rise and new rest rules for crews."
+    )
+    reindexing = threading.Thread(target=kb.reindex)
+    reindexing.start()
+    seen = []
+    while reindexing.is_alive():
+        searcher = kb.searcher()  # what a query holds on to for its whole run
+        hits = searcher.search("ferry strike pay rise", k=10)
+        seen.append(("Ferry strike ends" in titles(hits), searcher.generation.name))
+    reindexing.join()
+    assert kb.search("ferry strike pay rise")[0].article.title == "Ferry strike ends"
+    assert seen, "no search ran while the reindex did"
+    # Every search ran against one complete generation: old ones lack the article.
+    assert all(found == (name != "gen-000001") for found, name in seen)
