@@ -147,7 +147,10 @@ def test_nothing_but_whitespace_cleans_to_empty_string() -> None:
 
 
 def test_a_more_from_tail_names_the_publisher():
-    body = "Para one is long enough to matter here.\n\nPara two as well.\n\nMore from GZERO Media\n\nTeaser."
+    body = (
+        "Para one is long enough to matter here.\n\nPara two as well.\n\n"
+        "More from GZERO Media\n\nTeaser."
+    )
     assert clean_article(body) == (
         "Para one is long enough to matter here.\n\nPara two as well.",
         "GZERO Media",
