@@ -44,7 +44,9 @@ def test_reindex_prints_a_summary_with_skipped_files_and_reasons(config, article
 
 
 def test_ask_json_gives_the_answer_and_its_sources(indexed, capsys):
-    code, out, _ = run(capsys, "--config", str(indexed), "ask", "--json", "who wants Iran out of Syria?")
+    code, out, _ = run(
+        capsys, "--config", str(indexed), "ask", "--json", "who wants Iran out of Syria?"
+    )
     assert code == 0
     reply = json.loads(out)
     assert reply["answered"] and "Netanyahu" in reply["answer"]
