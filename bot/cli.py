@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from bot import render
 from index.config import Settings, load_settings
-from index.errors import NewsbotError
+from index.errors import ConfigError, NewsbotError
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
@@ -21,6 +22,7 @@ from index.records import SearchFilters
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = Path("newsbot.toml")
+TOKEN_VARIABLE = "DISCORD_TOKEN"
 EXIT_ERROR = 1
 
 
@@ -112,14 +114,27 @@ def _chat_lines(first: list[str], interactive: bool):
         yield line
 
 
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """The Discord bot, with the token from the environment (never from a file)."""
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise ConfigError(
+            f"set {TOKEN_VARIABLE} to the bot's token to connect to Discord "
+            "(without it, 'newsbot chat' answers in the terminal)"
+        )
+    from bot.discord.run import run_bot
+
+    asyncio.run(run_bot(settings, token))
+    return 0
+
+
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     """The main job: the Discord bot when a token is set, else the terminal chat."""
-    if os.environ.get("DISCORD_TOKEN"):
-        print("newsbot: the Discord bot is not available in this version", file=sys.stderr)
-        return EXIT_ERROR
+    if os.environ.get(TOKEN_VARIABLE, "").strip():
+        return cmd_run(settings, args)
     print(
-        "No DISCORD_TOKEN set: starting the terminal chat. "
-        "Set DISCORD_TOKEN to run the Discord bot instead.\n"
+        f"No {TOKEN_VARIABLE} set: starting the terminal chat. "
+        f"Set {TOKEN_VARIABLE} to run the Discord bot instead.\n"
     )
     return cmd_chat(settings, args)
 
@@ -226,6 +241,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--until", type=_iso_date, help="published on or before YYYY-MM-DD")
 
     command("stats", cmd_stats, "describe the index")
+    command("run", cmd_run, f"run the Discord bot (token from {TOKEN_VARIABLE})")
     for name, run, help in (
         ("chat", cmd_chat, "terminal chat: one question per line"),
         ("start", cmd_start, "run the Discord bot if DISCORD_TOKEN is set, else the chat"),

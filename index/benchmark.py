@@ -170,7 +170,7 @@ class _NaiveIndex:
         ]
         self._model = model
         self._index = faiss.IndexFlatIP(model.dimension)
-        self._index.add(model.encode(self.windows))
+        self._index.add(model.encode(self.windows, bulk=True))
 
     def search(self, query: str, k: int) -> list[str]:
         _, ids = self._index.search(self._model.encode([query]), k)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -29,7 +30,9 @@ class Embedder(Protocol):
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
 
-    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray: ...
+    def encode(
+        self, texts: Sequence[str], progress: ProgressFn | None = None, *, bulk: bool = False
+    ) -> np.ndarray: ...
 
 
 class SentenceTransformerEmbedder:
@@ -40,7 +43,7 @@ class SentenceTransformerEmbedder:
     def __init__(self, settings: ModelSettings) -> None:
         self.name = settings.name
         self._batch_size = settings.batch_size
-        self._lock = threading.Lock()
+        self._turns = _EncodeTurns()
         self._model = _load_model(settings)
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
@@ -60,16 +63,22 @@ class SentenceTransformerEmbedder:
         )
         return [tuple(span) for span in encoded["offset_mapping"]]
 
-    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+    def encode(
+        self, texts: Sequence[str], progress: ProgressFn | None = None, *, bulk: bool = False
+    ) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text.
+
+        The model encodes one batch at a time. A ``bulk`` encode (a reindex) lets waiting
+        other encodes (questions) go before each of its batches, so questions are
+        answered while a long reindex embeds.
+        """
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         # Longest first across the whole input: batches of similar length waste no
         # padding, and memory peaks at the start rather than by surprise.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        step = self._batch_size * 4  # progress every few batches
-        with self._lock:
-            for start in range(0, len(order), step):
-                rows = order[start : start + step]
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            with self._turns.turn(urgent=not bulk):
                 vectors[rows] = self._model.encode(
                     [texts[i] for i in rows],
                     batch_size=self._batch_size,
@@ -77,9 +86,36 @@ class SentenceTransformerEmbedder:
                     convert_to_numpy=True,
                     show_progress_bar=False,
                 )
-                if progress:
-                    progress(len(rows))
+            if progress:
+                progress(len(rows))
         return vectors
+
+
+class _EncodeTurns:
+    """One encode at a time (the model is not thread-safe); urgent ones go first."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._busy = False
+        self._urgent_waiting = 0
+
+    @contextlib.contextmanager
+    def turn(self, *, urgent: bool) -> Iterator[None]:
+        with self._changed:
+            self._urgent_waiting += urgent
+            try:
+                self._changed.wait_for(
+                    lambda: not self._busy and (urgent or not self._urgent_waiting)
+                )
+            finally:
+                self._urgent_waiting -= urgent
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
 
 
 def _load_model(settings: ModelSettings):  # -> SentenceTransformer, imported lazily

@@ -178,7 +178,7 @@ def _build(
         done += count
         report(ReindexProgress("embedding", done, len(texts)))
 
-    vectors = model.encode(texts, progress=embedded)
+    vectors = model.encode(texts, progress=embedded, bulk=True)
     report(ReindexProgress("writing", 0, len(articles)))
     writer = GenerationWriter(settings.index.data_dir, previous if reusable else None)
     try:

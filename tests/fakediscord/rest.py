@@ -240,6 +240,8 @@ class RestApi:
                 "integration_types": [0],
             }
             stored = defaults | command | {"type": kind}
+            if stored["default_member_permissions"] is not None:  # Discord answers a string
+                stored["default_member_permissions"] = str(stored["default_member_permissions"])
             stored["id"] = old.get((command["name"], kind)) or str(ids.next())
             stored["application_id"] = str(self._world.application_id)
             stored["version"] = str(ids.next())

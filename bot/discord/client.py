@@ -1,0 +1,247 @@
+"""The Discord bot: its dependencies, worker threads, allow-lists, cooldown and the one
+place that decides what users are told about errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import render
+from bot.discord.ask import Ask
+from bot.discord.commands import Lookups
+from bot.discord.feedback import VoteButton
+from bot.discord.outgoing import NO_PINGS
+from index.config import DiscordSettings, Settings
+from index.errors import InvalidQueryError, NewsbotError
+from index.feedback import FeedbackStore
+from index.knowledge_base import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Questions wait for the model in turn (it encodes one batch at a time); a second worker
+# lets retrieval and answer composition of one question overlap the encoding of the next.
+QUERY_WORKERS = 2
+_COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forgotten
+
+
+class NewsBot(commands.Bot):
+    """newsbot on Discord: questions in channels (``Ask``) and slash commands (``Lookups``).
+
+    Everything blocking (model, FAISS, SQLite) runs in worker threads; the event loop
+    only parses, waits and renders, so the gateway heartbeat is never held up.
+    """
+
+    def __init__(
+        self, *, settings: Settings, knowledge_base: KnowledgeBase, feedback: FeedbackStore
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.message_content = True  # a privileged intent: questions are message text
+        intents.dm_messages = settings.discord.allow_direct_messages
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            tree_cls=NewsTree,
+        )
+        self.settings = settings
+        self.knowledge_base = knowledge_base
+        self.feedback = feedback
+        self.cooldown = Cooldown(settings.discord.cooldown_seconds)
+        self.accepting = True
+        self._executor = ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="newsbot-query")
+        self._jobs: set[asyncio.Task[Any]] = set()
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(Ask(self))
+        await self.add_cog(Lookups(self))
+        self.add_dynamic_items(VoteButton)  # vote buttons of answers sent before a restart
+        guild_id = self.settings.discord.dev_guild_id
+        if guild_id is not None:
+            # Guild commands appear at once; global ones can take a while to reach clients.
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the ``Ask`` cog's listener handles messages."""
+
+    async def close(self) -> None:
+        await super().close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- work off the event loop -------------------------------------------------------
+
+    async def run_blocking(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker thread: knowledge-base calls (model, FAISS)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(function, *args))
+
+    def run_detached(self, function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """``function(*args)`` in a daemon thread of its own, for long work (a reindex)
+        that shutdown may abandon: the process can exit without waiting for it."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def settle(result: Any, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        def work() -> None:
+            try:
+                result, error = function(*args), None
+            except BaseException as exc:
+                result, error = None, exc
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+                loop.call_soon_threadsafe(settle, result, error)
+
+        threading.Thread(target=work, name=f"newsbot-{function.__name__}", daemon=True).start()
+        return future
+
+    @contextlib.asynccontextmanager
+    async def tracked(self) -> AsyncIterator[None]:
+        """Mark the current task as work that shutdown lets finish."""
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("tracked() needs to run inside an asyncio task")
+        self._jobs.add(task)
+        try:
+            yield
+        finally:
+            self._jobs.discard(task)
+
+    async def drain(self, grace: float) -> None:
+        """Refuse new work, then wait up to ``grace`` seconds for the running work."""
+        self.accepting = False
+        running = {task for task in self._jobs if task is not asyncio.current_task()}
+        if not running:
+            return
+        log.info("waiting up to %.0f s for %d running jobs", grace, len(running))
+        _, pending = await asyncio.wait(running, timeout=grace)
+        if pending:
+            # Questions are abandoned unanswered; an abandoned reindex leaves only its
+            # .partial folder, which the next reindex removes.
+            log.warning("abandoning %d unfinished jobs at shutdown", len(pending))
+
+    # -- policy ------------------------------------------------------------------------
+
+    def works_in(self, guild_id: int | None, channel: Any) -> bool:
+        """Whether the bot answers in this channel (a thread counts as its parent)."""
+        parent_id = getattr(channel, "parent_id", None)
+        channel_id = getattr(channel, "id", None)
+        return place_allowed(self.settings.discord, guild_id, channel_id, parent_id)
+
+    def explain(self, error: BaseException, doing: str) -> str:
+        """What the user is told when ``doing`` failed with ``error``; logs it.
+
+        Users see: a NewsbotError's own message (bad question, no index yet, another
+        reindex running...), a refusal for a missing permission or a server-only
+        command, and for anything else only an apology; the traceback goes to the log.
+        """
+        if isinstance(error, app_commands.MissingPermissions):
+            return render.ADMIN_ONLY
+        if isinstance(error, app_commands.NoPrivateMessage):
+            return render.SERVER_ONLY
+        if isinstance(error, InvalidQueryError):
+            log.info("%s: %s", doing, error)
+        elif isinstance(error, NewsbotError):
+            log.warning("%s: %s", doing, error)
+        else:
+            log.error("%s failed", doing, exc_info=error)
+        return render.error_text(error)
+
+
+class NewsTree(app_commands.CommandTree[NewsBot]):
+    """Slash commands: a refusal where the bot does not work, one error handler."""
+
+    async def interaction_check(self, interaction: discord.Interaction[NewsBot], /) -> bool:
+        bot = interaction.client
+        refusal = None
+        if not bot.accepting:
+            refusal = render.SHUTTING_DOWN
+        elif not bot.works_in(interaction.guild_id, interaction.channel):
+            refusal = render.NOT_HERE
+        if refusal is None:
+            return True
+        await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)
+        return False
+
+    async def on_error(
+        self, interaction: discord.Interaction[NewsBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        command = interaction.command.name if interaction.command else "command"
+        await tell_privately(interaction, interaction.client.explain(cause, f"/{command}"))
+
+
+async def tell_privately(interaction: discord.Interaction[Any], text: str) -> None:
+    """Answer the interaction with ``text`` for the user's eyes (a deferred public
+    response is filled instead: Discord cannot make it private any more)."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.exception("could not tell user %s: %s", interaction.user.id, text)
+
+
+def place_allowed(
+    settings: DiscordSettings, guild_id: int | None, channel_id: int | None, parent_id: int | None
+) -> bool:
+    """Direct messages when enabled; in servers, those allowed (all when the list is
+    empty) and there the allowed channels and ask channels (all when none are listed)."""
+    if guild_id is None:
+        return settings.allow_direct_messages
+    if settings.allowed_guilds and guild_id not in settings.allowed_guilds:
+        return False
+    if not settings.allowed_channels:
+        return True
+    channel = parent_id or channel_id
+    return channel in settings.allowed_channels or channel in settings.ask_channels
+
+
+class Cooldown:
+    """At most one question per person every ``seconds``."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._last: dict[int, float] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """0 when ``user_id`` may ask now (their cooldown starts again), else the seconds
+        left to wait."""
+        if self.seconds <= 0:
+            return 0.0
+        now = self._clock()
+        last = self._last.get(user_id)
+        if last is not None and now - last < self.seconds:
+            return self.seconds - (now - last)
+        if len(self._last) >= _COOLDOWN_PRUNE_AT:
+            self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
+        self._last[user_id] = now
+        return 0.0

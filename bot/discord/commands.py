@@ -1,0 +1,220 @@
+"""Slash commands: /ask, /search, /article, /sources and the admins' /reindex.
+
+Each one defers first (Discord wants an acknowledgement within 3 s), runs the knowledge
+base in a worker thread and follows up with a rendered card. Errors go to
+``NewsTree.on_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord import render
+from bot.discord.feedback import recorded_with_votes
+from bot.discord.outgoing import NO_PINGS, to_embed
+from bot.render import summary_text
+from index.errors import InvalidQueryError
+from index.indexer import ReindexProgress, ReindexSummary
+from index.records import SearchFilters
+
+if TYPE_CHECKING:
+    from bot.discord.client import NewsBot
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 2.0  # seconds between progress edits of the /reindex reply
+
+_QUESTION = app_commands.Range[str, 1, 2000]
+_SOURCE = "Only articles from this publisher"
+_SINCE = "Only articles published on or after this day (YYYY-MM-DD)"
+
+
+class Lookups(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        self._reindexing = False
+
+    @app_commands.command(description="Answer a question from the indexed articles, with sources")
+    @app_commands.describe(question="What you want to know", source=_SOURCE, since=_SINCE)
+    async def ask(
+        self,
+        interaction: discord.Interaction[NewsBot],
+        question: _QUESTION,
+        source: str | None = None,
+        since: str | None = None,
+    ) -> None:
+        bot = self.bot
+        filters = search_filters(source, since)
+        if (wait := bot.cooldown.retry_after(interaction.user.id)) > 0:
+            await interaction.response.send_message(
+                render.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        async with bot.tracked():
+            await interaction.response.defer(thinking=True)
+            answer = await bot.run_blocking(bot.knowledge_base.ask, question, filters)
+            view = await recorded_with_votes(bot, answer)
+            embed = to_embed(render.answer_card(answer))
+            await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(description="List the passages that best match a query")
+    @app_commands.describe(
+        query="Words to look for",
+        k="How many passages to list",
+        source=_SOURCE,
+        since=_SINCE,
+        private="Show the results only to you",
+    )
+    async def search(
+        self,
+        interaction: discord.Interaction[NewsBot],
+        query: _QUESTION,
+        k: app_commands.Range[int, 1, 10] | None = None,
+        source: str | None = None,
+        since: str | None = None,
+        private: bool = False,
+    ) -> None:
+        bot = self.bot
+        filters = search_filters(source, since)
+        async with bot.tracked():
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            hits = await bot.run_blocking(bot.knowledge_base.search, query, k, filters)
+            embed = to_embed(render.search_card(query, hits, filters))
+            await interaction.followup.send(
+                embed=embed, ephemeral=private, allowed_mentions=NO_PINGS
+            )
+
+    @app_commands.command(description="Show an article: title, publisher, date, link and opening")
+    @app_commands.rename(query_or_url="query-or-url")
+    @app_commands.describe(query_or_url="The article's link, or words from it")
+    async def article(
+        self, interaction: discord.Interaction[NewsBot], query_or_url: _QUESTION
+    ) -> None:
+        bot = self.bot
+        async with bot.tracked():
+            await interaction.response.defer(thinking=True)
+            detail = await bot.run_blocking(bot.knowledge_base.find_article, query_or_url)
+            if detail is None:
+                text = render.no_article_text(query_or_url)
+                await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+            else:
+                embed = to_embed(render.article_card(detail))
+                await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(description="Publishers and article counts, index size, last reindex")
+    async def sources(self, interaction: discord.Interaction[NewsBot]) -> None:
+        bot = self.bot
+        async with bot.tracked():
+            await interaction.response.defer(thinking=True)
+            stats = await bot.run_blocking(bot.knowledge_base.stats)
+            embed = to_embed(render.sources_card(stats))
+            await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+
+    # default_permissions only hides the command in Discord clients (server admins can
+    # change who sees it); has_permissions is what enforces it, on every run.
+    @app_commands.command(description="Re-read the articles and update the index (admins)")
+    @app_commands.default_permissions(administrator=True)
+    @app_commands.guild_only()
+    @app_commands.checks.has_permissions(administrator=True)
+    async def reindex(self, interaction: discord.Interaction[NewsBot]) -> None:
+        if self._reindexing:
+            await interaction.response.send_message(
+                render.REINDEX_RUNNING, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        self._reindexing = True
+        try:
+            async with self.bot.tracked():
+                await interaction.response.defer(thinking=True)
+                summary = await self._reindex_with_progress(interaction)
+                log.info("reindex run by %s: %s", interaction.user.id, summary_text(summary))
+                embed = to_embed(render.reindex_summary_card(summary))
+                if interaction.is_expired():  # after 15 minutes the reply cannot be edited
+                    await _channel_send(interaction, embed)
+                else:
+                    await interaction.edit_original_response(
+                        content=None, embed=embed, allowed_mentions=NO_PINGS
+                    )
+        finally:
+            self._reindexing = False
+
+    async def _reindex_with_progress(
+        self, interaction: discord.Interaction[NewsBot]
+    ) -> ReindexSummary:
+        """Run the reindex in its own thread; edit the reply with its progress, at most
+        once every ``PROGRESS_INTERVAL`` seconds, the first time at once."""
+        relay = _ProgressRelay(asyncio.get_running_loop())
+        reindex = self.bot.run_detached(self.bot.knowledge_base.reindex, relay)
+        started = time.monotonic()
+        last_edit: float | None = None
+        while not reindex.done():
+            await _first_of(reindex, relay.changed)
+            relay.changed.clear()
+            if last_edit is not None:
+                pause = last_edit + PROGRESS_INTERVAL - time.monotonic()
+                await asyncio.wait([reindex], timeout=max(0.0, pause))
+            if reindex.done() or interaction.is_expired():
+                continue
+            text = render.reindex_progress_text(relay.latest, time.monotonic() - started)
+            try:
+                await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as error:
+                log.warning("could not show reindex progress: %s", error)
+            last_edit = time.monotonic()
+        return reindex.result()
+
+
+class _ProgressRelay:
+    """Hands the reindex thread's latest progress to the event loop, waking it once per
+    batch of reports rather than once per report."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.latest: ReindexProgress | None = None
+        self.changed = asyncio.Event()
+        self._loop = loop
+        self._signalled = threading.Event()
+
+    def __call__(self, progress: ReindexProgress) -> None:  # on the reindex thread
+        self.latest = progress
+        if not self._signalled.is_set():
+            self._signalled.set()
+            self._loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        self._signalled.clear()
+        self.changed.set()
+
+
+async def _first_of(future: asyncio.Future[Any], event: asyncio.Event) -> None:
+    waiter: asyncio.Future[Any] = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait([future, waiter], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+
+
+async def _channel_send(interaction: discord.Interaction[NewsBot], embed: discord.Embed) -> None:
+    channel = interaction.channel
+    if isinstance(channel, discord.abc.Messageable):
+        await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+
+
+def search_filters(source: str | None, since: str | None) -> SearchFilters:
+    """Filters from the slash options; a date that is not YYYY-MM-DD is the user's error."""
+    day = None
+    if since:
+        try:
+            day = date.fromisoformat(since.strip())
+        except ValueError:
+            message = f"'since' must be a date like 2024-03-01, not “{since}”"
+            raise InvalidQueryError(message) from None
+    return SearchFilters(sources=(source.strip(),) if source and source.strip() else (), since=day)

@@ -1,0 +1,388 @@
+"""What the bot says on Discord, as plain data: cards (embeds) and texts within Discord's limits.
+
+No discord import: ``bot.discord.outgoing`` turns a ``Card`` into a ``discord.Embed``.
+Everything taken from articles or from people goes through ``escape`` so that it cannot
+ping, form a mention or a masked link, or break the markdown around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.render import NO_ANSWER
+from index.errors import NewsbotError
+from index.indexer import ReindexProgress, ReindexSummary
+from index.knowledge_base import IndexStats
+from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MESSAGE_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_LIMIT = 25
+EMBED_LIMIT = 6000
+THREAD_NAME_LIMIT = 100
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+NOT_HERE = "I don't answer here. Ask in one of the channels newsbot is enabled in."
+SHUTTING_DOWN = "newsbot is restarting; please ask again in a minute."
+ADMIN_ONLY = "Only server administrators can run /reindex."
+SERVER_ONLY = "This command works only in a server."
+EMPTY_MENTION = "Ask me about the news: mention me with a question, or use `/ask`."
+REINDEX_RUNNING = "A reindex is already running; its reply shows the progress."
+VOTE_THANKS = "Thanks, your vote is recorded."
+VOTE_UNKNOWN = "This answer is too old to rate."
+_NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
+_ELLIPSIS = " …"
+_SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An embed as plain data; creating one that Discord would refuse is an error."""
+
+    title: str
+    description: str = ""
+    fields: tuple[Field, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{what} has {len(text)} characters (limit {limit})"
+            for what, text, limit in [
+                ("title", self.title, TITLE_LIMIT),
+                ("description", self.description, DESCRIPTION_LIMIT),
+                *((f"field name {f.name!r}", f.name, FIELD_NAME_LIMIT) for f in self.fields),
+                *((f"field value of {f.name!r}", f.value, FIELD_VALUE_LIMIT) for f in self.fields),
+            ]
+            if len(text) > limit
+        ]
+        if len(self.fields) > FIELDS_LIMIT:
+            problems.append(f"{len(self.fields)} fields (limit {FIELDS_LIMIT})")
+        if any(not f.name or not f.value for f in self.fields):
+            problems.append("a field without name or value")
+        if self.size > EMBED_LIMIT:
+            problems.append(f"{self.size} characters in all (limit {EMBED_LIMIT})")
+        if problems:
+            raise ValueError("card outside Discord's limits: " + "; ".join(problems))
+
+    @property
+    def size(self) -> int:
+        """Characters Discord counts against the 6000 of an embed."""
+        fields = sum(len(f.name) + len(f.value) for f in self.fields)
+        return len(self.title) + len(self.description) + fields
+
+
+# -- escaping and fitting ------------------------------------------------------------
+
+# A URL is left whole (escaping would break it); the rest is escaped piece by piece.
+_URL = re.compile(r"https?://[^\s<>]*[^\s<>.,:;\"'\])]")
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
+# Headers, quotes, lists and "1." lists act only at the start of a line.
+_LINE_START = re.compile(r"^(\s*(?:\d+(?=\.\s))?)([#>-]|\.)", re.MULTILINE)
+_MENTION = re.compile(r"@(everyone|here)\b|<(?=[@#/]|a?:|t:)")
+_ZWSP = "\u200b"
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+
+
+def escape(text: str) -> str:
+    """``text`` as inert Discord markdown: shown as written, pinging and linking nobody.
+
+    Markdown characters get a backslash (Discord shows the character alone); the start
+    of a would-be mention gets a zero-width space, so ``@everyone``, ``<@id>``,
+    ``<@&id>``, ``<#id>`` and ``</cmd:id>`` stay plain text; ``[text](url)`` cannot
+    become a masked link because its brackets are escaped.
+    """
+    parts = []
+    position = 0
+    for url in _URL.finditer(text):
+        parts.append(_escape_words(text[position : url.start()]))
+        parts.append(url.group())
+        position = url.end()
+    parts.append(_escape_words(text[position:]))
+    return "".join(parts)
+
+
+def _escape_words(text: str) -> str:
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+    return _MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}" if m.group(1) else f"<{_ZWSP}", text)
+
+
+def plain(text: str) -> str:
+    """Text from articles or people on one line, escaped."""
+    return escape(" ".join(text.split()))
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is a plain http(s) link that shows as itself, else None."""
+    if url and len(url) <= 512 and _URL.fullmatch(url):
+        return url
+    return None
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a sentence end where one is near,
+    else at a space, and marked with "…"."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(_ELLIPSIS)
+    if room <= 0:
+        return "…"[:limit]
+    head = text[: room + 1]  # a space right after the room is a clean cut too
+    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() <= room]
+    if ends and ends[-1] >= room // 2:
+        return head[: ends[-1]] + _ELLIPSIS
+    space = head.rfind(" ")
+    if space >= room // 2:
+        return head[:space].rstrip() + _ELLIPSIS
+    cut = head[:room]
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:  # never leave half an escape
+        cut = cut[:-1]
+    return cut + _ELLIPSIS
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut between paragraphs, else
+    lines, else sentences, else words."""
+    pieces = []
+    text = text.strip()
+    while len(text) > limit:
+        head = text[: limit + 1]
+        cut = _last_break(head, limit)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def _last_break(head: str, limit: int) -> int:
+    for separator in ("\n\n", "\n"):
+        at = head.rfind(separator, 0, limit)
+        if at >= limit // 2:
+            return at
+    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() <= limit]
+    if ends and ends[-1] >= limit // 2:
+        return ends[-1]
+    at = head.rfind(" ", 0, limit)
+    if at > 0:
+        return at
+    return limit - 1 if head[limit - 1] == "\\" else limit
+
+
+def thread_name(question: str) -> str:
+    """A thread title from a question (Discord shows thread names without markdown)."""
+    return shorten(" ".join(question.split()), THREAD_NAME_LIMIT) or "Question"
+
+
+# -- answers -------------------------------------------------------------------------
+
+
+def answer_card(answer: Answer) -> Card:
+    """Title the question, description the answer with [n] markers, a field per source.
+
+    When it all does not fit, trailing sentences go (with their sources, if no other
+    sentence cites them); a single sentence too long for the room left is shortened.
+    """
+    title = shorten(plain(answer.question), TITLE_LIMIT)
+    if not answer.answered:
+        return Card(title, f"{NO_ANSWER} {_NO_ANSWER_HINT}")
+    sentences = [(plain(s.text), f" [{s.citation}]", s.citation) for s in answer.sentences]
+    for keep in range(len(sentences), 0, -1):
+        kept = sentences[:keep]
+        cited = {number for _, _, number in kept}
+        fields = tuple(
+            _source_field(c.number, c.article) for c in answer.citations if c.number in cited
+        )
+        room = min(DESCRIPTION_LIMIT, EMBED_LIMIT - len(title) - _fields_size(fields))
+        description = " ".join(text + marker for text, marker, _ in kept)
+        if keep < len(sentences):
+            description += _ELLIPSIS
+        if len(description) <= room:
+            return Card(title, description, fields)
+    text, marker, _ = sentences[0]
+    return Card(title, shorten(text, room - len(marker)) + marker, fields)
+
+
+def _source_field(number: int, article: ArticleInfo) -> Field:
+    name = shorten(f"[{number}] {plain(article.title)}", 200)
+    value = "\n".join(p for p in (_meta(article), safe_url(article.url)) if p)
+    return Field(name, shorten(value, 600) or "publisher and date unknown")
+
+
+def _meta(article: ArticleInfo) -> str:
+    """'Publisher · 2024-03-01 · by Author', leaving out what is unknown."""
+    parts = [plain(article.source) if article.source else None, _day(article.published)]
+    if article.author:
+        parts.append(f"by {plain(article.author)}")
+    return " · ".join(p for p in parts if p)
+
+
+def _fields_size(fields: Sequence[Field]) -> int:
+    return sum(len(f.name) + len(f.value) for f in fields)
+
+
+def answer_texts(answer: Answer) -> list[str]:
+    """The answer as plain messages (for channels where the bot may not embed)."""
+    lines = [f"**{shorten(plain(answer.question), 300)}**"]  # short: never split in two
+    if not answer.answered:
+        return split_message("\n".join([*lines, NO_ANSWER]))
+    lines += [" ".join(f"{plain(s.text)} [{s.citation}]" for s in answer.sentences), ""]
+    lines.append("**Sources**")
+    for citation in answer.citations:
+        article = citation.article
+        url = safe_url(article.url)
+        parts = [plain(article.title), _meta(article), f"<{url}>" if url else ""]
+        lines.append(f"[{citation.number}] " + " — ".join(p for p in parts if p))
+    return split_message("\n".join(lines))
+
+
+# -- lookups -------------------------------------------------------------------------
+
+
+def search_card(query: str, hits: Sequence[Hit], filters: SearchFilters | None = None) -> Card:
+    """A field per passage: rank and title, publisher and date, link, and the passage."""
+    title = shorten(f"Search: {plain(query)}", TITLE_LIMIT)
+    description = filters_text(filters) if filters else ""
+    if not hits:
+        return Card(title, (description + "\n" if description else "") + "No passages found.")
+    hits = hits[:FIELDS_LIMIT]
+    share = (EMBED_LIMIT - len(title) - len(description)) // len(hits)
+    fields = []
+    for rank, hit in enumerate(hits, start=1):
+        name = shorten(f"{rank}. {plain(hit.article.title)}", min(FIELD_NAME_LIMIT, share // 4))
+        head = "\n".join(p for p in (_meta(hit.article), safe_url(hit.article.url)) if p)
+        room = min(FIELD_VALUE_LIMIT, share - len(name)) - len(head) - len("\n> ")
+        passage = shorten(plain(hit.text), room) if room > 40 else ""
+        value = "\n".join(p for p in (head, f"> {passage}" if passage else "") if p)
+        value = shorten(value, min(FIELD_VALUE_LIMIT, share - len(name)))
+        fields.append(Field(name, value or "publisher and date unknown"))
+    return Card(title, description, tuple(fields))
+
+
+def filters_text(filters: SearchFilters) -> str:
+    parts = []
+    if filters.sources:
+        parts.append("from " + ", ".join(plain(s) for s in filters.sources))
+    if filters.since:
+        parts.append(f"since {filters.since.isoformat()}")
+    if filters.until:
+        parts.append(f"until {filters.until.isoformat()}")
+    return ("Only articles " + " ".join(parts)) if parts else ""
+
+
+def article_card(detail: ArticleDetail) -> Card:
+    """The article's title, publisher, date, author, link and opening."""
+    article = detail.article
+    fields = [
+        Field("Publisher", plain(article.source) if article.source else "unknown", inline=True),
+        Field("Published", _day(article.published) or "unknown", inline=True),
+    ]
+    if article.author:
+        fields.append(Field("Author", shorten(plain(article.author), 200), inline=True))
+    if url := safe_url(article.url):
+        fields.append(Field("Link", url))
+    title = shorten(plain(article.title), TITLE_LIMIT)
+    opening = shorten(escape(detail.opening.strip()), 2000)
+    return Card(title, opening, tuple(fields))
+
+
+def no_article_text(query: str) -> str:
+    return f"No indexed article matches “{shorten(plain(query), 200)}”."
+
+
+def sources_card(stats: IndexStats) -> Card:
+    """Publishers with their article counts, the index size and the last reindex time."""
+    fields = (
+        Field("Articles", f"{stats.articles:,}", inline=True),
+        Field("Passages", f"{stats.chunks:,}", inline=True),
+        Field("Last reindex", _moment(stats.built_at), inline=True),
+    )
+    lines: list[str] = []
+    room = DESCRIPTION_LIMIT - 120  # keeps room for the "… and N more" and date lines
+    for position, (source, count) in enumerate(stats.sources):
+        line = f"**{shorten(plain(source), 100)}**: {count:,} article{'s' if count != 1 else ''}"
+        if sum(len(x) + 1 for x in lines) + len(line) > room:
+            lines.append(f"… and {len(stats.sources) - position} more publishers")
+            break
+        lines.append(line)
+    if stats.oldest and stats.newest:
+        lines.append(f"\nPublished {stats.oldest.isoformat()} to {stats.newest.isoformat()}")
+    return Card("Indexed sources", "\n".join(lines) or "The index is empty.", fields)
+
+
+# -- reindex -------------------------------------------------------------------------
+
+_STAGE_UNITS = {"reading": "articles", "embedding": "passages", "writing": "articles"}
+
+
+def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> str:
+    if progress is None:
+        return f"Reindexing… starting ({seconds:.0f} s)"
+    step = progress.stage
+    if progress.total:
+        share = 100 * progress.done // progress.total
+        unit = _STAGE_UNITS.get(step, "")
+        step += f" {progress.done:,} of {progress.total:,} {unit} ({share}%)"
+    elif progress.done:
+        step += f" {progress.done:,} {_STAGE_UNITS.get(step, '')}"
+    return f"Reindexing… {step.strip()} ({seconds:.0f} s)"
+
+
+def reindex_summary_card(summary: ReindexSummary) -> Card:
+    """Added, updated, removed, unchanged and skipped articles (with reasons) and time."""
+    outcome = f"now {summary.generation}" if summary.changed else "index unchanged"
+    counts = [
+        ("Added", summary.added),
+        ("Updated", summary.updated),
+        ("Removed", summary.removed),
+        ("Unchanged", summary.unchanged),
+        ("Skipped", len(summary.skipped)),
+    ]
+    fields = (
+        *(Field(name, f"{value:,}", inline=True) for name, value in counts),
+        Field("Time", f"{summary.seconds:.1f} s", inline=True),
+    )
+    lines = [f"{summary.articles:,} articles, {summary.chunks:,} passages ({outcome})."]
+    for skipped in summary.skipped[:_SHOWN_SKIPPED]:
+        lines.append(f"• skipped {shorten(plain(skipped.origin), 150)}: {plain(skipped.reason)}")
+    if len(summary.skipped) > _SHOWN_SKIPPED:
+        lines.append(f"… and {len(summary.skipped) - _SHOWN_SKIPPED} more (see the log)")
+    return Card("Reindex finished", shorten("\n".join(lines), 3000), fields)
+
+
+# -- refusals and errors -------------------------------------------------------------
+
+
+def cooldown_text(retry_after: float) -> str:
+    seconds = max(1, round(retry_after))
+    return f"One question at a time, please: you can ask again in {seconds} s."
+
+
+def error_text(error: BaseException) -> str:
+    """What a user is told about an error: a NewsbotError's own message (written for
+    users: bad question, no index yet, reindex busy...), else only an apology."""
+    if isinstance(error, NewsbotError):
+        return shorten(escape(str(error)), 1500)
+    return APOLOGY
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _moment(moment: datetime) -> str:
+    """A Discord timestamp: each reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:f>"

@@ -1,0 +1,91 @@
+"""Composition root of the Discord front end: settings in, a running bot until a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import discord
+
+from bot.discord.client import NewsBot
+from bot.discord_endpoints import use_endpoints
+from index.config import Settings
+from index.errors import ConfigError, IndexNotFoundError
+from index.feedback import FeedbackStore
+from index.knowledge_base import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_FILE = "feedback.sqlite"  # in the data dir, beside (not inside) the generations
+SHUTDOWN_GRACE = 10.0  # seconds running work may take to finish after SIGINT/SIGTERM
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+async def run_bot(settings: Settings, token: str) -> None:
+    """Run newsbot on Discord until SIGINT or SIGTERM, then stop cleanly.
+
+    On a signal the bot stops taking questions, gives running work ``SHUTDOWN_GRACE``
+    seconds to finish, and closes its connection. A reindex still running is abandoned:
+    its unpublished generation is removed by the next reindex, and the index in use is
+    never touched. Raises ``ConfigError`` when Discord refuses the token or the
+    message content intent.
+    """
+    use_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
+    knowledge_base = KnowledgeBase(settings)
+    await asyncio.to_thread(_open_index, knowledge_base)
+    feedback = FeedbackStore(settings.index.data_dir / FEEDBACK_FILE)
+    try:
+        async with NewsBot(
+            settings=settings, knowledge_base=knowledge_base, feedback=feedback
+        ) as bot:
+            await _serve(bot, token)
+    finally:
+        feedback.close()
+
+
+def _open_index(knowledge_base: KnowledgeBase) -> None:
+    """Load the model and the index now, not on the first question."""
+    try:
+        knowledge_base.searcher()
+    except IndexNotFoundError as error:
+        log.warning("%s; questions get that answer until an admin runs /reindex", error)
+
+
+async def _serve(bot: NewsBot, token: str) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in _STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    client = asyncio.create_task(bot.start(token), name="newsbot-discord")
+    stopping = asyncio.create_task(stop.wait(), name="newsbot-stop-signal")
+    try:
+        await asyncio.wait({client, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if client.done():
+            _raise_start_error(client)
+            return
+        log.info("stopping: letting running work finish")
+        await bot.drain(SHUTDOWN_GRACE)
+        await bot.close()
+        await client
+    finally:
+        stopping.cancel()
+        for signum in _STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
+def _raise_start_error(client: asyncio.Task[None]) -> None:
+    try:
+        client.result()
+    except discord.LoginFailure:
+        raise ConfigError("Discord refused the token in DISCORD_TOKEN") from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(
+            "Discord refused the message content intent: enable it for the bot in the "
+            "Developer Portal (Bot, Privileged Gateway Intents)"
+        ) from None
+    except discord.Forbidden as error:
+        raise ConfigError(
+            f"Discord refused a start-up request ({error}): invite the bot with the "
+            "'bot' and 'applications.commands' scopes"
+        ) from None

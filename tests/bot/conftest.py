@@ -1,0 +1,97 @@
+"""The real bot against the fake Discord, over the real knowledge base of the fixtures."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.discord.client import NewsBot
+from index.config import DiscordSettings, Settings
+from index.embedding import Embedder
+from index.feedback import FeedbackStore
+from index.knowledge_base import KnowledgeBase
+from tests.conftest import COLLECTION
+from tests.fakediscord import Channel, FakeDiscord, run_client
+from tests.fakediscord.harness import fake_discord  # noqa: F401  (a fixture)
+
+StartBot = Callable[..., contextlib.AbstractAsyncContextManager[NewsBot]]
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A data dir indexing the fixture collection, built once and copied by each test."""
+    base = tmp_path_factory.mktemp("built")
+    shutil.copytree(COLLECTION, base / "articles")
+    settings = Settings().model_copy(
+        update={
+            "index": Settings().index.model_copy(
+                update={"data_dir": base / "data", "articles": [base / "articles"]}
+            )
+        }
+    )
+    KnowledgeBase(settings, embedder).reindex()
+    return base / "data"
+
+
+@pytest.fixture
+def knowledge_base(settings: Settings, embedder: Embedder, built_index: Path) -> KnowledgeBase:
+    shutil.copytree(built_index, settings.index.data_dir, dirs_exist_ok=True)
+    knowledge_base = KnowledgeBase(settings, embedder)
+    knowledge_base.searcher()
+    return knowledge_base
+
+
+@pytest.fixture
+def feedback(settings: Settings) -> Iterator[FeedbackStore]:
+    store = FeedbackStore(settings.index.data_dir / "feedback.sqlite")
+    yield store
+    store.close()
+
+
+@pytest_asyncio.fixture
+async def ask_channel(fake_discord: FakeDiscord) -> Channel:  # noqa: F811
+    return await fake_discord.add_channel(fake_discord.guild.id, "ask-the-news")
+
+
+@pytest.fixture
+def start_bot(
+    fake_discord: FakeDiscord,  # noqa: F811
+    settings: Settings,
+    knowledge_base: KnowledgeBase,
+    feedback: FeedbackStore,
+    ask_channel: Channel,
+) -> StartBot:
+    """``async with start_bot(**discord_settings) as bot``: the bot connected, its
+    commands synced; no cooldown unless given."""
+
+    @contextlib.asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[NewsBot]:
+        discord_settings = DiscordSettings(
+            api_base_url=fake_discord.api_base_url,
+            gateway_url=fake_discord.gateway_url,
+            dev_guild_id=fake_discord.guild.id,
+            ask_channels=[ask_channel.id],
+            cooldown_seconds=0,
+        ).model_copy(update=overrides)
+        bot = NewsBot(
+            settings=settings.model_copy(update={"discord": discord_settings}),
+            knowledge_base=knowledge_base,
+            feedback=feedback,
+        )
+        async with run_client(bot, fake_discord):
+            await fake_discord.wait_for_commands_synced(fake_discord.guild.id)
+            yield bot
+
+    return start
+
+
+@pytest_asyncio.fixture
+async def newsbot(start_bot: StartBot) -> AsyncIterator[NewsBot]:
+    async with start_bot() as bot:
+        yield bot

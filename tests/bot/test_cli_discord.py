@@ -1,0 +1,55 @@
+"""Acceptance: the real ``newsbot run`` process, configured only by its settings file and
+DISCORD_TOKEN, serves a Discord-compatible server on loopback and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakediscord import FakeDiscord
+
+pytestmark = [pytest.mark.model, pytest.mark.asyncio]
+
+TIMEOUT = 90  # the child loads torch and the model before it connects
+
+
+async def test_newsbot_run_answers_a_mention_and_stops_cleanly(tmp_path: Path, built_index: Path):
+    async with FakeDiscord() as server:
+        data_dir = tmp_path / "data"
+        shutil.copytree(built_index, data_dir)
+        config = tmp_path / "newsbot.toml"
+        config.write_text(
+            f'[index]\ndata_dir = "{data_dir}"\narticles = []\n'
+            f'[discord]\napi_base_url = "{server.api_base_url}"\n'
+            f'gateway_url = "{server.gateway_url}"\n'
+            f"dev_guild_id = {server.guild.id}\nanswer_in_threads = false\n"
+        )
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--config", str(config), "run",
+            env={**os.environ, "DISCORD_TOKEN": server.token, "HF_HUB_OFFLINE": "1"},
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await server.wait_for_commands_synced(server.guild.id, timeout=TIMEOUT)
+            await server.wait_until_ready(timeout=30)
+            channel = server.channel.id
+            await server.send_message(
+                channel, server.owner.id, "who wants Iran out of Syria?", mention_bot=True
+            )
+            answer = await server.wait_for_message(channel, timeout=30)
+            rendered = str(answer.embeds) + answer.content
+            assert "Putin" in rendered and "Netanyahu" in rendered
+            assert answer.allowed_mentions is not None
+            assert answer.allowed_mentions["parse"] == []
+        finally:
+            child.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(child.communicate(), timeout=30)
+        assert child.returncode == 0, stderr.decode(errors="replace")
+        assert server.unknown_requests == []
+        assert all(r.host.startswith("127.0.0.1:") for r in server.requests)

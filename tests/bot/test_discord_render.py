@@ -1,0 +1,377 @@
+"""Discord rendering: within Discord's limits, inert text, clean cuts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.discord import render
+from bot.discord.render import Card, Field
+from index.errors import InvalidQueryError
+from index.indexer import ReindexProgress, ReindexSummary
+from index.knowledge_base import IndexStats
+from index.records import (
+    Answer,
+    AnswerSentence,
+    ArticleDetail,
+    ArticleInfo,
+    Citation,
+    Hit,
+    SearchFilters,
+    Skipped,
+)
+
+ZWSP = "\u200b"
+SEED = ArticleInfo("a1", "Running Iran Out of Syria", None, None, None, None)
+TRAM = ArticleInfo(
+    "a2",
+    "Eastholm opens Line 4",
+    "https://lakesidecourier.example/city/line-4",
+    "Lakeside Courier",
+    date(2024, 5, 20),
+    "Hanna Virtanen",
+)
+
+
+def article(number: int, **changes: object) -> ArticleInfo:
+    fields = {
+        "id": f"a{number}",
+        "title": f"Article {number}",
+        "url": f"https://news.example/{number}",
+        "source": "Wire",
+        "published": date(2024, 1, 1),
+        "author": None,
+    } | changes
+    return ArticleInfo(**fields)  # type: ignore[arg-type]
+
+
+def answer_of(sentences: list[tuple[str, int]], articles: list[ArticleInfo], question: str = "q?"):
+    return Answer(
+        question=question,
+        sentences=tuple(AnswerSentence(text, number) for text, number in sentences),
+        citations=tuple(Citation(n, a) for n, a in enumerate(articles, start=1)),
+    )
+
+
+def hit(rank: int, text: str, info: ArticleInfo = TRAM) -> Hit:
+    return Hit(article=info, chunk_id=rank, start=0, end=len(text), text=text, score=1.0 / rank)
+
+
+def visible(text: str) -> str:
+    """What Discord shows: escapes resolved, zero-width spaces invisible."""
+    return re.sub(r"\\([^0-9A-Za-z\s])", r"\1", text).replace(ZWSP, "")
+
+
+# -- escaping ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@everyone look", "hi @here", "<@123456789012345678>", "<@!123456789012345678>"],
+)
+def test_escape_breaks_user_and_everyone_mentions(text: str) -> None:
+    escaped = render.escape(text)
+
+    assert "@everyone" not in escaped and "@here" not in escaped
+    assert not re.search(r"<@!?\d+>", escaped)
+    assert visible(escaped) == text
+
+
+@pytest.mark.parametrize("text", ["<@&987654321098765432>", "<#987654321098765432>", "</ask:1>"])
+def test_escape_breaks_role_channel_and_command_mentions(text: str) -> None:
+    escaped = render.escape(text)
+
+    assert not re.search(r"<(@&|#|/)", escaped)
+    assert visible(escaped) == text
+
+
+def test_escape_prevents_masked_links() -> None:
+    escaped = render.escape("[your bank](https://evil.example/login)")
+
+    assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", escaped)
+    assert visible(escaped) == "[your bank](https://evil.example/login)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["**bold** _it_ __u__ ~~s~~ `code` ||spoiler||", "# Header", "> quote", "- item", "1. first"],
+)
+def test_escape_shows_markdown_as_written(text: str) -> None:
+    escaped = render.escape(text)
+
+    assert escaped != text
+    assert visible(escaped) == text
+
+
+def test_escape_leaves_urls_whole() -> None:
+    text = "see https://news.example/a_b_c?x=1 now"
+
+    assert render.escape(text) == text
+
+
+def test_safe_url_accepts_only_plain_http_links() -> None:
+    assert render.safe_url("https://news.example/a") == "https://news.example/a"
+    assert render.safe_url("javascript:alert(1)") is None
+    assert render.safe_url("https://x.example/a b") is None
+    assert render.safe_url("https://x.example/" + "a" * 600) is None
+    assert render.safe_url(None) is None
+
+
+# -- shortening and splitting --------------------------------------------------------
+
+
+def test_shorten_cuts_at_a_sentence_end_when_one_is_near() -> None:
+    text = "First sentence here. Second sentence is much longer than the limit allows."
+
+    assert render.shorten(text, 40) == "First sentence here. …"
+
+
+def test_shorten_cuts_at_a_space_otherwise() -> None:
+    short = render.shorten("word " * 50, 33)
+
+    assert len(short) <= 33 and short.endswith(" …")
+    assert short[:-2].split() == ["word"] * 6
+
+
+def test_shorten_never_leaves_half_an_escape() -> None:
+    text = render.escape("*" * 100)
+
+    short = render.shorten(text, 21)
+
+    assert len(short) <= 21
+    assert visible(short[:-2]) == "*" * ((21 - 2) // 2)
+
+
+def test_split_message_keeps_pieces_within_the_limit_at_sentence_ends() -> None:
+    sentences = [f"Sentence number {i} says something about the tram." for i in range(100)]
+    text = " ".join(sentences)
+
+    pieces = render.split_message(text, 500)
+
+    assert all(len(p) <= 500 for p in pieces)
+    assert all(p.endswith(".") for p in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_split_message_prefers_paragraphs() -> None:
+    text = "a" * 300 + "\n\n" + "b" * 300
+
+    assert render.split_message(text, 500) == ["a" * 300, "b" * 300]
+
+
+def test_split_message_hard_cuts_a_word_longer_than_a_message() -> None:
+    pieces = render.split_message("x" * 4500)
+
+    assert [len(p) for p in pieces] == [2000, 2000, 500]
+
+
+# -- cards ---------------------------------------------------------------------------
+
+
+def test_card_refuses_to_exceed_discord_limits() -> None:
+    with pytest.raises(ValueError, match="title"):
+        Card("t" * 257)
+    with pytest.raises(ValueError, match="6000"):
+        Card("t", "d" * 4000, (Field("n", "v" * 1024), Field("n", "v" * 1024)))
+    with pytest.raises(ValueError, match="25"):
+        Card("t", "", tuple(Field("n", "v") for _ in range(26)))
+    with pytest.raises(ValueError, match="without name or value"):
+        Card("t", "", (Field("n", ""),))
+
+
+def test_answer_card_has_markers_and_a_field_per_source() -> None:
+    answer = answer_of([("Putin wants it. ", 1), ("Trams run every six minutes.", 2)], [SEED, TRAM])
+
+    card = render.answer_card(answer)
+
+    assert card.description == "Putin wants it. [1] Trams run every six minutes. [2]"
+    assert [f.name for f in card.fields] == [
+        "[1] Running Iran Out of Syria",
+        "[2] Eastholm opens Line 4",
+    ]
+    assert card.fields[0].value == "publisher and date unknown"
+    assert card.fields[1].value == (
+        "Lakeside Courier · 2024-05-20 · by Hanna Virtanen\nhttps://lakesidecourier.example/city/line-4"
+    )
+
+
+def test_answer_card_without_answer_says_so() -> None:
+    card = render.answer_card(answer_of([], [], question="why?"))
+
+    assert card.title == "why?"
+    assert card.description.startswith("The indexed articles do not answer this.")
+    assert card.fields == ()
+
+
+def test_long_answer_drops_trailing_sentences_and_their_sources() -> None:
+    long = "A long sentence about the matter at hand. " * 40  # ~1700 characters
+    sentences = [(long, 1), (long, 2), (long, 3), (long, 4)]
+    answer = answer_of(sentences, [article(n) for n in range(1, 5)])
+
+    card = render.answer_card(answer)
+
+    assert card.size <= render.EMBED_LIMIT and len(card.description) <= render.DESCRIPTION_LIMIT
+    assert card.description.endswith("[2] …")
+    assert [f.name for f in card.fields] == ["[1] Article 1", "[2] Article 2"]
+
+
+def test_one_sentence_too_long_is_shortened_keeping_its_marker() -> None:
+    answer = answer_of([("word " * 2000, 1)], [SEED], question="?" * 500)
+
+    card = render.answer_card(answer)
+
+    assert len(card.title) <= render.TITLE_LIMIT
+    assert len(card.description) <= render.DESCRIPTION_LIMIT
+    assert card.description.endswith(" … [1]")
+
+
+def test_answer_card_with_many_long_sources_stays_within_6000() -> None:
+    articles = [
+        article(n, title="T" * 300, source="S" * 300, url="https://x.example/" + "p" * 400)
+        for n in range(1, 11)
+    ]
+    answer = answer_of([("Sentence. " * 30, n) for n in range(1, 11)], articles)
+
+    card = render.answer_card(answer)
+
+    assert card.size <= render.EMBED_LIMIT
+    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in card.fields)
+
+
+def test_answer_card_escapes_question_and_article_text() -> None:
+    evil = ArticleInfo(
+        "e", "@everyone [click](https://evil.example)", None, "<@&1234567890123456>", None, None
+    )
+    answer = answer_of([("Hello <@123456789012345678> **x**", 1)], [evil], question="@here who?")
+
+    card = render.answer_card(answer)
+    everything = " ".join([card.title, card.description, *(f.name + f.value for f in card.fields)])
+
+    assert "@everyone" not in everything and "@here" not in everything
+    assert not re.search(r"<@[&!]?\d", everything)
+    assert "](" not in everything.replace("\\](", "")
+
+
+def test_answer_texts_are_messages_within_2000_with_sources() -> None:
+    long = "A long sentence about the matter at hand. " * 40
+    answer = answer_of([(long, 1), (long, 2)], [SEED, TRAM])
+
+    texts = render.answer_texts(answer)
+
+    assert len(texts) >= 2 and all(len(t) <= render.MESSAGE_LIMIT for t in texts)
+    assert texts[-1].endswith("<https://lakesidecourier.example/city/line-4>")
+    assert "[1] Running Iran Out of Syria" in "\n".join(texts)
+
+
+def test_search_card_lists_each_passage_with_title_date_and_link() -> None:
+    card = render.search_card("tram", [hit(1, "The tram opened."), hit(2, "It cost more.", SEED)])
+
+    assert card.title == "Search: tram"
+    assert [f.name for f in card.fields] == [
+        "1. Eastholm opens Line 4",
+        "2. Running Iran Out of Syria",
+    ]
+    assert card.fields[0].value.splitlines() == [
+        "Lakeside Courier · 2024-05-20 · by Hanna Virtanen",
+        "https://lakesidecourier.example/city/line-4",
+        "> The tram opened.",
+    ]
+    assert card.fields[1].value == "> It cost more."
+
+
+def test_search_card_of_ten_long_passages_fits() -> None:
+    hits = [hit(rank, "Words about trams. " * 200) for rank in range(1, 11)]
+
+    card = render.search_card(
+        "x" * 1000, hits, SearchFilters(sources=("Wire",), since=date(2024, 1, 1))
+    )
+
+    assert card.size <= render.EMBED_LIMIT
+    assert card.description == "Only articles from Wire since 2024-01-01"
+    assert len(card.fields) == 10
+
+
+def test_search_card_without_hits_says_so() -> None:
+    assert render.search_card("nothing", []).description == "No passages found."
+
+
+def test_article_card_shows_metadata_link_and_opening() -> None:
+    card = render.article_card(ArticleDetail(TRAM, "Eastholm's new **Line 4** tram …"))
+
+    assert card.title == "Eastholm opens Line 4"
+    assert card.description == "Eastholm's new \\*\\*Line 4\\*\\* tram …"
+    assert [(f.name, f.value) for f in card.fields] == [
+        ("Publisher", "Lakeside Courier"),
+        ("Published", "2024-05-20"),
+        ("Author", "Hanna Virtanen"),
+        ("Link", "https://lakesidecourier.example/city/line-4"),
+    ]
+
+
+def test_sources_card_lists_publishers_size_and_last_reindex() -> None:
+    stats = IndexStats(
+        generation="gen-000002",
+        model="m",
+        dimension=384,
+        vector_index="flat",
+        articles=1200,
+        chunks=5000,
+        built_at=datetime(2024, 6, 1, 12, 0, tzinfo=UTC),
+        sources=(("Arctic Wire", 1000), ("Culture Desk", 1), *((f"P{i}", 1) for i in range(500))),
+        oldest=date(2024, 1, 15),
+        newest=date(2024, 7, 2),
+    )
+
+    card = render.sources_card(stats)
+
+    assert card.description.startswith(
+        "**Arctic Wire**: 1,000 articles\n**Culture Desk**: 1 article"
+    )
+    assert "more publishers" in card.description
+    assert [(f.name, f.value) for f in card.fields] == [
+        ("Articles", "1,200"),
+        ("Passages", "5,000"),
+        ("Last reindex", "<t:1717243200:f>"),
+    ]
+
+
+def test_reindex_progress_text() -> None:
+    progress = ReindexProgress("embedding", 250, 1000)
+
+    assert render.reindex_progress_text(progress, 12.4) == (
+        "Reindexing… embedding 250 of 1,000 passages (25%) (12 s)"
+    )
+    assert render.reindex_progress_text(None, 0) == "Reindexing… starting (0 s)"
+
+
+def test_reindex_summary_card_lists_counts_and_skipped_with_reasons() -> None:
+    skipped = [Skipped(f"bad/{i}.pdf", "unsupported file type") for i in range(12)]
+    summary = ReindexSummary(
+        added=2, updated=1, removed=0, unchanged=4, skipped=skipped, seconds=3.25
+    )
+    summary.articles, summary.chunks, summary.generation = 7, 11, "gen-000002"
+
+    card = render.reindex_summary_card(summary)
+
+    assert [(f.name, f.value) for f in card.fields] == [
+        ("Added", "2"),
+        ("Updated", "1"),
+        ("Removed", "0"),
+        ("Unchanged", "4"),
+        ("Skipped", "12"),
+        ("Time", "3.2 s"),
+    ]
+    assert "• skipped bad/0.pdf: unsupported file type" in card.description
+    assert card.description.endswith("… and 2 more (see the log)")
+
+
+def test_error_text_shows_newsbot_errors_and_hides_the_rest() -> None:
+    assert render.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
+    assert render.error_text(RuntimeError("secret /path/of/server")) == render.APOLOGY
+
+
+def test_thread_name_fits_discords_100() -> None:
+    assert len(render.thread_name("why " * 100)) <= 100
+    assert render.thread_name("who wants\nIran out?") == "who wants Iran out?"
