@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import faiss
@@ -19,6 +20,17 @@ from index.store import Generation
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
+
+# Words that ask about the present; such questions prefer recent articles.
+_ABOUT_NOW = re.compile(
+    r"\b(?:latest|newest|most recent|recent(?:ly)?|now|nowadays|currently|current|today|"
+    r"tonight|this (?:week|weekend|month|year)|these days|so far|up to date)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_now(question: str) -> bool:
+    return _ABOUT_NOW.search(question) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,9 @@ class Searcher:
             [a.info.published.toordinal() if a.info.published else -1 for a in articles],
             dtype=np.int64,
         )
+        # "Now" for a collection is its newest article: right for a live feed, and for
+        # an archive it means the end of what the archive knows.
+        self._newest = int(self._article_date.max(initial=-1))
 
     def embed_query(self, query: str) -> np.ndarray:
         return self._embedder.encode([query])[0]
@@ -80,6 +95,8 @@ class Searcher:
         if mode in ("hybrid", "lexical"):
             lexical = self._bm25(query, depth, allowed)
         fused = self._fuse(dense, lexical)
+        if self._settings.recency_weight and asks_about_now(query):
+            fused = self._prefer_recent(fused)
         return self._diversify(fused, k, per_article)
 
     def _allowed_chunks(self, filters: SearchFilters | None) -> np.ndarray | None:
@@ -139,6 +156,20 @@ class Searcher:
             candidates.append(_Candidate(chunk, score, d[1] if d else None, l[1] if l else None))
         candidates.sort(key=lambda c: (-c.score, c.chunk_id))
         return candidates
+
+    def _prefer_recent(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Raise scores by up to ``recency_weight`` for articles near the newest date."""
+        if self._newest < 0:
+            return candidates
+        half_life = self._settings.recency_half_life_days
+        boosted = []
+        for candidate in candidates:
+            published = self._article_date[self.generation.chunk_article[candidate.chunk_id]]
+            freshness = 0.5 ** ((self._newest - published) / half_life) if published >= 0 else 0.0
+            factor = 1.0 + self._settings.recency_weight * freshness
+            boosted.append(replace(candidate, score=candidate.score * factor))
+        boosted.sort(key=lambda c: (-c.score, c.chunk_id))
+        return boosted
 
     def _diversify(self, candidates: Sequence[_Candidate], k: int, per_article: int) -> list[Hit]:
         """Best first, at most ``per_article`` passages an article while others remain.

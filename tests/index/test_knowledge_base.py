@@ -186,3 +186,25 @@ def test_searches_during_a_reindex_see_the_old_or_the_new_generation_whole(kb, a
     assert seen, "no search ran while the reindex did"
     # Every search ran against one complete generation: old ones lack the article.
     assert all(found == (name != "gen-000001") for found, name in seen)
+
+
+def test_questions_about_the_present_prefer_recent_articles(settings, embedder, articles_dir):
+    for day, detail in (("2024-01-10", "the council approved"), ("2024-06-20", "crews began")):
+        (articles_dir / f"bridge-{day}.md").write_text(
+            f"---\ntitle: Kestrel bridge repairs\ndate: {day}\nsource: River Post\n---\n\n"
+            f"Repairs of the Kestrel bridge moved forward as {detail} work on its deck, the "
+            "river authority said, adding that the crossing stays closed to heavy traffic."
+        )
+    kb = KnowledgeBase(settings, embedder)
+    kb.reindex()
+    no_recency = settings.model_copy(
+        update={"search": settings.search.model_copy(update={"recency_weight": 0.0})}
+    )
+    latest = kb.search("what is the latest on the Kestrel bridge repairs?", k=2)
+    assert [h.article.published for h in latest] == [date(2024, 6, 20), date(2024, 1, 10)]
+    unboosted = KnowledgeBase(no_recency, embedder).search(
+        "what is the latest on the Kestrel bridge repairs?", k=2
+    )
+    assert unboosted[0].article.published == date(2024, 1, 10), "the test needs a tie to break"
+    plain = KnowledgeBase(no_recency, embedder).search("Kestrel bridge council approved deck", k=2)
+    assert plain[0].article.published == date(2024, 1, 10)
