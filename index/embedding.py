@@ -53,14 +53,18 @@ class SentenceTransformerEmbedder:
         """Word pieces of each text, without special tokens."""
         if not texts:
             return []
-        encoded = self._tokenizer(list(texts), add_special_tokens=False, verbose=False)
+        # The tokenizer is the model's: each call sets its padding and truncation, so it
+        # must not run beside an encode.
+        with self._turns.turn(urgent=False):
+            encoded = self._tokenizer(list(texts), add_special_tokens=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character span of each word piece of ``text``."""
-        encoded = self._tokenizer(
-            text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
-        )
+        with self._turns.turn(urgent=False):
+            encoded = self._tokenizer(
+                text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
+            )
         return [tuple(span) for span in encoded["offset_mapping"]]
 
     def encode(
