@@ -58,6 +58,19 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+    """Add a feed, sitemap or article page for good, fetch it and reindex."""
+    kb = KnowledgeBase(settings)
+    source = kb.live.add(args.url, args.kind, args.name)
+    print(f"added {source.kind} {source.url}")
+    with _ProgressBar(enabled=not args.quiet) as bar:
+        fetched = kb.live.refresh([source])
+        summary = kb.reindex(progress=bar.update, fetch=False)
+    summary.fetched = fetched
+    print(render.summary_text(summary))
+    return 0
+
+
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     answer = kb.ask(args.question, _filters(args))
@@ -208,7 +221,12 @@ class _ProgressBar:
         self._bar.refresh()
 
 
-_PROGRESS_UNITS = {"reading": "article", "embedding": "passage", "writing": "article"}
+_PROGRESS_UNITS = {
+    "fetching": "source",
+    "reading": "article",
+    "embedding": "passage",
+    "writing": "article",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -226,8 +244,15 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    reindex = command("reindex", cmd_reindex, "read the articles and update the index")
-    reindex.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    reindex = command(
+        "reindex", cmd_reindex, "fetch the web sources, read the articles, update the index"
+    )
+    add = command("add", cmd_add, "add a feed, sitemap or article page; fetch it; reindex")
+    add.add_argument("url")
+    add.add_argument("--kind", choices=["feed", "sitemap", "page"], help="default: detected")
+    add.add_argument("--name", help="publisher name to show (default: from the feed or page)")
+    for sub in (reindex, add):
+        sub.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     ask = command("ask", cmd_ask, "answer a question with its sources")
     ask.add_argument("question")

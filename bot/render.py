@@ -8,6 +8,7 @@ from typing import Any
 from index.indexer import ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import Answer, ArticleInfo, Hit
+from index.web_sources import RefreshSummary
 
 NO_ANSWER = "The indexed articles do not answer this."
 
@@ -95,6 +96,18 @@ def summary_text(summary: ReindexSummary) -> str:
     else:
         head += f" ({summary.chunks_embedded} passages embedded; now {summary.generation})"
     lines = [head] + [f"  skipped {s.origin}: {s.reason}" for s in summary.skipped]
+    if summary.fetched is not None:
+        lines.insert(0, fetch_text(summary.fetched))
+    return "\n".join(lines)
+
+
+def fetch_text(fetched: RefreshSummary) -> str:
+    lines = [
+        f"fetched {fetched.fetched} responses: {fetched.new_articles} new articles, "
+        f"{fetched.updated_articles} updated, {fetched.not_modified} sources not modified, "
+        f"{fetched.already_stored} entries already stored, {len(fetched.skipped)} failed"
+    ]
+    lines += [f"  failed {s.origin}: {s.reason}" for s in fetched.skipped]
     return "\n".join(lines)
 
 

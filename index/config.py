@@ -53,6 +53,32 @@ class AnswerSettings(_Section):
     min_relevance: float = Field(default=0.30, ge=-1.0, le=1.0)
 
 
+class FetchSettings(_Section):
+    """How newsbot fetches feeds and pages: limits that keep hostile servers harmless."""
+
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    read_timeout_seconds: float = Field(default=5.0, gt=0)
+    max_bytes: int = Field(default=5_000_000, gt=0)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    retries: int = Field(default=2, ge=0, le=10)
+    max_retry_after_seconds: float = Field(default=30.0, ge=0)
+    contact_url: str | None = None
+    allowed_hosts: list[str] = Field(default_factory=list)
+    default_refresh_minutes: int = Field(default=60, ge=1)
+    max_entries_per_source: int = Field(default=100, ge=1)
+    retry_failed_hours: float = Field(default=24.0, ge=0)
+
+
+class SourceSettings(_Section):
+    """A web source: an RSS/Atom feed, a (news) sitemap or a single article page."""
+
+    url: str = Field(pattern=r"^https?://")
+    kind: Literal["feed", "page", "sitemap"] = "feed"
+    name: str | None = None
+    refresh_minutes: int | None = Field(default=None, ge=1)
+
+
 class DiscordSettings(_Section):
     """The Discord front end; the token itself only ever comes from DISCORD_TOKEN."""
 
@@ -65,6 +91,7 @@ class DiscordSettings(_Section):
     allow_direct_messages: bool = False
     cooldown_seconds: float = Field(default=10.0, ge=0)
     answer_in_threads: bool = True
+    announce_channel_id: int | None = None
 
 
 class Settings(_Section):
@@ -74,6 +101,8 @@ class Settings(_Section):
     search: SearchSettings = SearchSettings()
     answer: AnswerSettings = AnswerSettings()
     discord: DiscordSettings = DiscordSettings()
+    fetch: FetchSettings = FetchSettings()
+    sources: list[SourceSettings] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> Settings:

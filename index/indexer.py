@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +24,14 @@ from index.store import (
     reindex_lock,
     utc_now,
 )
+from index.web_sources import RefreshSummary
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class ReindexProgress:
-    """Where a reindex is: "reading", "loading model", "embedding" or "writing"."""
+    """Where a reindex is: "fetching", "reading", "loading model", "embedding", "writing"."""
 
     stage: str
     done: int
@@ -53,6 +54,7 @@ class ReindexSummary:
     tokens_embedded: int = 0
     seconds: float = 0.0
     generation: str | None = None  # None when nothing changed and no generation was built
+    fetched: RefreshSummary | None = None  # what fetching the web sources brought, if run
 
     @property
     def changed(self) -> bool:
@@ -64,8 +66,9 @@ def reindex(
     embedder: Callable[[], Embedder],
     previous: Generation | None,
     progress: ProgressCallback | None = None,
+    web_articles: Iterable[Article] = (),
 ) -> ReindexSummary:
-    """Build and publish a new generation from the configured sources.
+    """Build and publish a new generation from the configured files and ``web_articles``.
 
     ``embedder`` is called only if something needs embedding, so a reindex of an unchanged
     collection never loads the model. Raises ``ReindexBusyError`` if another reindex runs.
@@ -76,7 +79,7 @@ def reindex(
     with reindex_lock(data_dir):
         prune(data_dir, keep=[name for name in [current_name(data_dir)] if name])
         summary = ReindexSummary()
-        articles = _read_sources(settings, summary, report)
+        articles = _read_sources(settings, web_articles, summary, report)
         built = _build(settings, articles, previous, embedder, summary, report)
         if built is not None:
             prune(data_dir, keep=[built.name] + ([previous.name] if previous else []))
@@ -98,13 +101,16 @@ def content_hash(article: Article) -> str:
 
 
 def _read_sources(
-    settings: Settings, summary: ReindexSummary, report: ProgressCallback
+    settings: Settings,
+    web_articles: Iterable[Article],
+    summary: ReindexSummary,
+    report: ProgressCallback,
 ) -> list[tuple[Article, str]]:
     """Every good article once, with its content hash; duplicates and bad input skipped."""
     by_text: dict[str, str] = {}
     ids: set[str] = set()
     articles: list[tuple[Article, str]] = []
-    for item in _load_all(settings):
+    for item in _load_all(settings, web_articles):
         if isinstance(item, Skipped):
             log.warning("skipped %s: %s", item.origin, item.reason)
             summary.skipped.append(item)
@@ -123,12 +129,13 @@ def _read_sources(
     return articles
 
 
-def _load_all(settings: Settings) -> Iterator[Article | Skipped]:
+def _load_all(settings: Settings, web_articles: Iterable[Article]) -> Iterator[Article | Skipped]:
     for root in settings.index.articles:
         if not root.exists():
             yield Skipped(str(root), "source folder or file not found")
             continue
         yield from load_articles(root, max_file_bytes=settings.index.max_file_bytes)
+    yield from web_articles
 
 
 def _build(

@@ -18,7 +18,8 @@ from index.errors import (
     IndexNotFoundError,
     InvalidQueryError,
 )
-from index.indexer import ProgressCallback, ReindexSummary, reindex
+from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
+from index.live import LiveSources
 from index.records import Answer, ArticleDetail, Hit, SearchFilters
 from index.retrieval import Mode, Searcher
 from index.store import Generation, current_name, open_current
@@ -49,6 +50,7 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
+        self.live = LiveSources(settings)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._searcher: Searcher | None = None
@@ -75,9 +77,21 @@ class KnowledgeBase:
                 log.info("opened index %s", generation.name)
             return self._searcher
 
-    def reindex(self, progress: ProgressCallback | None = None) -> ReindexSummary:
+    def reindex(
+        self, progress: ProgressCallback | None = None, *, fetch: bool = True
+    ) -> ReindexSummary:
+        """Fetch what is new in the web sources (unless ``fetch`` is off), then reindex."""
+        fetched = None
+        if fetch and self.live.has_any() and self.live.sources():
+            report = progress or (lambda _: None)
+            fetched = self.live.refresh(
+                progress=lambda p: report(ReindexProgress("fetching", p.done, p.total))
+            )
         previous = self._previous_generation()
-        summary = reindex(self.settings, lambda: self.embedder, previous, progress)
+        summary = reindex(
+            self.settings, lambda: self.embedder, previous, progress, self.live.articles()
+        )
+        summary.fetched = fetched
         if summary.changed:
             self.searcher()  # open the new generation now, not on the next question
         return summary

@@ -350,7 +350,7 @@ def _strip_markdown(text: str) -> str:
     return _MD_CODE.sub(r"\1", text)
 
 
-def _parse_html(data: bytes, relative: str) -> Iterator[Article | Skipped]:
+def parse_html(data: bytes, relative: str) -> Iterator[Article | Skipped]:
     declared = _DECLARED_CHARSET.search(data[:4096])
     html = _decode(data, relative, declared.group(1).decode("ascii") if declared else None)
     if isinstance(html, Skipped):
@@ -515,8 +515,8 @@ _PARSERS: dict[str, _Parser] = {
     ".txt": _parse_text,
     ".md": _parse_markdown,
     ".markdown": _parse_markdown,
-    ".html": _parse_html,
-    ".htm": _parse_html,
+    ".html": parse_html,
+    ".htm": parse_html,
     ".json": _parse_json,
     ".jsonl": _parse_jsonl,
 }

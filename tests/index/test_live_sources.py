@@ -1,0 +1,90 @@
+"""Live sources end to end: feeds and pages on a loopback server, through the knowledge
+base and the command line, with the real model and index."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+from index.config import FetchSettings, SourceSettings
+from index.knowledge_base import KnowledgeBase
+from tests.index.webserver import Versioned, WebServer, fixture
+
+pytestmark = pytest.mark.model
+
+ARTICLES = ("tram", "ferry", "library", "market", "night-buses", "wind", "bridge")
+
+
+@pytest.fixture
+def web():
+    with WebServer() as server:
+        for name in ARTICLES:
+            server.route(
+                f"/articles/{name}.html",
+                Versioned("text/html", fixture(f"articles/{name}.html", server)),
+            )
+        server.route("/rss.xml", Versioned("application/rss+xml", fixture("rss.xml", server)))
+        yield server
+
+
+def live_settings(settings, web, sources):
+    return settings.model_copy(
+        update={
+            "fetch": FetchSettings(allowed_hosts=["127.0.0.1"], retries=0),
+            "sources": [SourceSettings(url=web.url(path), kind=kind) for path, kind in sources],
+        }
+    )
+
+
+def test_reindex_fetches_a_feed_and_answers_from_its_articles_with_dates(settings, embedder, web):
+    kb = KnowledgeBase(live_settings(settings, web, [("/rss.xml", "feed")]), embedder)
+    summary = kb.reindex()
+    assert summary.fetched is not None and summary.fetched.new_articles == 3
+    assert summary.added == 7 + 3
+    answer = kb.ask("How many extra ferry crossings will run in winter?")
+    [source] = [c.article for c in answer.citations]
+    assert source.source == "Harbour Gazette" and source.published is not None
+    assert source.url.startswith(web.base)
+
+
+def test_a_second_reindex_fetches_only_what_is_new(settings, embedder, web):
+    kb = KnowledgeBase(live_settings(settings, web, [("/rss.xml", "feed")]), embedder)
+    kb.reindex()
+    pages_before = len([r for r in web.requests if r.path.startswith("/articles/")])
+    summary = kb.reindex()
+    assert summary.fetched.not_modified == 1 and summary.fetched.new_articles == 0
+    assert not summary.changed
+    pages_after = len([r for r in web.requests if r.path.startswith("/articles/")])
+    assert pages_after == pages_before, "already stored articles were fetched again"
+
+
+def test_unreachable_sources_are_reported_and_the_rest_is_indexed(settings, embedder, web):
+    sources = [("/rss.xml", "feed"), ("/missing.xml", "feed"), ("/articles/market.html", "page")]
+    kb = KnowledgeBase(live_settings(settings, web, sources), embedder)
+    summary = kb.reindex()
+    assert [s.reason for s in summary.fetched.skipped] == ["HTTP 404"]
+    assert summary.fetched.new_articles == 4
+    assert "fish market" in kb.ask("Where will the Saturday fish market move?").text
+
+
+def test_newsbot_add_detects_a_page_fetches_it_and_reindexes(tmp_path, articles_dir, web, capsys):
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n'
+        '[fetch]\nallowed_hosts = ["127.0.0.1"]\nretries = 0\n'
+    )
+    assert main(["--config", str(config), "add", "-q", web.url("/articles/wind.html")]) == 0
+    out = capsys.readouterr().out
+    assert "added page" in out and "1 new articles" in out and "8 articles" in out
+    assert main(["--config", str(config), "reindex", "-q"]) == 0
+    assert "not modified" in capsys.readouterr().out
+
+
+def test_a_private_address_is_refused_unless_allowed(settings, embedder, web):
+    refused = settings.model_copy(
+        update={"sources": [SourceSettings(url=web.url("/rss.xml"), kind="feed")]}
+    )
+    summary = KnowledgeBase(refused, embedder).reindex()
+    [failure] = summary.fetched.skipped
+    assert "loopback" in failure.reason
+    assert web.requests == []
