@@ -21,7 +21,15 @@ def source_line(article: ArticleInfo) -> str:
         parts.append(meta)
     if article.url:
         parts.append(article.url)
-    return " — ".join(parts)
+    line = " — ".join(parts)
+    others = also_reported_by(article)
+    return f"{line} (also reported by {others})" if others else line
+
+
+def also_reported_by(article: ArticleInfo) -> str:
+    """'Wire A, Paper B' for the other publishers of the same story, if any."""
+    names = dict.fromkeys(r.source or r.url or r.title for r in article.also_reported_by)
+    return ", ".join(name for name in names if name)
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
@@ -81,6 +89,9 @@ def article_json(article: ArticleInfo) -> dict[str, Any]:
         "source": article.source,
         "date": _date(article),
         "author": article.author,
+        "also_reported_by": [
+            {"source": r.source, "url": r.url, "title": r.title} for r in article.also_reported_by
+        ],
     }
 
 
@@ -88,7 +99,8 @@ def summary_text(summary: ReindexSummary) -> str:
     head = (
         f"{summary.articles} articles, {summary.chunks} passages: "
         f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, "
-        f"{summary.unchanged} unchanged, {len(summary.skipped)} skipped "
+        f"{summary.unchanged} unchanged, {summary.syndicated} syndicated copies, "
+        f"{len(summary.skipped)} skipped "
         f"in {summary.seconds:.1f} s"
     )
     if not summary.changed:

@@ -7,14 +7,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.chunking import chunk_article, embedding_text, plan_for
 from index.config import Settings
 from index.embedding import Embedder
 from index.loaders import load_articles
-from index.records import Article, Chunk, Skipped
+from index.records import Article, Chunk, Reprint, Skipped
 from index.store import (
     Generation,
     GenerationWriter,
@@ -24,6 +24,7 @@ from index.store import (
     reindex_lock,
     utc_now,
 )
+from index.syndication import find_groups
 from index.web_sources import RefreshSummary
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class ReindexSummary:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
+    syndicated: int = 0  # copies of a story from other urls or publishers, kept as such
     skipped: list[Skipped] = field(default_factory=list)
     articles: int = 0
     chunks: int = 0
@@ -96,6 +98,7 @@ def content_hash(article: Article) -> str:
         article.published.isoformat() if article.published else None,
         article.author,
         article.text,
+        [[r.source, r.url, r.title] for r in article.also_reported_by],
     ]
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
@@ -106,27 +109,41 @@ def _read_sources(
     summary: ReindexSummary,
     report: ProgressCallback,
 ) -> list[tuple[Article, str]]:
-    """Every good article once, with its content hash; duplicates and bad input skipped."""
-    by_text: dict[str, str] = {}
+    """Every good article once, with its content hash; bad input skipped.
+
+    Copies of one story (the same or nearly the same text) are indexed once, as the
+    earliest; the others' publishers and urls become its ``also_reported_by``, or, when
+    they add none, are skipped as duplicates.
+    """
     ids: set[str] = set()
-    articles: list[tuple[Article, str]] = []
+    loaded: list[Article] = []
     for item in _load_all(settings, web_articles):
         if isinstance(item, Skipped):
             log.warning("skipped %s: %s", item.origin, item.reason)
             summary.skipped.append(item)
-            continue
-        text_hash = hashlib.sha256(item.text.encode()).hexdigest()
-        if text_hash in by_text:
-            summary.skipped.append(Skipped(item.origin, f"duplicate of {by_text[text_hash]}"))
-            continue
-        if item.id in ids:
+        elif item.id in ids:
             summary.skipped.append(Skipped(item.origin, f"duplicate article id {item.id}"))
-            continue
-        by_text[text_hash] = item.origin
-        ids.add(item.id)
-        articles.append((item, content_hash(item)))
-        report(ReindexProgress("reading", len(articles), None))
-    return articles
+        else:
+            ids.add(item.id)
+            loaded.append(item)
+            report(ReindexProgress("reading", len(loaded), None))
+    dropped: set[int] = set()
+    for group in find_groups(loaded):
+        original = loaded[group.original]
+        places = {(original.source, original.url)}
+        reprints = []
+        for position in group.copies:
+            copy = loaded[position]
+            dropped.add(position)
+            if (copy.source, copy.url) in places:
+                summary.skipped.append(Skipped(copy.origin, f"duplicate of {original.origin}"))
+                continue
+            places.add((copy.source, copy.url))
+            reprints.append(Reprint(copy.source, copy.url, copy.title))
+            summary.syndicated += 1
+        loaded[group.original] = replace(original, also_reported_by=tuple(reprints))
+    kept = [a for position, a in enumerate(loaded) if position not in dropped]
+    return [(article, content_hash(article)) for article in kept]
 
 
 def _load_all(settings: Settings, web_articles: Iterable[Article]) -> Iterator[Article | Skipped]:

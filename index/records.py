@@ -7,6 +7,15 @@ from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
+class Reprint:
+    """Another place that published the same story: a syndicated copy."""
+
+    source: str | None
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One cleaned article, ready to chunk.
 
@@ -22,6 +31,7 @@ class Article:
     published: date | None = None
     author: str | None = None
     origin: str = ""  # where it was read from: "path" or "path#record", for reports
+    also_reported_by: tuple[Reprint, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,7 @@ class ArticleInfo:
     source: str | None
     published: date | None
     author: str | None
+    also_reported_by: tuple[Reprint, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,11 +36,11 @@ import faiss
 import numpy as np
 
 from index.errors import IndexCorruptError, IndexNotFoundError, ReindexBusyError
-from index.records import Article, ArticleInfo, Chunk
+from index.records import Article, ArticleInfo, Chunk, Reprint
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _CURRENT = "CURRENT"
 _LOCK = "reindex.lock"
 _DB = "index.sqlite"
@@ -60,7 +60,8 @@ CREATE TABLE articles (
     author TEXT,
     origin TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    also_reported_by TEXT NOT NULL    -- JSON: [[source, url, title], ...]
 );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY,           -- dense 0..n-1, the FAISS id
@@ -135,8 +136,8 @@ class Generation:
 
     def _load_articles(self) -> list[StoredArticle]:
         rows = self._db.execute(
-            "SELECT row, id, title, url, source, published, author, content_hash "
-            "FROM articles ORDER BY row"
+            "SELECT row, id, title, url, source, published, author, content_hash, "
+            "also_reported_by FROM articles ORDER BY row"
         ).fetchall()
         return [
             StoredArticle(
@@ -147,6 +148,7 @@ class Generation:
                     source=r[4],
                     published=date.fromisoformat(r[5]) if r[5] else None,
                     author=r[6],
+                    also_reported_by=tuple(Reprint(*reprint) for reprint in json.loads(r[8])),
                 ),
                 row=r[0],
                 content_hash=r[7],
@@ -201,7 +203,7 @@ class GenerationWriter:
     def add_article(self, article: Article, content_hash: str) -> int:
         row = self._article_rows
         self._db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row,
                 article.id,
@@ -213,6 +215,7 @@ class GenerationWriter:
                 article.origin,
                 content_hash,
                 article.text,
+                json.dumps([[r.source, r.url, r.title] for r in article.also_reported_by]),
             ),
         )
         self._article_rows += 1
@@ -236,7 +239,7 @@ class GenerationWriter:
         row = self._article_rows
         self._db.execute(
             "INSERT INTO articles SELECT ?, id, title, url, source, published, author, origin, "
-            "content_hash, text FROM previous.articles WHERE row = ?",
+            "content_hash, text, also_reported_by FROM previous.articles WHERE row = ?",
             (row, previous_row),
         )
         copied = self._db.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
@@ -208,3 +209,27 @@ def test_questions_about_the_present_prefer_recent_articles(settings, embedder, 
     assert unboosted[0].article.published == date(2024, 1, 10), "the test needs a tie to break"
     plain = KnowledgeBase(no_recency, embedder).search("Kestrel bridge council approved deck", k=2)
     assert plain[0].article.published == date(2024, 1, 10)
+
+
+def test_syndicated_copies_are_indexed_once_and_named_in_the_sources(settings, embedder):
+    from tests.conftest import COLLECTION
+
+    wires = (COLLECTION / "wires" / "briefs-2024.jsonl").read_text().splitlines()
+    eruption = json.loads(wires[0])
+    copy = {
+        **eruption,
+        "id": "reprint-1",
+        "url": "https://southcoastherald.example/2024/01/16/grindavik",
+        "source": "South Coast Herald",
+        "date": "2024-01-16",
+        "text": eruption["text"] + " This story was first published by Arctic Wire.",
+    }
+    extra = settings.index.articles[0] / "reprints.jsonl"
+    extra.write_text(json.dumps(copy) + "\n")
+    kb = KnowledgeBase(settings, embedder)
+    summary = kb.reindex()
+    assert summary.articles == 7 and summary.syndicated == 1
+    answer = kb.ask("Why was Grindavik evacuated?")
+    [source] = [c.article for c in answer.citations]
+    assert source.source == "Arctic Wire"  # the earlier one is the original
+    assert [r.source for r in source.also_reported_by] == ["South Coast Herald"]
