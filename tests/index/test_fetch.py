@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import socket
-import time
-import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,6 +30,7 @@ from tests.index.webserver import (
     endless,
     gzip_bomb,
     gzipped,
+    refused,
     trickle,
     trickled_headers,
 )
@@ -95,20 +94,6 @@ def make_fetcher(sleeps: Sleeps) -> Iterator[Callable[..., Fetcher]]:
 @pytest.fixture
 def fetcher(make_fetcher: Callable[..., Fetcher]) -> Fetcher:
     return make_fetcher(max_bytes=LIMIT)
-
-
-def refused(call: Callable[[], object]) -> tuple[FetchError, float, int]:
-    """The FetchError ``call`` raises, the seconds it took and its peak traced memory."""
-    tracemalloc.start()
-    started = time.perf_counter()
-    try:
-        with pytest.raises(FetchError) as caught:
-            call()
-    finally:
-        seconds = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return caught.value, seconds, peak
 
 
 def free_port() -> int:
@@ -374,7 +359,7 @@ def test_proxy_settings_in_the_environment_are_ignored(
 def test_gigantic_streamed_page_is_refused_in_bounded_memory(server: WebServer, fetcher: Fetcher):
     url = server.route("/huge", lambda request: Reply(200, HTML, endless()))
 
-    error, seconds, peak = refused(lambda: fetcher.fetch(url, kind="page"))
+    error, seconds, peak = refused(lambda: fetcher.fetch(url, kind="page"), FetchError)
 
     assert error.reason == f"response larger than {LIMIT} bytes"
     assert seconds < 2.0
@@ -387,7 +372,7 @@ def test_declared_content_length_beyond_the_limit_is_refused_before_reading(
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10000000000\r\n\r\n"
     url = server.route("/declared", lambda request: Raw(itertools.chain([head], endless())))
 
-    error, seconds, _ = refused(lambda: fetcher.fetch(url))
+    error, seconds, _ = refused(lambda: fetcher.fetch(url), FetchError)
 
     assert error.reason == f"response larger than {LIMIT} bytes (Content-Length 10000000000)"
     assert seconds < 1.0
@@ -397,7 +382,7 @@ def test_gzip_bomb_is_refused_without_inflating_it(server: WebServer, fetcher: F
     bomb = gzip_bomb(1_000_000_000)  # 1 GB of zeros in about 1 MB
     url = server.route("/bomb", Reply(200, {**HTML, "Content-Encoding": "gzip"}, bomb))
 
-    error, seconds, peak = refused(lambda: fetcher.fetch(url, kind="page"))
+    error, seconds, peak = refused(lambda: fetcher.fetch(url, kind="page"), FetchError)
 
     assert error.reason == f"response larger than {LIMIT} bytes after decompression"
     assert len(bomb) < 1_100_000
@@ -410,7 +395,7 @@ def test_server_trickling_its_body_is_cut_off_at_the_deadline(
 ):
     url = server.route("/trickle", lambda request: Reply(200, HTML, trickle(server, every=0.2)))
 
-    error, seconds, _ = refused(lambda: make_fetcher(timeout_seconds=1.0).fetch(url))
+    error, seconds, _ = refused(lambda: make_fetcher(timeout_seconds=1.0).fetch(url), FetchError)
 
     assert error.reason == "response not complete within 1 s"
     assert 0.9 <= seconds < 2.0
@@ -421,7 +406,7 @@ def test_server_trickling_its_headers_is_cut_off_at_the_deadline(
 ):
     url = server.route("/slow-headers", lambda request: Raw(trickled_headers(server)))
 
-    error, seconds, _ = refused(lambda: make_fetcher(timeout_seconds=1.0).fetch(url))
+    error, seconds, _ = refused(lambda: make_fetcher(timeout_seconds=1.0).fetch(url), FetchError)
 
     assert error.reason == "no response within 1 s"
     assert 0.9 <= seconds < 2.0
@@ -433,7 +418,7 @@ def test_silent_server_times_out_and_timeouts_are_not_retried(
     url = server.route("/silent", lambda request: Reply(200, HTML, trickle(server, every=5.0)))
 
     error, seconds, _ = refused(
-        lambda: make_fetcher(read_timeout_seconds=0.3, timeout_seconds=2.0).fetch(url)
+        lambda: make_fetcher(read_timeout_seconds=0.3, timeout_seconds=2.0).fetch(url), FetchError
     )
 
     assert error.reason == "no data for 0.3 s"
@@ -465,7 +450,7 @@ def test_non_public_addresses_are_refused_unless_allow_listed(
     server.route("/feed", Reply(200, HTML, PAGE))
     url = f"http://{host}:{server.port}/feed"
 
-    error, seconds, _ = refused(lambda: make_fetcher(allowed_hosts=()).fetch(url))
+    error, seconds, _ = refused(lambda: make_fetcher(allowed_hosts=()).fetch(url), FetchError)
 
     assert error.reason == reason
     assert str(error) == f"{url}: {reason}"

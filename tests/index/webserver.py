@@ -14,14 +14,20 @@ import gzip
 import hashlib
 import struct
 import threading
+import time
+import tracemalloc
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
+
+import pytest
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "web"
+ErrorT = TypeVar("ErrorT", bound=BaseException)
 
 
 @dataclass(frozen=True)
@@ -228,3 +234,17 @@ def gzip_bomb(inflated_bytes: int = 1_000_000_000) -> bytes:
 
 def gzipped(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
+
+
+def refused(call: Callable[[], object], error: type[ErrorT]) -> tuple[ErrorT, float, int]:
+    """The ``error`` that ``call`` raises, the seconds it took and its peak traced memory."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(error) as caught:
+            call()
+    finally:
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return caught.value, seconds, peak
