@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
 import discord
@@ -22,6 +23,7 @@ from bot.discord.ask import Ask
 from bot.discord.commands import Lookups
 from bot.discord.feedback import VoteButton
 from bot.discord.outgoing import NO_PINGS
+from bot.discord.refresh import REFRESH_INTERVAL, Announcer, RefreshScheduler, ReindexGuard
 from index.config import DiscordSettings, Settings
 from index.errors import InvalidQueryError, NewsbotError
 from index.feedback import FeedbackStore
@@ -38,14 +40,22 @@ _COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forg
 
 
 class NewsBot(commands.Bot):
-    """newsbot on Discord: questions in channels (``Ask``) and slash commands (``Lookups``).
+    """newsbot on Discord: questions in channels (``Ask``), slash commands (``Lookups``)
+    and the scheduled refresh of the web sources (every ``refresh_interval`` seconds,
+    due by ``clock``).
 
-    Everything blocking (model, FAISS, SQLite) runs in worker threads; the event loop
-    only parses, waits and renders, so the gateway heartbeat is never held up.
+    Everything blocking (model, FAISS, SQLite, fetching) runs in worker threads; the
+    event loop only parses, waits and renders, so the gateway heartbeat is never held up.
     """
 
     def __init__(
-        self, *, settings: Settings, knowledge_base: KnowledgeBase, feedback: FeedbackStore
+        self,
+        *,
+        settings: Settings,
+        knowledge_base: KnowledgeBase,
+        feedback: FeedbackStore,
+        refresh_interval: float = REFRESH_INTERVAL,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -66,6 +76,9 @@ class NewsBot(commands.Bot):
         self.accepting = True
         self._executor = ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="newsbot-query")
         self._jobs: set[asyncio.Task[Any]] = set()
+        self.reindex_guard = ReindexGuard()  # /reindex and the scheduled refresh share it
+        self.announcer = Announcer(self, settings.discord.announce_channel_id)
+        self.refresher = RefreshScheduler(self, refresh_interval, clock)
 
     async def setup_hook(self) -> None:
         await self.add_cog(Ask(self))
@@ -81,11 +94,13 @@ class NewsBot(commands.Bot):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands", len(synced))
+        self.refresher.start()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the ``Ask`` cog's listener handles messages."""
 
     async def close(self) -> None:
+        await self.refresher.stop()
         await super().close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -41,7 +41,6 @@ _SINCE = "Only articles published on or after this day (YYYY-MM-DD)"
 class Lookups(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
-        self._reindexing = False
 
     @app_commands.command(description="Answer a question from the indexed articles, with sources")
     @app_commands.describe(question="What you want to know", source=_SOURCE, since=_SINCE)
@@ -126,17 +125,19 @@ class Lookups(commands.Cog):
     @app_commands.guild_only()
     @app_commands.checks.has_permissions(administrator=True)
     async def reindex(self, interaction: discord.Interaction[NewsBot]) -> None:
-        if self._reindexing:
+        bot = self.bot
+        if not bot.reindex_guard.claim(f"/reindex by {interaction.user.id}"):
             await interaction.response.send_message(
                 render.REINDEX_RUNNING, ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
-        self._reindexing = True
         try:
-            async with self.bot.tracked():
+            async with bot.tracked():
                 await interaction.response.defer(thinking=True)
                 summary = await self._reindex_with_progress(interaction)
                 log.info("reindex run by %s: %s", interaction.user.id, summary_text(summary))
+                if summary.fetched is not None:
+                    bot.announcer.expect(summary.fetched.new_urls)
                 embed = to_embed(render.reindex_summary_card(summary))
                 if interaction.is_expired():  # after 15 minutes the reply cannot be edited
                     await _channel_send(interaction, embed)
@@ -144,8 +145,9 @@ class Lookups(commands.Cog):
                     await interaction.edit_original_response(
                         content=None, embed=embed, allowed_mentions=NO_PINGS
                     )
+                await bot.announcer.announce()
         finally:
-            self._reindexing = False
+            bot.reindex_guard.release()
 
     async def _reindex_with_progress(
         self, interaction: discord.Interaction[NewsBot]

@@ -16,7 +16,8 @@ from bot.render import NO_ANSWER
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
-from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
+from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Skipped
+from index.web_sources import RefreshSummary
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE_LIMIT = 2000
@@ -34,12 +35,18 @@ SHUTTING_DOWN = "newsbot is restarting; please ask again in a minute."
 ADMIN_ONLY = "Only server administrators can run /reindex."
 SERVER_ONLY = "This command works only in a server."
 EMPTY_MENTION = "Ask me about the news: mention me with a question, or use `/ask`."
-REINDEX_RUNNING = "A reindex is already running; its reply shows the progress."
+REINDEX_RUNNING = (
+    "A reindex is already running (an admin's /reindex or the scheduled refresh of the web "
+    "sources); try again once it has finished."
+)
 VOTE_THANKS = "Thanks, your vote is recorded."
 VOTE_UNKNOWN = "This answer is too old to rate."
 _NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
 _ELLIPSIS = " …"
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
+_SHOWN_FAILED = 10  # sources and pages that failed to fetch, listed after a reindex
+ANNOUNCED_MAX = 30  # new articles listed in one announcement; the rest are counted
+ANNOUNCED_PER_MESSAGE = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +332,12 @@ def sources_card(stats: IndexStats) -> Card:
 
 # -- reindex -------------------------------------------------------------------------
 
-_STAGE_UNITS = {"reading": "articles", "embedding": "passages", "writing": "articles"}
+_STAGE_UNITS = {
+    "fetching": "sources",
+    "reading": "articles",
+    "embedding": "passages",
+    "writing": "articles",
+}
 
 
 def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> str:
@@ -342,7 +354,8 @@ def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> s
 
 
 def reindex_summary_card(summary: ReindexSummary) -> Card:
-    """Added, updated, removed, unchanged and skipped articles (with reasons) and time."""
+    """Added, updated, removed, unchanged and skipped articles (with reasons) and time;
+    with web sources, what fetching them brought and what failed (with reasons)."""
     outcome = f"now {summary.generation}" if summary.changed else "index unchanged"
     counts = [
         ("Added", summary.added),
@@ -351,16 +364,83 @@ def reindex_summary_card(summary: ReindexSummary) -> Card:
         ("Unchanged", summary.unchanged),
         ("Skipped", len(summary.skipped)),
     ]
+    fetched = summary.fetched
+    if fetched is not None:
+        counts += [
+            ("New from the web", fetched.new_articles),
+            ("Fetch failures", len(fetched.skipped)),
+        ]
     fields = (
         *(Field(name, f"{value:,}", inline=True) for name, value in counts),
         Field("Time", f"{summary.seconds:.1f} s", inline=True),
     )
     lines = [f"{summary.articles:,} articles, {summary.chunks:,} passages ({outcome})."]
-    for skipped in summary.skipped[:_SHOWN_SKIPPED]:
-        lines.append(f"• skipped {shorten(plain(skipped.origin), 150)}: {plain(skipped.reason)}")
-    if len(summary.skipped) > _SHOWN_SKIPPED:
-        lines.append(f"… and {len(summary.skipped) - _SHOWN_SKIPPED} more (see the log)")
-    return Card("Reindex finished", shorten("\n".join(lines), 3000), fields)
+    if fetched is not None:
+        lines.append(_fetch_line(fetched))
+        lines += _listed(fetched.skipped, "failed", _SHOWN_FAILED)
+    lines += _listed(summary.skipped, "skipped", _SHOWN_SKIPPED)
+    return Card("Reindex finished", _within("\n".join(lines), 3000), fields)
+
+
+def _fetch_line(fetched: RefreshSummary) -> str:
+    """What fetching the web sources brought, in a sentence."""
+    return (
+        f"From the web: {fetched.new_articles:,} new articles, {fetched.updated_articles:,} "
+        f"updated; {fetched.not_modified:,} sources not modified, {fetched.already_stored:,} "
+        f"entries already stored, {len(fetched.skipped):,} failed."
+    )
+
+
+def _listed(items: Sequence[Skipped], verb: str, shown: int) -> list[str]:
+    lines = [
+        f"• {verb} {shorten(plain(item.origin), 150)}: {shorten(plain(item.reason), 200)}"
+        for item in items[:shown]
+    ]
+    if len(items) > shown:
+        lines.append(f"… and {len(items) - shown} more (see the log)")
+    return lines
+
+
+def _within(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a line end, marked with "…"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - len(_ELLIPSIS)]
+    cut = head.rfind("\n")
+    return (head[:cut] if cut > 0 else shorten(text, limit - len(_ELLIPSIS))) + "\n…"
+
+
+# -- announcements -------------------------------------------------------------------
+
+
+def announcement_texts(articles: Sequence[ArticleInfo]) -> list[str]:
+    """Messages announcing newly indexed articles: title, then publisher, date and link
+    (in <> so Discord shows no preview); up to ``ANNOUNCED_PER_MESSAGE`` articles a
+    message, ``ANNOUNCED_MAX`` in all (the rest are counted)."""
+    if not articles:
+        return []
+    blocks = [_announced(article) for article in articles[:ANNOUNCED_MAX]]
+    if len(articles) > ANNOUNCED_MAX:
+        blocks.append(f"… and {len(articles) - ANNOUNCED_MAX:,} more new articles.")
+    messages: list[str] = []
+    current, count = ["**New in the index**"], 0
+    for block in blocks:
+        if count == ANNOUNCED_PER_MESSAGE or len("\n\n".join([*current, block])) > MESSAGE_LIMIT:
+            messages.append("\n\n".join(current))
+            current, count = [], 0
+        current.append(block)
+        count += 1
+    messages.append("\n\n".join(current))
+    return messages
+
+
+def _announced(article: ArticleInfo) -> str:
+    """One article of an announcement, at most about 850 characters."""
+    title = f"**{shorten(plain(article.title), 250) or 'Untitled'}**"
+    meta = shorten(_meta(article), 250)
+    url = safe_url(article.url)
+    details = " · ".join(p for p in (meta, f"<{url}>" if url else "") if p)
+    return f"{title}\n{details}" if details else title
 
 
 # -- refusals and errors -------------------------------------------------------------

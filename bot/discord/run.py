@@ -25,11 +25,11 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 async def run_bot(settings: Settings, token: str) -> None:
     """Run newsbot on Discord until SIGINT or SIGTERM, then stop cleanly.
 
-    On a signal the bot stops taking questions, gives running work ``SHUTDOWN_GRACE``
-    seconds to finish, and closes its connection. A reindex still running is abandoned:
-    its unpublished generation is removed by the next reindex, and the index in use is
-    never touched. Raises ``ConfigError`` when Discord refuses the token or the
-    message content intent.
+    On a signal the bot stops taking questions and starting scheduled refreshes, gives
+    running work ``SHUTDOWN_GRACE`` seconds to finish, and closes its connection. A
+    reindex (or scheduled refresh) still running is abandoned: its unpublished
+    generation is removed by the next reindex, and the index in use is never touched.
+    Raises ``ConfigError`` when Discord refuses the token or the message content intent.
     """
     use_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
     knowledge_base = KnowledgeBase(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +69,17 @@ def start_bot(
     ask_channel: Channel,
 ) -> StartBot:
     """``async with start_bot(**discord_settings) as bot``: the bot connected, its
-    commands synced; no cooldown unless given."""
+    commands synced; no cooldown unless given. Its scheduled refresh runs only when a
+    test calls ``bot.refresher.run_now()`` (or after ``refresh_interval`` seconds), with
+    the time from ``clock``."""
 
     @contextlib.asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[NewsBot]:
+    async def start(
+        *,
+        refresh_interval: float = 3600.0,
+        clock: Callable[[], datetime] | None = None,
+        **overrides: Any,
+    ) -> AsyncIterator[NewsBot]:
         discord_settings = DiscordSettings(
             api_base_url=fake_discord.api_base_url,
             gateway_url=fake_discord.gateway_url,
@@ -83,6 +91,8 @@ def start_bot(
             settings=settings.model_copy(update={"discord": discord_settings}),
             knowledge_base=knowledge_base,
             feedback=feedback,
+            refresh_interval=refresh_interval,
+            clock=clock,
         )
         async with run_client(bot, fake_discord):
             await fake_discord.wait_for_commands_synced(fake_discord.guild.id)

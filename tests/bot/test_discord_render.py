@@ -22,6 +22,7 @@ from index.records import (
     SearchFilters,
     Skipped,
 )
+from index.web_sources import RefreshSummary
 
 ZWSP = "\u200b"
 SEED = ArticleInfo("a1", "Running Iran Out of Syria", None, None, None, None)
@@ -375,3 +376,52 @@ def test_error_text_shows_newsbot_errors_and_hides_the_rest() -> None:
 def test_thread_name_fits_discords_100() -> None:
     assert len(render.thread_name("why " * 100)) <= 100
     assert render.thread_name("who wants\nIran out?") == "who wants Iran out?"
+
+
+def test_reindex_progress_text_counts_sources_while_fetching() -> None:
+    progress = ReindexProgress("fetching", 3, 5)
+
+    assert render.reindex_progress_text(progress, 2.2) == (
+        "Reindexing… fetching 3 of 5 sources (60%) (2 s)"
+    )
+
+
+def test_reindex_summary_card_says_what_fetching_brought_and_why_sources_failed() -> None:
+    failed = [Skipped(f"https://news.example/{i}.xml", "HTTP 404 " + "x" * 500) for i in range(40)]
+    summary = ReindexSummary(
+        added=3, skipped=[Skipped(f"bad/{i}.pdf", "x" * 900) for i in range(9)]
+    )
+    summary.fetched = RefreshSummary(
+        fetched=6, new_articles=3, updated_articles=1, not_modified=2, already_stored=4
+    )
+    summary.fetched.skipped = failed
+
+    card = render.reindex_summary_card(summary)
+
+    fields = {f.name: f.value for f in card.fields}
+    assert (fields["New from the web"], fields["Fetch failures"]) == ("3", "40")
+    assert "From the web: 3 new articles, 1 updated; 2 sources not modified, " in card.description
+    assert "• failed https://news.example/0.xml: HTTP 404 x" in card.description
+    assert "… and 30 more (see the log)" in card.description
+    assert len(card.description) <= 3000 and card.description.endswith("\n…")
+
+
+def test_announcements_list_title_publisher_date_and_link_several_per_message() -> None:
+    articles = [TRAM, SEED] + [
+        article(n, title="Long @everyone " + "word " * 100, url=f"https://x.example/{n}")
+        for n in range(3, 41)
+    ]
+
+    messages = render.announcement_texts(articles)
+
+    assert messages[0].startswith(
+        "**New in the index**\n\n**Eastholm opens Line 4**\n"
+        "Lakeside Courier · 2024-05-20 · by Hanna Virtanen · "
+        "<https://lakesidecourier.example/city/line-4>\n\n**Running Iran Out of Syria**\n\n"
+    )
+    assert all(len(m) <= render.MESSAGE_LIMIT for m in messages)
+    assert all(m.count("\n**") <= render.ANNOUNCED_PER_MESSAGE for m in messages)
+    assert sum(m.count("<https://x.example/") for m in messages) == render.ANNOUNCED_MAX - 2
+    assert messages[-1].endswith("… and 10 more new articles.")
+    assert "@everyone" not in "".join(messages)
+    assert render.announcement_texts([]) == []
