@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.render import NO_ANSWER
+from bot.render import NO_ANSWER, also_reported_by
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
@@ -230,10 +230,13 @@ def _source_field(number: int, article: ArticleInfo) -> Field:
 
 
 def _meta(article: ArticleInfo) -> str:
-    """'Publisher · 2024-03-01 · by Author', leaving out what is unknown."""
+    """'Publisher · 2024-03-01 · by Author · also reported by …', leaving out the unknown."""
     parts = [plain(article.source) if article.source else None, _day(article.published)]
     if article.author:
         parts.append(f"by {plain(article.author)}")
+    others = also_reported_by(article)
+    if others:
+        parts.append(f"also reported by {plain(shorten(others, 200))}")
     return " · ".join(p for p in parts if p)
 
 

@@ -19,6 +19,7 @@ from index.records import (
     ArticleInfo,
     Citation,
     Hit,
+    Reprint,
     SearchFilters,
     Skipped,
 )
@@ -425,3 +426,19 @@ def test_announcements_list_title_publisher_date_and_link_several_per_message() 
     assert messages[-1].endswith("… and 10 more new articles.")
     assert "@everyone" not in "".join(messages)
     assert render.announcement_texts([]) == []
+
+
+def test_sources_name_the_other_publishers_of_a_syndicated_story_escaped() -> None:
+    reprinted = article(
+        1,
+        also_reported_by=(
+            Reprint("South Coast Herald", "https://sch.example/1", "Copy"),
+            Reprint("@everyone *Daily*", None, "Copy two"),
+        ),
+    )
+    card = render.answer_card(answer_of([("Lava reached the town.", 1)], [reprinted]))
+    [field] = card.fields
+    assert "also reported by South Coast Herald, " in field.value
+    assert "@everyone" not in field.value and "\\*Daily\\*" in field.value
+    [text] = render.answer_texts(answer_of([("Lava reached the town.", 1)], [reprinted]))
+    assert "also reported by South Coast Herald" in text
