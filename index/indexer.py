@@ -112,8 +112,8 @@ def _read_sources(
     """Every good article once, with its content hash; bad input skipped.
 
     Copies of one story (the same or nearly the same text) are indexed once, as the
-    earliest; the others' publishers and urls become its ``also_reported_by``, or, when
-    they add none, are skipped as duplicates.
+    earliest; copies from other publishers become its ``also_reported_by``, those from
+    a publisher already named are skipped as duplicates.
     """
     ids: set[str] = set()
     loaded: list[Article] = []
@@ -130,15 +130,16 @@ def _read_sources(
     dropped: set[int] = set()
     for group in find_groups(loaded):
         original = loaded[group.original]
-        places = {(original.source, original.url)}
+        publishers = {original.source or original.url}
         reprints = []
         for position in group.copies:
             copy = loaded[position]
             dropped.add(position)
-            if (copy.source, copy.url) in places:
+            publisher = copy.source or copy.url
+            if publisher in publishers:  # the same publisher again: a plain duplicate
                 summary.skipped.append(Skipped(copy.origin, f"duplicate of {original.origin}"))
                 continue
-            places.add((copy.source, copy.url))
+            publishers.add(publisher)
             reprints.append(Reprint(copy.source, copy.url, copy.title))
             summary.syndicated += 1
         loaded[group.original] = replace(original, also_reported_by=tuple(reprints))

@@ -92,8 +92,8 @@ class KnowledgeBase:
             self.settings, lambda: self.embedder, previous, progress, self.live.articles()
         )
         summary.fetched = fetched
-        if summary.changed:
-            self.searcher()  # open the new generation now, not on the next question
+        if summary.changed and self._searcher is not None:
+            self.searcher()  # in use: open the new generation now, not on the next question
         return summary
 
     def search(
@@ -159,12 +159,18 @@ class KnowledgeBase:
         )
 
     def _previous_generation(self) -> Generation | None:
+        """The generation a reindex builds on; opened without the model, which an
+        unchanged collection never needs."""
+        searcher = self._searcher
+        data_dir = self.settings.index.data_dir
+        if searcher is not None and searcher.generation.name == current_name(data_dir):
+            return searcher.generation
         try:
-            return self.searcher().generation
+            return open_current(data_dir)
         except IndexNotFoundError:
             return None
-        except (IndexMismatchError, IndexCorruptError) as error:
-            # Rebuilding from the sources is exactly what fixes these.
+        except IndexCorruptError as error:
+            # Rebuilding from the sources is exactly what fixes this.
             log.warning("rebuilding from scratch: %s", error)
             return None
 
