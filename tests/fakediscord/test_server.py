@@ -437,11 +437,3 @@ def test_zlib_stream_frames_end_with_sync_flush() -> None:
     decompressor = zlib.decompressobj()
     assert all(frame.endswith(b"\x00\x00\xff\xff") for frame in frames)
     assert [decompressor.decompress(f) for f in frames] == [b'{"op": 10}', b'{"op": 11}']
-
-
-def test_zstd_stream_frames_decode_one_by_one() -> None:
-    zstandard = pytest.importorskip("zstandard")
-    frames = _binary_frames("zstd-stream", '{"op": 10}', '{"op": 11}')
-
-    decompressor = zstandard.ZstdDecompressor().decompressobj()
-    assert [decompressor.decompress(f) for f in frames] == [b'{"op": 10}', b'{"op": 11}']
