@@ -304,6 +304,8 @@ def article_card(detail: ArticleDetail) -> Card:
         fields.append(Field("Author", shorten(plain(article.author), 200), inline=True))
     if url := safe_url(article.url):
         fields.append(Field("Link", url))
+    if others := also_reported_by(article):
+        fields.append(Field("Also reported by", shorten(plain(others), 1000)))
     title = shorten(plain(article.title), TITLE_LIMIT)
     opening = shorten(escape(detail.opening.strip()), 2000)
     return Card(title, opening, tuple(fields))

@@ -442,3 +442,9 @@ def test_sources_name_the_other_publishers_of_a_syndicated_story_escaped() -> No
     assert "@everyone" not in field.value and "\\*Daily\\*" in field.value
     [text] = render.answer_texts(answer_of([("Lava reached the town.", 1)], [reprinted]))
     assert "also reported by South Coast Herald" in text
+
+
+def test_article_card_lists_the_other_publishers() -> None:
+    reprinted = article(1, also_reported_by=(Reprint("South Coast Herald", None, "Copy"),))
+    card = render.article_card(ArticleDetail(reprinted, "Lava reached the town."))
+    assert ("Also reported by", "South Coast Herald") in [(f.name, f.value) for f in card.fields]
