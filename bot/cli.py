@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from tqdm import tqdm
+
 from bot import render
 from index.config import Settings, load_settings
 from index.errors import ConfigError, NewsbotError
@@ -202,8 +204,6 @@ class _ProgressBar:
     def update(self, progress: ReindexProgress) -> None:
         if not self._enabled:
             return
-        from tqdm import tqdm
-
         if progress.stage != self._stage:
             if self._bar is not None:
                 self._bar.close()

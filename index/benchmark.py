@@ -190,15 +190,23 @@ def _calibrate(
     a hard stand-in for a question the articles cannot answer.
     """
     generation = kb.searcher().generation
-    vectors = generation.vectors.reconstruct_n(0, generation.vectors.ntotal)
-    passages = [generation.chunk_text(i) for i in range(generation.vectors.ntotal)]
+    count = generation.vectors.ntotal
+    vectors = generation.vectors.reconstruct_n(0, count)
+    titles = [article.info.title for article in generation.articles]
+    passages = [
+        _normalise(f"{titles[row]}\n{generation.chunk_text(i)}")
+        for i, row in enumerate(generation.chunk_article)
+    ]
+    query_vectors = kb.embedder.encode([question for question, _ in questions])
     answerable, removed = [], []
-    for (question, answer), strength, top in zip(questions, strengths, ranked, strict=True):
+    for (_, answer), query, strength, top in zip(
+        questions, query_vectors, strengths, ranked, strict=True
+    ):
         if any(_contains(p, answer) for p in top[:5]):
             answerable.append(strength)
-        lacking = np.array([not _contains(p, answer) for p in passages])
-        similarity = vectors @ kb.searcher().embed_query(question)
-        removed.append(float(similarity[lacking].max(initial=-1.0)))
+        wanted = _normalise(answer)
+        lacking = np.array([wanted not in passage for passage in passages])
+        removed.append(float((vectors @ query)[lacking].max(initial=-1.0)))
     return [
         {
             "threshold": t,
@@ -218,7 +226,12 @@ def _hit_rate(ranked: list[list[str]], questions: list[tuple[str, str]], k: int)
 
 
 def _contains(text: str, answer: str) -> bool:
-    return " ".join(answer.split()).casefold() in " ".join(text.split()).casefold()
+    return _normalise(answer) in _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    """Case- and whitespace-insensitive form, as the benchmark compares answers."""
+    return " ".join(text.split()).casefold()
 
 
 def _read_questions(path: Path) -> list[tuple[str, str]]:

@@ -36,7 +36,7 @@ from index.dates import parse_date
 from index.errors import NewsbotError
 from index.fetch import inflate_limited
 from index.loaders import parse_html
-from index.records import Skipped
+from index.records import Article, Skipped
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +100,6 @@ class SitemapEntry:
     published: date | None = None  # news:publication_date
     title: str | None = None  # news:title
     is_sitemap: bool = False  # an entry of a sitemap index: another sitemap to read
-
-
-@dataclass(frozen=True, slots=True)
-class PageArticle:
-    """The article in an HTML page, cleaned as file articles are."""
-
-    title: str
-    text: str
-    author: str | None
-    published: date | None
-    site_name: str | None  # the page's publisher (its site name, else its host)
-    canonical_url: str | None
 
 
 # --- feeds ----------------------------------------------------------------------------
@@ -327,9 +315,7 @@ def _local(tag: object) -> str:
 # --- article pages --------------------------------------------------------------------
 
 
-def extract_article_html(
-    data: bytes, url: str, *, charset: str | None = None
-) -> PageArticle | Skipped:
+def extract_article_html(data: bytes, url: str, *, charset: str | None = None) -> Article | Skipped:
     """The main article of an HTML page (trafilatura, offline), or why there is none.
 
     ``charset`` is the one the HTTP Content-Type header named: it is used when the page
@@ -344,15 +330,4 @@ def extract_article_html(
                 data = data.decode(charset).encode("utf-8")
     # The same extraction and cleaning as .html files get (id, origin unused here).
     result = next(iter(parse_html(data, url)), None)
-    if result is None:
-        return Skipped(url, "no article text found in the HTML")
-    if isinstance(result, Skipped):
-        return result
-    return PageArticle(
-        title=result.title,
-        text=result.text,
-        author=result.author,
-        published=result.published,
-        site_name=result.source,
-        canonical_url=result.url,
-    )
+    return result if result is not None else Skipped(url, "no article text found in the HTML")

@@ -57,7 +57,7 @@ _ACCEPT = {
     "any": "*/*",
 }
 _EXPECTED = {"feed": "a feed", "sitemap": "a sitemap", "page": "an HTML page"}
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -728,7 +728,7 @@ def _type_fits(kind: FetchKind, content_type: str | None) -> bool:
     if content_type is None:
         return False
     if kind == "page":
-        return content_type in _HTML_TYPES
+        return content_type in HTML_TYPES
     xml = content_type.endswith(("/xml", "+xml"))
     if kind == "sitemap":
         return xml or content_type in _GZIP_TYPES

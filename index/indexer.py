@@ -53,7 +53,6 @@ class ReindexSummary:
     articles: int = 0
     chunks: int = 0
     chunks_embedded: int = 0
-    tokens_embedded: int = 0
     seconds: float = 0.0
     generation: str | None = None  # None when nothing changed and no generation was built
     fetched: RefreshSummary | None = None  # what fetching the web sources brought, if run
@@ -195,7 +194,6 @@ def _build(
     chunked = _chunk_all(settings, model, to_embed)
     texts = [embedding_text(a, c.text) for a in to_embed for c in chunked[a.id]]
     summary.chunks_embedded = len(texts)
-    summary.tokens_embedded = sum(c.token_count for chunks in chunked.values() for c in chunks)
     done = 0
 
     def embedded(count: int) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from index.config import FetchSettings, Settings
 from index.feeds import FeedError, parse_feed, parse_sitemap
-from index.fetch import Fetcher, FetchError, default_user_agent
+from index.fetch import HTML_TYPES, Fetcher, FetchError, default_user_agent
 from index.records import Article
 from index.web_sources import RefreshProgress, RefreshSummary, SourceKind, WebSource, is_due
 from index.web_sources import refresh as refresh_sources
@@ -91,7 +91,7 @@ class LiveSources:
         """ "page" for HTML, "feed" for RSS/Atom, "sitemap" for a sitemap."""
         with make_fetcher(self._settings.fetch) as fetcher:
             result = fetcher.fetch(url, kind="any")
-        if result.content_type in ("text/html", "application/xhtml+xml"):
+        if result.content_type in HTML_TYPES:
             return "page"
         try:
             if parse_feed(result.body, result.final_url, charset=result.charset).entries:

@@ -89,10 +89,6 @@ class Manifest:
     chunks: int
     built_at: datetime
 
-    def build_settings(self) -> tuple[str, int, int, int]:
-        """What decides the vectors: equal settings let a reindex reuse them."""
-        return (self.model, self.dimension, self.chunk_max_tokens, self.chunk_overlap)
-
 
 @dataclass(frozen=True, slots=True)
 class StoredArticle:

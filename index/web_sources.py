@@ -23,13 +23,12 @@ from urllib.parse import urlsplit
 
 from index.feeds import (
     FeedError,
-    PageArticle,
     extract_article_html,
     parse_feed,
     parse_sitemap,
 )
 from index.fetch import Fetcher, FetchError, FetchKind, FetchResult
-from index.records import Skipped
+from index.records import Article, Skipped
 from index.web_store import WebArticle, WebStore, normalize_url
 
 log = logging.getLogger(__name__)
@@ -306,7 +305,7 @@ def _content(article: WebArticle) -> tuple[object, ...]:
 
 def _web_article(
     candidate: _Candidate,
-    page: PageArticle,
+    page: Article,
     result: FetchResult,
     publisher: str | None,
     *,
@@ -316,7 +315,7 @@ def _web_article(
         url=normalize_url(candidate.url),
         title=candidate.title or page.title,
         text=page.text,
-        source=publisher or page.site_name,
+        source=publisher or page.source,
         author=candidate.author or page.author,
         published=candidate.published or page.published,
         fetched_at=datetime.now(UTC),

@@ -47,10 +47,6 @@ class ReindexGuard:
     def __init__(self) -> None:
         self.holder: str | None = None
 
-    @property
-    def busy(self) -> bool:
-        return self.holder is not None
-
     def claim(self, holder: str) -> bool:
         """Take the guard for ``holder``; False (and nothing taken) when it is held."""
         if self.holder is not None:

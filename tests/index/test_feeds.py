@@ -10,13 +10,12 @@ import pytest
 from index.feeds import (
     Feed,
     FeedError,
-    PageArticle,
     SitemapEntry,
     extract_article_html,
     parse_feed,
     parse_sitemap,
 )
-from index.records import Skipped
+from index.records import Article, Skipped
 from tests.index.webserver import FIXTURES, gzip_bomb, gzipped, refused
 
 BASE = "http://news.test"
@@ -308,11 +307,11 @@ def test_documents_that_are_not_sitemaps_are_refused(data: bytes, reason: str):
 def test_article_page_gives_cleaned_text_and_metadata():
     page = extract_article_html(fixture("articles/tram.html"), f"{BASE}/articles/tram.html")
 
-    assert isinstance(page, PageArticle)
+    assert isinstance(page, Article)
     assert page.title == "Eastholm tram extension opens to passengers"
     assert page.text.startswith("The long-delayed extension of the Eastholm tram line")
     assert "Subscribe" not in page.text and "All rights reserved" not in page.text
-    assert (page.author, page.published, page.site_name) == (
+    assert (page.author, page.published, page.source) == (
         "Lena Fisk",
         date(2024, 5, 20),
         "Harbour Gazette",
@@ -326,7 +325,7 @@ def test_page_charset_from_http_is_used_when_the_page_is_not_utf8():
     page = extract_article_html(data, url, charset="iso-8859-1")
     unlabelled = extract_article_html(data, url)
 
-    assert isinstance(page, PageArticle)
+    assert isinstance(page, Article)
     assert page.title == "Café owners protest new terrace fees"
     assert unlabelled == Skipped(url, "not valid UTF-8 (byte 0xe9 at offset 52)")
 
