@@ -155,7 +155,7 @@ def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    from index.benchmark import run_benchmark
+    from index.bench.quality import run_benchmark
 
     report = run_benchmark(settings, args.directory, work_dir=args.work_dir, log=_stderr)
     print(json.dumps(report.as_json()) if args.json else report.text())

@@ -8,7 +8,7 @@ from typing import Any
 from index.indexer import ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import Answer, ArticleInfo, Hit
-from index.web_sources import RefreshSummary
+from index.web.refresh import RefreshSummary
 
 NO_ANSWER = "The indexed articles do not answer this."
 

@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.chunking import chunk_article, embedding_text, plan_for
 from index.config import Settings
 from index.embedding import Embedder
-from index.loaders import load_articles
+from index.ingest.chunking import chunk_article, embedding_text, plan_for
+from index.ingest.files import load_articles
+from index.ingest.syndication import find_groups
 from index.records import Article, Chunk, Reprint, Skipped
-from index.store import (
+from index.store.generations import (
     Generation,
     GenerationWriter,
     Manifest,
@@ -24,8 +25,7 @@ from index.store import (
     reindex_lock,
     utc_now,
 )
-from index.syndication import find_groups
-from index.web_sources import RefreshSummary
+from index.web.refresh import RefreshSummary
 
 log = logging.getLogger(__name__)
 

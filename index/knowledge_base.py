@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from index.answer import compose_answer
 from index.config import Settings
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import (
@@ -19,10 +18,11 @@ from index.errors import (
     InvalidQueryError,
 )
 from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
-from index.live import LiveSources
 from index.records import Answer, ArticleDetail, Hit, SearchFilters
-from index.retrieval import Mode, Searcher
-from index.store import Generation, current_name, open_current
+from index.search.answer import compose_answer
+from index.search.retrieval import Mode, Searcher
+from index.store.generations import Generation, current_name, open_current
+from index.web.live import LiveSources
 
 log = logging.getLogger(__name__)
 

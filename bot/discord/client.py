@@ -26,8 +26,8 @@ from bot.discord.outgoing import NO_PINGS
 from bot.discord.refresh import REFRESH_INTERVAL, Announcer, RefreshScheduler, ReindexGuard
 from index.config import DiscordSettings, Settings
 from index.errors import InvalidQueryError, NewsbotError
-from index.feedback import FeedbackStore
 from index.knowledge_base import KnowledgeBase
+from index.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 

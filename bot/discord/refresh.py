@@ -24,10 +24,10 @@ from bot.render import fetch_text, summary_text
 from index.errors import NewsbotError
 from index.indexer import ReindexSummary
 from index.knowledge_base import KnowledgeBase
-from index.live import LiveSources
 from index.records import ArticleInfo
-from index.web_sources import RefreshSummary, WebSource
-from index.web_store import article_id, normalize_url
+from index.web.article_store import article_id, normalize_url
+from index.web.live import LiveSources
+from index.web.refresh import RefreshSummary, WebSource
 
 if TYPE_CHECKING:
     from bot.discord.client import NewsBot

@@ -17,7 +17,7 @@ from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Skipped
-from index.web_sources import RefreshSummary
+from index.web.refresh import RefreshSummary
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE_LIMIT = 2000

@@ -12,8 +12,8 @@ from bot.discord.client import NewsBot
 from bot.discord_endpoints import use_endpoints
 from index.config import Settings
 from index.errors import ConfigError, IndexNotFoundError
-from index.feedback import FeedbackStore
 from index.knowledge_base import KnowledgeBase
+from index.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import pytest_asyncio
 from bot.discord.client import NewsBot
 from index.config import DiscordSettings, Settings
 from index.embedding import Embedder
-from index.feedback import FeedbackStore
 from index.knowledge_base import KnowledgeBase
+from index.store.feedback import FeedbackStore
 from tests.conftest import COLLECTION
 from tests.fakediscord import Channel, FakeDiscord, run_client
 from tests.fakediscord.harness import fake_discord  # noqa: F401  (a fixture)

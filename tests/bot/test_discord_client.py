@@ -8,8 +8,8 @@ import pytest
 
 from bot.discord.client import Cooldown, NewsBot, place_allowed
 from index.config import DiscordSettings, Settings
-from index.feedback import FeedbackStore
 from index.knowledge_base import KnowledgeBase
+from index.store.feedback import FeedbackStore
 
 GUILD, OTHER_GUILD, ASK, ALLOWED, ELSEWHERE, THREAD = 1, 2, 10, 11, 12, 99
 

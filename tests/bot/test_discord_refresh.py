@@ -14,7 +14,7 @@ import pytest
 from bot.discord import render
 from index.config import FetchSettings, Settings, SourceSettings
 from index.knowledge_base import KnowledgeBase
-from index.store import reindex_lock
+from index.store.generations import reindex_lock
 from tests.bot.conftest import StartBot
 from tests.bot.test_discord_bot import assert_never_pings, description
 from tests.fakediscord import FakeDiscord, InteractionRecord

@@ -23,7 +23,7 @@ from index.records import (
     SearchFilters,
     Skipped,
 )
-from index.web_sources import RefreshSummary
+from index.web.refresh import RefreshSummary
 
 ZWSP = "\u200b"
 SEED = ArticleInfo("a1", "Running Iran Out of Syria", None, None, None, None)

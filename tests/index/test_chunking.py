@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from index.chunking import chunk_article, embedding_text, plan_for
+from index.ingest.chunking import chunk_article, embedding_text, plan_for
 from index.records import Article
 
 pytestmark = pytest.mark.model

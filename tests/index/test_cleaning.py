@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from index.cleaning import clean_article, clean_text
+from index.ingest.cleaning import clean_article, clean_text
 
 SEED = Path(__file__).parents[1] / "fixtures" / "collection" / "gzero-running-iran-out-of-syria.txt"
 # Enough article text ahead of a heading to pass the 30% guard.

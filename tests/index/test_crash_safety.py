@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.store import open_current
+from index.store.generations import open_current
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 

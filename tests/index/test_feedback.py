@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.feedback import FeedbackStore, VoteCounts
+from index.store.feedback import FeedbackStore, VoteCounts
 
 SOURCES = [{"number": 1, "title": "Running Iran Out of Syria", "url": None}]
 

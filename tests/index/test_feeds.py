@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.feeds import (
+from index.records import Article, Skipped
+from index.web.feeds import (
     Feed,
     FeedError,
     SitemapEntry,
@@ -15,7 +16,6 @@ from index.feeds import (
     parse_feed,
     parse_sitemap,
 )
-from index.records import Article, Skipped
 from tests.index.webserver import FIXTURES, gzip_bomb, gzipped, refused
 
 BASE = "http://news.test"

@@ -14,7 +14,7 @@ import httpcore
 import pytest
 
 from index.errors import NewsbotError
-from index.fetch import (
+from index.web.fetcher import (
     AddressNotAllowedError,
     Fetcher,
     FetchError,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from index.dates import parse_date
-from index.loaders import load_articles
+from index.ingest.dates import parse_date
+from index.ingest.files import load_articles
 from index.records import Article, Skipped
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

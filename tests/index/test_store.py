@@ -13,7 +13,7 @@ from index.errors import (
     ReindexBusyError,
 )
 from index.knowledge_base import KnowledgeBase
-from index.store import current_name, open_current, reindex_lock
+from index.store.generations import current_name, open_current, reindex_lock
 
 pytestmark = pytest.mark.model
 

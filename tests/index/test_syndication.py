@@ -1,7 +1,7 @@
 from datetime import date
 
+from index.ingest.syndication import find_groups
 from index.records import Article
-from index.syndication import find_groups
 
 STORY = (
     "Dock workers in Port Aven ended a nine-day ferry strike on Monday after the operator "

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from index.fetch import Fetcher
 from index.records import Skipped
-from index.web_sources import RefreshProgress, WebSource, is_due, refresh
-from index.web_store import WebArticle, WebStore
+from index.web.article_store import WebArticle, WebStore
+from index.web.fetcher import Fetcher
+from index.web.refresh import RefreshProgress, WebSource, is_due, refresh
 from tests.index.webserver import (
     Reply,
     Request,
@@ -346,16 +346,16 @@ def test_entries_beyond_the_per_run_limit_wait_for_the_next_run(
 def test_an_unexpected_error_in_one_source_does_not_stop_the_run(
     server: WebServer, store: WebStore, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
 ):
-    import index.web_sources
+    import index.web.refresh
 
-    real_parse = index.web_sources.parse_feed
+    real_parse = index.web.refresh.parse_feed
 
     def parse(data: bytes, url: str, **options: Any) -> Any:
         if url.endswith("/broken.xml"):
             raise RuntimeError("parser bug")
         return real_parse(data, url, **options)
 
-    monkeypatch.setattr(index.web_sources, "parse_feed", parse)
+    monkeypatch.setattr(index.web.refresh, "parse_feed", parse)
     feed(server, "/broken.xml", "rss.xml")
     feed(server, "/feeds/atom.xml", "atom.xml")
     sources = [WebSource(server.url("/broken.xml")), WebSource(server.url("/feeds/atom.xml"))]

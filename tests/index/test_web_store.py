@@ -12,7 +12,7 @@ import pytest
 
 from index.errors import IndexCorruptError
 from index.records import Article
-from index.web_store import WebArticle, WebStore, article_id, normalize_url
+from index.web.article_store import WebArticle, WebStore, article_id, normalize_url
 
 URL = "https://news.test/articles/tram.html"
 

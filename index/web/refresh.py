@@ -21,15 +21,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
-from index.feeds import (
+from index.records import Article, Skipped
+from index.web.article_store import WebArticle, WebStore, normalize_url
+from index.web.feeds import (
     FeedError,
     extract_article_html,
     parse_feed,
     parse_sitemap,
 )
-from index.fetch import Fetcher, FetchError, FetchKind, FetchResult
-from index.records import Article, Skipped
-from index.web_store import WebArticle, WebStore, normalize_url
+from index.web.fetcher import Fetcher, FetchError, FetchKind, FetchResult
 
 log = logging.getLogger(__name__)
 

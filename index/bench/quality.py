@@ -22,10 +22,10 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.answer import evidence_strength
 from index.config import Settings
 from index.errors import NewsbotError
 from index.knowledge_base import KnowledgeBase
+from index.search.answer import evidence_strength
 
 CUTOFFS = (1, 3, 5, 10)
 NAIVE_WINDOW, NAIVE_OVERLAP = 1000, 200

@@ -32,11 +32,11 @@ import defusedxml.ElementTree as SafeElementTree
 import feedparser
 from defusedxml import DefusedXmlException
 
-from index.dates import parse_date
 from index.errors import NewsbotError
-from index.fetch import inflate_limited
-from index.loaders import parse_html
+from index.ingest.dates import parse_date
+from index.ingest.files import parse_html
 from index.records import Article, Skipped
+from index.web.fetcher import inflate_limited
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from index.errors import IndexCorruptError
 from index.records import Article
 
-_ID_HEX_CHARS = 16  # as for file articles (index/loaders.py)
+_ID_HEX_CHARS = 16  # as for file articles (index/ingest/files.py)
 _SCHEMA_VERSION = 1
 _BATCH = 500  # URLs per query, well under SQLite's limit on bound parameters
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -13,9 +13,9 @@ import numpy as np
 
 from index.config import SearchSettings
 from index.embedding import Embedder
-from index.lexical import LexicalIndex
 from index.records import Hit, SearchFilters
-from index.store import Generation
+from index.search.lexical import LexicalIndex
+from index.store.generations import Generation
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from index.config import FetchSettings, Settings
-from index.feeds import FeedError, parse_feed, parse_sitemap
-from index.fetch import HTML_TYPES, Fetcher, FetchError, default_user_agent
 from index.records import Article
-from index.web_sources import RefreshProgress, RefreshSummary, SourceKind, WebSource, is_due
-from index.web_sources import refresh as refresh_sources
-from index.web_store import WebStore
+from index.web.article_store import WebStore
+from index.web.feeds import FeedError, parse_feed, parse_sitemap
+from index.web.fetcher import HTML_TYPES, Fetcher, FetchError, default_user_agent
+from index.web.refresh import RefreshProgress, RefreshSummary, SourceKind, WebSource, is_due
+from index.web.refresh import refresh as refresh_sources
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from index.cleaning import clean_article
-from index.dates import parse_date
+from index.ingest.cleaning import clean_article
+from index.ingest.dates import parse_date
 from index.records import Article, Skipped
 
 log = logging.getLogger(__name__)

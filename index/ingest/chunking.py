@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.embedding import Embedder
+from index.ingest.sentences import split_sentences
 from index.records import Article, Chunk
-from index.sentences import split_sentences
 
 
 @dataclass(frozen=True, slots=True)

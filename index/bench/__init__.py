@@ -1,0 +1,1 @@
+"""Measuring newsbot: retrieval quality and speed against baselines."""

@@ -1,0 +1,1 @@
+"""Finding and answering: BM25, hybrid retrieval, answer composition."""

@@ -1,0 +1,1 @@
+"""What is kept on disk: index generations and readers' feedback."""
