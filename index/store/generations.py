@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ import numpy as np
 
 from index.errors import IndexCorruptError, IndexNotFoundError, ReindexBusyError
 from index.records import Article, ArticleInfo, Chunk, Reprint
+from index.store.files import fsync_dir, verify_checksums, write_checksums, write_durably
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,6 @@ _CURRENT = "CURRENT"
 _LOCK = "reindex.lock"
 _DB = "index.sqlite"
 _VECTORS = "vectors.faiss"
-_CHECKSUMS = "checksums.json"
 _GENERATION = re.compile(r"^gen-(\d{6})$")
 
 _SCHEMA = """
@@ -102,7 +101,7 @@ class Generation:
 
     def __init__(self, path: Path, vector_search_depth: int = 64) -> None:
         self.path = path
-        _verify_checksums(path)
+        verify_checksums(path, (_DB, _VECTORS))
         # immutable=1: the file never changes once published, so SQLite may skip locking.
         uri = f"file:{path / _DB}?mode=ro&immutable=1"
         try:
@@ -256,16 +255,15 @@ class GenerationWriter:
         vectors = self._all_vectors(manifest.dimension)
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
-        _write_durably(self.path / _VECTORS, _build_faiss(vectors, manifest, hnsw_neighbors))
-        checksums = {name: _file_digest(self.path / name) for name in (_DB, _VECTORS)}
-        _write_durably(self.path / _CHECKSUMS, json.dumps(checksums, indent=1).encode())
-        _fsync_dir(self.path)
+        write_durably(self.path / _VECTORS, _build_faiss(vectors, manifest, hnsw_neighbors))
+        write_checksums(self.path, (_DB, _VECTORS))
+        fsync_dir(self.path)
         os.rename(self.path, self.final_path)
-        _fsync_dir(self._data_dir)
+        fsync_dir(self._data_dir)
         current_tmp = self._data_dir / f"{_CURRENT}.tmp"
-        _write_durably(current_tmp, f"{self.final_path.name}\n".encode())
+        write_durably(current_tmp, f"{self.final_path.name}\n".encode())
         os.replace(current_tmp, self._data_dir / _CURRENT)
-        _fsync_dir(self._data_dir)
+        fsync_dir(self._data_dir)
         return self.final_path
 
     def abandon(self) -> None:
@@ -373,30 +371,6 @@ def _read_manifest(db: sqlite3.Connection) -> Manifest:
     )
 
 
-def _verify_checksums(path: Path) -> None:
-    try:
-        expected = json.loads((path / _CHECKSUMS).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise IndexCorruptError(f"{path / _CHECKSUMS}: unreadable ({error})") from None
-    for name in (_DB, _VECTORS):
-        try:
-            actual = _file_digest(path / name)
-        except OSError as error:
-            raise IndexCorruptError(f"{path / name}: unreadable ({error})") from None
-        if actual != expected.get(name):
-            raise IndexCorruptError(
-                f"{path / name}: checksum mismatch (truncated or altered; "
-                f"{actual['bytes']} bytes, expected {expected.get(name, {}).get('bytes')}): "
-                "run 'newsbot reindex'"
-            )
-
-
-def _file_digest(path: Path) -> dict[str, object]:
-    with open(path, "rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    return {"bytes": path.stat().st_size, "sha256": digest}
-
-
 def _read_faiss(path: Path) -> faiss.Index:
     # Read the bytes that were checksummed, so the file cannot change in between.
     data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
@@ -415,21 +389,6 @@ def _build_faiss(vectors: np.ndarray, manifest: Manifest, hnsw_neighbors: int) -
     if len(vectors):
         index.add(vectors)
     return faiss.serialize_index(index).tobytes()
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def utc_now() -> datetime:

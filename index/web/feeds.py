@@ -1,4 +1,4 @@
-"""Parse fetched feeds, sitemaps and article pages: bytes in, typed records out.
+"""Parse fetched feeds and sitemaps: bytes in, typed records out.
 
 Nothing here touches the network: ``Fetcher`` fetches, these functions parse what it got.
 
@@ -15,7 +15,6 @@ nothing and is allowed. Sitemaps are parsed by defusedxml with every DTD refused
 from __future__ import annotations
 
 import codecs
-import contextlib
 import html
 import io
 import logging
@@ -33,10 +32,9 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from index.errors import NewsbotError
+from index.ingest.articles import codec_name, utf8_problem
 from index.ingest.dates import parse_date
-from index.ingest.files import parse_html
-from index.records import Article, Skipped
-from index.web.fetcher import inflate_limited
+from index.web.inflate import inflate_limited
 
 log = logging.getLogger(__name__)
 
@@ -221,11 +219,11 @@ def _decode_xml(data: bytes, url: str, charset: str | None) -> tuple[str, list[s
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as error:
-        utf8_problem = f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+        not_utf8 = utf8_problem(data, error.start)
     problems: list[str] = []
     declared = _DECLARED_ENCODING.match(data)
     for name in (charset, declared.group(1).decode("ascii") if declared else None):
-        if not name or _codec_name(name) == "utf-8":
+        if not name or codec_name(name) == "utf-8":
             continue
         try:
             return data.decode(name), problems
@@ -233,16 +231,8 @@ def _decode_xml(data: bytes, url: str, charset: str | None) -> tuple[str, list[s
             problems.append(f"unknown encoding {name!r}")
         except UnicodeDecodeError as error:
             problems.append(f"not valid {name} (byte 0x{data[error.start]:02x})")
-    problems.append(f"{utf8_problem}; read as windows-1252")
+    problems.append(f"{not_utf8}; read as windows-1252")
     return data.decode("windows-1252", errors="replace"), problems
-
-
-def _codec_name(name: str) -> str | None:
-    """The canonical codec name of an encoding label, or None if Python does not know it."""
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
 
 
 def _decode_strict(data: bytes, encoding: str, url: str) -> str:
@@ -310,24 +300,3 @@ def _fields(item: Element) -> dict[str, str]:
 
 def _local(tag: object) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-# --- article pages --------------------------------------------------------------------
-
-
-def extract_article_html(data: bytes, url: str, *, charset: str | None = None) -> Article | Skipped:
-    """The main article of an HTML page (trafilatura, offline), or why there is none.
-
-    ``charset`` is the one the HTTP Content-Type header named: it is used when the page
-    is not valid UTF-8 (the page's own <meta charset> is the next fallback).
-    """
-    if charset and _codec_name(charset) not in (None, "utf-8"):
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            # If this fails too, the page's own declaration is tried, and the failure reported.
-            with contextlib.suppress(UnicodeDecodeError):
-                data = data.decode(charset).encode("utf-8")
-    # The same extraction and cleaning as .html files get (id, origin unused here).
-    result = next(iter(parse_html(data, url)), None)
-    return result if result is not None else Skipped(url, "no article text found in the HTML")

@@ -1,46 +1,47 @@
-"""Fetch feeds and pages over HTTP safely: public addresses only, bounded in time and size.
+"""Fetch feeds and pages over HTTP safely: the fetch policy, bounded in time and size.
 
 One ``Fetcher`` (an httpx client) serves every source. Each request is bounded by
 connect/read timeouts and by a wall-clock deadline that also covers a server sending one
 byte a second; responses are capped in size on the wire and after decompression (gzip and
-deflate are inflated here, a bounded amount at a time, so a gzip bomb is refused after
-``max_bytes`` of output); redirects are followed by hand, at most ``max_redirects`` of
-them, each hop checked again. Addresses are checked where connections are made
-(``PublicAddressBackend``): the host is resolved once, every address it resolves to must
-be public, and the connection goes to the address that was checked, so a DNS answer that
-changes between check and connect (rebinding) cannot reach a private network. Hosts in
-``allowed_hosts`` skip the check (tests allow their loopback server this way).
+deflate are inflated by ``index.web.inflate``, a bounded amount at a time, so a gzip bomb
+is refused after ``max_bytes`` of output); only the content types the caller expects are
+accepted; redirects are followed by hand, at most ``max_redirects`` of them, each hop
+checked again; HTTP 429/5xx are retried. Where it may connect is decided by
+``index.web.addresses`` (public addresses only, unless a host is allowed).
 
 Thread-safe: the bot calls one ``Fetcher`` from several worker threads.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
-import threading
 import time
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Literal
+from typing import Literal
 
-import httpcore
 import httpx
 
 from index.errors import NewsbotError
+from index.web.addresses import (
+    AddressNotAllowedError,
+    DeadlineExceededError,
+    PublicAddressBackend,
+    PublicAddressTransport,
+    ResolveError,
+    Resolver,
+    deadline_after,
+    system_resolver,
+)
+from index.web.inflate import InflateError, TooLargeError, read_limited
 
 log = logging.getLogger(__name__)
 
 FetchKind = Literal["feed", "page", "sitemap", "any"]
-Resolver = Callable[[str, int], Sequence[str]]
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MAX_BYTES = 5_000_000
@@ -59,10 +60,6 @@ _ACCEPT = {
 _EXPECTED = {"feed": "a feed", "sitemap": "a sitemap", "page": "an HTML page"}
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-# The wall-clock deadline of the request running in this thread (time.monotonic()).
-_deadline: ContextVar[float | None] = ContextVar("newsbot_fetch_deadline", default=None)
 
 
 class FetchError(NewsbotError):
@@ -106,291 +103,10 @@ def default_user_agent(contact_url: str | None = None) -> str:
     return f"newsbot/{release}" + (f" (+{contact_url})" if contact_url else "")
 
 
-def address_problem(address: str) -> str | None:
-    """Why ``address`` may not be connected to ("private", "loopback", ...), or None."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("%eth0")
-    if isinstance(ip, ipaddress.IPv6Address):
-        # IPv6 forms that carry an IPv4 address are judged by the IPv4 address.
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            return address_problem(str(embedded))
-    for kind, flagged in (
-        ("unspecified", ip.is_unspecified),
-        ("loopback", ip.is_loopback),
-        ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast),
-        ("private", ip.is_private),
-        ("reserved", ip.is_reserved),
-        ("non-public", not ip.is_global),
-    ):
-        if flagged:
-            return kind
-    return None
-
-
-class AddressNotAllowedError(Exception):
-    """Raised by ``PublicAddressBackend``; the fetcher turns it into a ``FetchError``."""
-
-    def __init__(self, host: str, address: str, kind: str) -> None:
-        super().__init__(f"{host} resolves to a {kind} address {address}")
-        self.host, self.address, self.kind = host, address, kind
-
-
-class _ResolveError(Exception):
-    """The host name has no address."""
-
-
-class _DeadlineExceededError(Exception):
-    """The request's wall-clock deadline passed."""
-
-
-def _remaining(timeout: float | None) -> float | None:
-    """``timeout`` shortened to what is left of this thread's deadline."""
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise _DeadlineExceededError
-    return left if timeout is None else min(timeout, left)
-
-
-def _expired() -> bool:
-    deadline = _deadline.get()
-    return deadline is not None and time.monotonic() >= deadline
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to, by the system resolver."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise _ResolveError(f"cannot resolve {host} ({error})") from None
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-class PublicAddressBackend(httpcore.NetworkBackend):
-    """An httpcore network backend that connects only to public addresses.
-
-    The host is resolved once per connection; every address must be public (else
-    ``AddressNotAllowedError``), and the connection goes to one of those very addresses.
-    Hosts in ``allowed_hosts`` (names or literal addresses, as written in URLs) skip the
-    check. Streams it returns honour the calling thread's
-    request deadline.
-    """
-
-    def __init__(
-        self,
-        *,
-        allowed_hosts: Iterable[str] = (),
-        resolver: Resolver = system_resolver,
-        inner: httpcore.NetworkBackend | None = None,
-    ) -> None:
-        self._allowed = frozenset(_host_key(host) for host in allowed_hosts)
-        self._resolver = resolver
-        self._inner = inner or httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = self.addresses(host, port, check=_host_key(host) not in self._allowed)
-        error: Exception = _ResolveError(f"cannot resolve {host} (no addresses)")
-        for address in addresses:
-            try:
-                stream = self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=_remaining(timeout),
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except httpcore.ConnectTimeout:
-                if _expired():
-                    raise _DeadlineExceededError from None
-                raise
-            except httpcore.ConnectError as failure:
-                error = failure
-                continue
-            return _DeadlineStream(stream)
-        raise error
-
-    def addresses(self, host: str, port: int, *, check: bool = True) -> list[str]:
-        """The addresses of ``host``; with ``check``, all public or AddressNotAllowedError."""
-        try:
-            addresses = [str(ipaddress.ip_address(host))]  # a literal address
-        except ValueError:
-            addresses = _resolve_before_deadline(self._resolver, host, port)
-        for address in addresses if check else ():
-            if kind := address_problem(address):
-                raise AddressNotAllowedError(host, address, kind)
-        return addresses
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        raise AddressNotAllowedError(path, path, "unix socket")
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _host_key(host: str) -> str:
-    return host.strip().strip("[]").rstrip(".").lower()
-
-
-def _resolve_before_deadline(resolver: Resolver, host: str, port: int) -> list[str]:
-    """``resolver(host, port)`` in a helper thread, so a hanging DNS server cannot
-    outlast the request's deadline (the thread is a daemon and finishes on its own)."""
-    outcome: list[Sequence[str] | BaseException] = []
-
-    def resolve() -> None:
-        try:
-            outcome.append(resolver(host, port))
-        except BaseException as error:  # handed to the waiting thread
-            outcome.append(error)
-
-    worker = threading.Thread(target=resolve, name=f"resolve {host}", daemon=True)
-    worker.start()
-    worker.join(_remaining(None))
-    if not outcome:
-        raise _DeadlineExceededError
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    if not result:
-        raise _ResolveError(f"cannot resolve {host} (no addresses)")
-    return [str(address) for address in result]
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose reads and writes stop at the calling thread's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        try:
-            return self._inner.read(max_bytes, _remaining(timeout))
-        except httpcore.ReadTimeout:
-            if _expired():
-                raise _DeadlineExceededError from None
-            raise
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        try:
-            self._inner.write(buffer, _remaining(timeout))
-        except httpcore.WriteTimeout:
-            if _expired():
-                raise _DeadlineExceededError from None
-            raise
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            stream = self._inner.start_tls(ssl_context, server_hostname, _remaining(timeout))
-        except httpcore.ConnectTimeout:
-            if _expired():
-                raise _DeadlineExceededError from None
-            raise
-        return _DeadlineStream(stream)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-@contextmanager
-def _as_httpx_errors() -> Iterator[None]:
-    """httpcore's exceptions as httpx's exceptions of the same name."""
-    try:
-        yield
-    except (
-        httpcore.TimeoutException,
-        httpcore.NetworkError,
-        httpcore.ProtocolError,
-        httpcore.UnsupportedProtocol,
-        httpcore.ProxyError,
-    ) as error:
-        mapped = getattr(httpx, type(error).__name__, httpx.TransportError)
-        raise mapped(str(error)) from error
-
-
-class _ResponseStream(httpx.SyncByteStream):
-    def __init__(self, inner: Iterable[bytes]) -> None:
-        self._inner = inner
-
-    def __iter__(self) -> Iterator[bytes]:
-        with _as_httpx_errors():
-            yield from self._inner
-
-    def close(self) -> None:
-        close = getattr(self._inner, "close", None)
-        if close is not None:
-            close()
-
-
-class _Transport(httpx.BaseTransport):
-    """httpx over an httpcore pool that connects through ``PublicAddressBackend``."""
-
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=20,
-            max_keepalive_connections=10,
-            keepalive_expiry=30.0,
-            network_backend=backend,
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        core_request = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,  # type: ignore[arg-type]
-            extensions=request.extensions,
-        )
-        with _as_httpx_errors():
-            response = self._pool.handle_request(core_request)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.headers,
-            stream=_ResponseStream(response.stream),  # type: ignore[arg-type]
-            extensions=response.extensions,
-        )
-
-    def close(self) -> None:
-        self._pool.close()
-
-
 class _RetryableError(Exception):
     def __init__(self, reason: str, *, after: float | None = None, status: int | None = None):
         super().__init__(reason)
         self.reason, self.after, self.status = reason, after, status
-
-
-class _TooLargeError(Exception):
-    pass
 
 
 class Fetcher:
@@ -449,7 +165,7 @@ class Fetcher:
         self._sleep = sleep
         backend = PublicAddressBackend(allowed_hosts=allowed_hosts, resolver=resolver)
         self._client = httpx.Client(
-            transport=_Transport(backend),
+            transport=PublicAddressTransport(backend),
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment would bypass the address check
             timeout=httpx.Timeout(
@@ -522,20 +238,22 @@ class Fetcher:
                 attempt += 1
 
     def _attempt(self, url: str, kind: FetchKind, headers: dict[str, str]) -> FetchResult:
-        token = _deadline.set(time.monotonic() + self.timeout_seconds)
         current, started = url, False
         try:
-            for hop in range(self.max_redirects + 1):
-                with self._client.stream("GET", current, headers=headers) as response:
-                    started = True
-                    if not response.has_redirect_location:
-                        return self._result(url, kind, headers, response)
-                    if hop == self.max_redirects:
-                        raise FetchError(url, f"redirected more than {self.max_redirects} times")
-                    current = _redirect_target(url, response)
-                    started = False
-            raise AssertionError("unreachable: the loop returns or raises")
-        except _DeadlineExceededError:
+            with deadline_after(self.timeout_seconds):
+                for hop in range(self.max_redirects + 1):
+                    with self._client.stream("GET", current, headers=headers) as response:
+                        started = True
+                        if not response.has_redirect_location:
+                            return self._result(url, kind, headers, response)
+                        if hop == self.max_redirects:
+                            raise FetchError(
+                                url, f"redirected more than {self.max_redirects} times"
+                            )
+                        current = _redirect_target(url, response)
+                        started = False
+                raise AssertionError("unreachable: the loop returns or raises")
+        except DeadlineExceededError:
             if started:
                 reason = f"response not complete within {self.timeout_seconds:g} s"
             else:
@@ -546,7 +264,7 @@ class Fetcher:
             raise FetchError(
                 url, f"{via}resolves to a {error.kind} address {error.address} (not allowed)"
             ) from None
-        except _ResolveError as error:
+        except ResolveError as error:
             raise FetchError(url, str(error)) from None
         except httpx.ConnectTimeout:
             raise FetchError(url, f"could not connect within {self._connect_timeout:g} s") from None
@@ -554,12 +272,10 @@ class Fetcher:
             raise FetchError(url, f"no data for {self._read_timeout:g} s") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
             raise _RetryableError(f"connection failed ({error or type(error).__name__})") from None
-        except httpx.DecodingError as error:
+        except (InflateError, httpx.DecodingError) as error:
             raise FetchError(url, str(error)) from None
         except httpx.HTTPError as error:
             raise FetchError(url, f"HTTP error ({error or type(error).__name__})") from None
-        finally:
-            _deadline.reset(token)
 
     def _result(
         self, url: str, kind: FetchKind, headers: dict[str, str], response: httpx.Response
@@ -589,7 +305,7 @@ class Fetcher:
             raise FetchError(url, f"{got}, expected {_EXPECTED[kind]}", status=status)
         try:
             body = self._read_body(response)
-        except _TooLargeError as error:
+        except TooLargeError as error:
             raise FetchError(url, f"response larger than {self.max_bytes} bytes{error}") from None
         return FetchResult(
             url=url,
@@ -605,70 +321,9 @@ class Fetcher:
     def _read_body(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.strip().isdigit() and int(declared) > self.max_bytes:
-            raise _TooLargeError(f" (Content-Length {int(declared)})")
+            raise TooLargeError(f" (Content-Length {int(declared)})")
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-        inflater = None if encoding in ("", "identity") else _Inflater(encoding)
-        body = bytearray()
-        on_wire = 0
-        for chunk in response.iter_raw(_CHUNK_BYTES):
-            on_wire += len(chunk)
-            if on_wire > self.max_bytes:
-                raise _TooLargeError("")
-            if inflater is None:
-                body += chunk
-            else:
-                body += inflater.inflate(chunk, self.max_bytes - len(body))
-        if inflater is not None:
-            body += inflater.finish(self.max_bytes - len(body))
-        return bytes(body)
-
-
-class _Inflater:
-    """Incremental gzip/deflate decoding that never produces more than asked for."""
-
-    def __init__(self, encoding: str) -> None:
-        if encoding in ("gzip", "x-gzip"):
-            self._wbits = 16 + zlib.MAX_WBITS
-        elif encoding == "deflate":
-            self._wbits = zlib.MAX_WBITS  # zlib-wrapped; raw deflate is tried on error
-        else:
-            raise httpx.DecodingError(f"unsupported Content-Encoding {encoding}")
-        self._decompressor = zlib.decompressobj(self._wbits)
-        self._started = False
-
-    def inflate(self, data: bytes, limit: int) -> bytes:
-        try:
-            output = self._decompressor.decompress(data, limit + 1)
-        except zlib.error:
-            if self._started or self._wbits != zlib.MAX_WBITS:
-                raise httpx.DecodingError("response body is not valid compressed data") from None
-            self._wbits = -zlib.MAX_WBITS
-            self._decompressor = zlib.decompressobj(self._wbits)
-            return self.inflate(data, limit)
-        self._started = True
-        if len(output) > limit:
-            raise _TooLargeError(" after decompression")
-        return output
-
-    def finish(self, limit: int) -> bytes:
-        output = self._decompressor.flush()
-        if len(output) > limit:
-            raise _TooLargeError(" after decompression")
-        return output
-
-
-def inflate_limited(data: bytes, max_bytes: int) -> bytes:
-    """``data`` gunzipped (for .xml.gz sitemaps), refusing output beyond ``max_bytes``.
-
-    Raises ValueError with the reason.
-    """
-    inflater = _Inflater("gzip")
-    try:
-        return inflater.inflate(data, max_bytes) + inflater.finish(max_bytes)
-    except _TooLargeError:
-        raise ValueError(f"larger than {max_bytes} bytes after decompression") from None
-    except httpx.DecodingError as error:
-        raise ValueError(str(error)) from None
+        return read_limited(response.iter_raw(_CHUNK_BYTES), encoding, self.max_bytes)
 
 
 def _check_url(url: str, original: str, *, location: str | None = None) -> httpx.URL:

@@ -23,13 +23,9 @@ from urllib.parse import urlsplit
 
 from index.records import Article, Skipped
 from index.web.article_store import WebArticle, WebStore, normalize_url
-from index.web.feeds import (
-    FeedError,
-    extract_article_html,
-    parse_feed,
-    parse_sitemap,
-)
+from index.web.feeds import FeedError, parse_feed, parse_sitemap
 from index.web.fetcher import Fetcher, FetchError, FetchKind, FetchResult
+from index.web.pages import extract_article_html
 
 log = logging.getLogger(__name__)
 

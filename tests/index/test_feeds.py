@@ -12,10 +12,10 @@ from index.web.feeds import (
     Feed,
     FeedError,
     SitemapEntry,
-    extract_article_html,
     parse_feed,
     parse_sitemap,
 )
+from index.web.pages import extract_article_html
 from tests.index.webserver import FIXTURES, gzip_bomb, gzipped, refused
 
 BASE = "http://news.test"

@@ -14,14 +14,8 @@ import httpcore
 import pytest
 
 from index.errors import NewsbotError
-from index.web.fetcher import (
-    AddressNotAllowedError,
-    Fetcher,
-    FetchError,
-    PublicAddressBackend,
-    address_problem,
-    default_user_agent,
-)
+from index.web.addresses import AddressNotAllowedError, PublicAddressBackend, address_problem
+from index.web.fetcher import Fetcher, FetchError, default_user_agent
 from tests.index.webserver import (
     Raw,
     Reply,
