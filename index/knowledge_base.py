@@ -18,11 +18,12 @@ from index.errors import (
     InvalidQueryError,
 )
 from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
-from index.records import Answer, ArticleDetail, Hit, SearchFilters
+from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
 from index.search.answer import compose_answer
 from index.search.retrieval import Mode, Searcher
 from index.store.generations import Generation, current_name, open_current
 from index.web.live import LiveSources
+from index.web.urls import article_id, loose_key, storage_key
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +125,9 @@ class KnowledgeBase:
         query = _checked(query_or_url)
         searcher = self.searcher()
         generation = searcher.generation
-        wanted = _normalise_url(query)
+        wanted = loose_key(query)
         found = next(
-            (a for a in generation.articles if a.info.url and _normalise_url(a.info.url) == wanted),
+            (a for a in generation.articles if a.info.url and loose_key(a.info.url) == wanted),
             None,
         )
         if found is None:
@@ -139,6 +140,19 @@ class KnowledgeBase:
         if len(text) > opening_chars:
             opening = opening.rsplit(" ", 1)[0] + " …"
         return ArticleDetail(article=found.info, opening=opening)
+
+    def indexed_articles(self, keys: Sequence[str]) -> list[ArticleInfo]:
+        """The articles of the current index that were fetched under ``keys`` (the web
+        store's keys, as a refresh reports new ones), in that order; others are left out."""
+        articles = [a.info for a in self.searcher().generation.articles]
+        by_id = {info.id: info for info in articles}
+        by_url = {storage_key(info.url): info for info in articles if info.url}
+        found: dict[str, ArticleInfo] = {}
+        for key in keys:
+            info = by_id.get(article_id(key)) or by_url.get(storage_key(key))
+            if info is not None:
+                found.setdefault(info.id, info)
+        return list(found.values())
 
     def stats(self) -> IndexStats:
         generation = self.searcher().generation
@@ -187,14 +201,6 @@ class KnowledgeBase:
                 f"vectors but model '{self.settings.model.name}' makes "
                 f"{self.embedder.dimension}: run 'newsbot reindex'"
             )
-
-
-def _normalise_url(url: str) -> str:
-    """Compare urls without scheme, "www.", trailing slash, query or fragment."""
-    url = url.strip().casefold().split("#", 1)[0].split("?", 1)[0]
-    for prefix in ("https://", "http://", "www."):
-        url = url.removeprefix(prefix)
-    return url.rstrip("/")
 
 
 def _checked(text: str, limit: int = 2000) -> str:

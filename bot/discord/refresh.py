@@ -24,8 +24,6 @@ from bot.render import fetch_text, summary_text
 from index.errors import NewsbotError
 from index.indexer import ReindexSummary
 from index.knowledge_base import KnowledgeBase
-from index.records import ArticleInfo
-from index.web.article_store import article_id, normalize_url
 from index.web.live import LiveSources
 from index.web.refresh import RefreshSummary, WebSource
 
@@ -191,7 +189,7 @@ class Announcer:
     def __init__(self, bot: NewsBot, channel_id: int | None) -> None:
         self.bot = bot
         self.channel_id = channel_id
-        self._waiting: list[str] = []  # stored keys (normalised urls), oldest first
+        self._waiting: list[str] = []  # storage keys of fetched articles, oldest first
 
     def expect(self, urls: Sequence[str]) -> None:
         if self.channel_id is None:
@@ -206,7 +204,7 @@ class Announcer:
             return 0
         keys = list(self._waiting)
         try:
-            articles = await self.bot.run_blocking(indexed_articles, self.bot.knowledge_base, keys)
+            articles = await self.bot.run_blocking(self.bot.knowledge_base.indexed_articles, keys)
         except Exception:  # the reindex itself went well: its caller is not to fail
             log.exception("could not look up the new articles to announce")
             return 0
@@ -222,16 +220,3 @@ class Announcer:
             log.warning("could not announce new articles in %s: %s", self.channel_id, error)
             return 0
         return len(articles)
-
-
-def indexed_articles(knowledge_base: KnowledgeBase, keys: Sequence[str]) -> list[ArticleInfo]:
-    """The articles of the published index stored under ``keys`` (in their order)."""
-    articles = [a.info for a in knowledge_base.searcher().generation.articles]
-    by_id = {info.id: info for info in articles}
-    by_url = {normalize_url(info.url): info for info in articles if info.url}
-    found: dict[str, ArticleInfo] = {}
-    for key in keys:
-        info = by_id.get(article_id(key)) or by_url.get(normalize_url(key))
-        if info is not None:
-            found.setdefault(info.id, info)
-    return list(found.values())

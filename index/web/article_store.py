@@ -3,15 +3,14 @@
 A SQLite file (WAL mode) in the data directory, apart from the index generations. Per
 fetched URL (sources, and feed entries that failed) it remembers the validators for
 conditional requests (ETag, Last-Modified), when it was last fetched and its last error;
-per article, the cleaned text and metadata
-keyed by the article's normalised URL, so a refresh skips what it already has and a
-reindex can include every stored article (``articles()``) just like files.
+per article, the cleaned text and metadata keyed by the article's URL
+(``index.web.urls.storage_key``), so a refresh skips what it already has and a reindex
+can include every stored article (``articles()``) just like files.
 Thread-safe: one connection, used under a lock.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,16 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit, urlunsplit
 
 from index.errors import IndexCorruptError
 from index.records import Article
+from index.web.urls import article_id, storage_key
 
-_ID_HEX_CHARS = 16  # as for file articles (index/ingest/files.py)
 _SCHEMA_VERSION = 1
 _BATCH = 500  # URLs per query, well under SQLite's limit on bound parameters
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid"})
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fetches (
     url TEXT PRIMARY KEY,
@@ -57,39 +53,6 @@ CREATE TABLE IF NOT EXISTS articles (
 """
 
 
-def normalize_url(url: str) -> str:
-    """The key an article URL is stored under.
-
-    Scheme and host in lower case, default port and fragment dropped, an empty path as
-    "/", tracking parameters (utm_*, fbclid, gclid, ...) removed; the rest is kept as is.
-    """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = "&".join(
-        item
-        for item in parts.query.split("&")
-        if item and not _is_tracking(item.partition("=")[0].lower())
-    )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-
-
-def _is_tracking(name: str) -> bool:
-    return name.startswith("utm_") or name in _TRACKING_PARAMETERS
-
-
-def article_id(url: str) -> str:
-    """The stable ``Article.id`` of the web article stored under ``url`` (normalised)."""
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:_ID_HEX_CHARS]
-
-
 @dataclass(frozen=True, slots=True)
 class SourceState:
     url: str
@@ -103,7 +66,7 @@ class SourceState:
 class WebArticle:
     """An article fetched from the web, as stored."""
 
-    url: str  # normalised; the key
+    url: str  # the key: index.web.urls.storage_key of its url
     title: str
     text: str
     source: str | None = None  # publisher label
@@ -245,14 +208,11 @@ class WebStore:
 
     # --- articles ---------------------------------------------------------------------
 
-    def has_article(self, url: str) -> bool:
-        return bool(self.known_articles([url]))
-
     def known_articles(self, urls: Iterable[str]) -> set[str]:
-        """Those of ``urls`` (each normalised first) that are stored, as given."""
+        """Those of ``urls`` (compared by storage key) that are stored, as given."""
         by_key: dict[str, list[str]] = {}
         for url in urls:
-            by_key.setdefault(normalize_url(url), []).append(url)
+            by_key.setdefault(storage_key(url), []).append(url)
         known: set[str] = set()
         keys = list(by_key)
         with self._lock:
@@ -267,8 +227,8 @@ class WebStore:
         return known
 
     def upsert_article(self, article: WebArticle) -> bool:
-        """Store ``article`` (under its normalised URL); True if it was not stored before."""
-        key = normalize_url(article.url)
+        """Store ``article`` (under its storage key); True if it was not stored before."""
+        key = storage_key(article.url)
         with self._lock, self._db:
             existed = self._db.execute("SELECT 1 FROM articles WHERE url = ?", (key,)).fetchone()
             self._db.execute(
@@ -291,7 +251,7 @@ class WebStore:
     def get(self, url: str) -> WebArticle | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE url = ?", (normalize_url(url),)
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE url = ?", (storage_key(url),)
             ).fetchone()
         return _web_article(row) if row else None
 

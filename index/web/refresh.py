@@ -22,10 +22,11 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from index.records import Article, Skipped
-from index.web.article_store import WebArticle, WebStore, normalize_url
+from index.web.article_store import WebArticle, WebStore
 from index.web.feeds import FeedError, parse_feed, parse_sitemap
 from index.web.fetcher import Fetcher, FetchError, FetchKind, FetchResult
 from index.web.pages import extract_article_html
+from index.web.urls import storage_key
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,7 @@ class _Run:
     ) -> None:
         unique: dict[str, _Candidate] = {}
         for candidate in candidates:
-            unique.setdefault(normalize_url(candidate.url), candidate)
+            unique.setdefault(storage_key(candidate.url), candidate)
         stored = self.store.known_articles(unique)
         failed = self.store.failed_since(set(unique) - stored, self.retry_since)
         self.summary.already_stored += len(stored)
@@ -308,7 +309,7 @@ def _web_article(
     feed_url: str | None,
 ) -> WebArticle:
     return WebArticle(
-        url=normalize_url(candidate.url),
+        url=storage_key(candidate.url),
         title=candidate.title or page.title,
         text=page.text,
         source=publisher or page.source,
