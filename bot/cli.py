@@ -8,14 +8,16 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
-from bot import render
-from index.config import Settings, load_settings
+from bot import terminal
+from bot.settings import AppSettings
+from index.config import load_settings
 from index.errors import ConfigError, NewsbotError
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
@@ -46,21 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _settings(config: Path | None) -> Settings:
+def _settings(config: Path | None) -> AppSettings:
     if config is None and DEFAULT_CONFIG.exists():
         config = DEFAULT_CONFIG
-    return load_settings(config)
+    return load_settings(config, AppSettings)
 
 
-def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_reindex(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     with _ProgressBar(enabled=not args.quiet) as bar:
         summary = kb.reindex(progress=bar.update)
-    print(render.summary_text(summary))
+    print(terminal.summary_text(summary))
     return 0
 
 
-def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
     """Add a feed, sitemap or article page for good, fetch it and reindex."""
     kb = KnowledgeBase(settings)
     source = kb.live.add(args.url, args.kind, args.name)
@@ -69,36 +71,36 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
         fetched = kb.live.refresh([source])
         summary = kb.reindex(progress=bar.update, fetch=False)
     summary.fetched = fetched
-    print(render.summary_text(summary))
+    print(terminal.summary_text(summary))
     return 0
 
 
-def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     answer = kb.ask(args.question, _filters(args))
     if args.json:
-        print(json.dumps(render.answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(terminal.answer_json(answer), ensure_ascii=False, indent=2))
     else:
-        print(render.answer_text(answer))
+        print(terminal.answer_text(answer))
     return 0
 
 
-def cmd_search(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     hits = kb.search(args.query, args.k, _filters(args))
     if args.json:
-        print(json.dumps(render.hits_json(hits), ensure_ascii=False, indent=2))
+        print(json.dumps(terminal.hits_json(hits), ensure_ascii=False, indent=2))
     else:
-        print(render.hits_text(hits))
+        print(terminal.hits_text(hits))
     return 0
 
 
-def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
-    print(render.stats_text(KnowledgeBase(settings).stats()))
+def cmd_stats(settings: AppSettings, args: argparse.Namespace) -> int:
+    print(terminal.stats_text(KnowledgeBase(settings).stats()))
     return 0
 
 
-def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     interactive = sys.stdin.isatty()
     kb.searcher()  # load the model and index before the first prompt
@@ -108,14 +110,14 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     for question in _chat_lines(questions, interactive):
         print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
         try:
-            print(render.answer_text(kb.ask(question)))
+            print(terminal.answer_text(kb.ask(question)))
         except ValueError as error:  # a bad question ends only that question
             print(f"newsbot: {error}")
         print()
     return 0
 
 
-def _chat_lines(first: list[str], interactive: bool):
+def _chat_lines(first: list[str], interactive: bool) -> Iterator[str]:
     yield from first
     while True:
         try:
@@ -129,7 +131,7 @@ def _chat_lines(first: list[str], interactive: bool):
         yield line
 
 
-def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_run(settings: AppSettings, args: argparse.Namespace) -> int:
     """The Discord bot, with the token from the environment (never from a file)."""
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     if not token:
@@ -143,7 +145,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_start(settings: AppSettings, args: argparse.Namespace) -> int:
     """The main job: the Discord bot when a token is set, else the terminal chat."""
     if os.environ.get(TOKEN_VARIABLE, "").strip():
         return cmd_run(settings, args)
@@ -154,7 +156,7 @@ def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_chat(settings, args)
 
 
-def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_bench(settings: AppSettings, args: argparse.Namespace) -> int:
     from index.bench.quality import run_benchmark
 
     report = run_benchmark(settings, args.directory, work_dir=args.work_dir, log=_stderr)
@@ -191,8 +193,8 @@ class _ProgressBar:
 
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._bar = None
-        self._stage = None
+        self._bar: tqdm[Any] | None = None
+        self._stage: str | None = None
 
     def __enter__(self) -> _ProgressBar:
         return self
@@ -204,21 +206,22 @@ class _ProgressBar:
     def update(self, progress: ReindexProgress) -> None:
         if not self._enabled:
             return
-        if progress.stage != self._stage:
-            if self._bar is not None:
-                self._bar.close()
+        bar = self._bar
+        if progress.stage != self._stage or bar is None:
+            if bar is not None:
+                bar.close()
             self._stage = progress.stage
             unit = _PROGRESS_UNITS.get(progress.stage)
-            self._bar = tqdm(
+            bar = self._bar = tqdm(
                 total=progress.total,
                 desc=progress.stage,
                 unit=unit or "it",
                 file=sys.stderr,
                 bar_format=None if unit else "{desc} ({elapsed})",
             )
-        self._bar.total = progress.total
-        self._bar.n = progress.done
-        self._bar.refresh()
+        bar.total = progress.total
+        bar.n = progress.done
+        bar.refresh()
 
 
 _PROGRESS_UNITS = {

@@ -1,10 +1,16 @@
-"""Settings: one pydantic model, loaded from a TOML file and validated at start-up."""
+"""Settings of the knowledge base, loaded from a TOML file and validated at start-up.
+
+``Settings`` holds the core's sections only. A front end that adds sections of its own
+subclasses it (``bot.settings.AppSettings`` adds ``[discord]``) and passes its class to
+``load_settings``, so the user's one file is validated against one model, in which an
+unknown key is an error that names it.
+"""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -13,11 +19,13 @@ from index.errors import ConfigError
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A settings section: unknown keys are errors, values do not change once loaded."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class IndexSettings(_Section):
+class IndexSettings(Section):
     data_dir: Path = Path("data")
     articles: list[Path] = Field(default_factory=lambda: [Path("samples/articles")])
     max_file_bytes: int = Field(default=5_000_000, gt=0)
@@ -25,18 +33,18 @@ class IndexSettings(_Section):
     hnsw_neighbors: int = Field(default=32, ge=4, le=256)
 
 
-class ModelSettings(_Section):
+class ModelSettings(Section):
     name: str = DEFAULT_MODEL
     batch_size: int = Field(default=32, ge=1, le=1024)
     device: str = "cpu"
 
 
-class ChunkSettings(_Section):
+class ChunkSettings(Section):
     max_tokens: int | None = Field(default=None, ge=32)
     overlap_tokens: int = Field(default=48, ge=0)
 
 
-class SearchSettings(_Section):
+class SearchSettings(Section):
     k: int = Field(default=5, ge=1, le=100)
     candidates: int = Field(default=50, ge=1, le=1000)
     max_per_article: int = Field(default=2, ge=1)
@@ -47,13 +55,13 @@ class SearchSettings(_Section):
     recency_half_life_days: float = Field(default=30.0, gt=0)
 
 
-class AnswerSettings(_Section):
+class AnswerSettings(Section):
     max_sentences: int = Field(default=4, ge=1, le=10)
     passages: int = Field(default=5, ge=1, le=20)
     min_relevance: float = Field(default=0.30, ge=-1.0, le=1.0)
 
 
-class FetchSettings(_Section):
+class FetchSettings(Section):
     """How newsbot fetches feeds and pages: limits that keep hostile servers harmless."""
 
     timeout_seconds: float = Field(default=10.0, gt=0)
@@ -70,7 +78,7 @@ class FetchSettings(_Section):
     retry_failed_hours: float = Field(default=24.0, ge=0)
 
 
-class SourceSettings(_Section):
+class SourceSettings(Section):
     """A web source: an RSS/Atom feed, a (news) sitemap or a single article page."""
 
     url: str = Field(pattern=r"^https?://")
@@ -79,39 +87,25 @@ class SourceSettings(_Section):
     refresh_minutes: int | None = Field(default=None, ge=1)
 
 
-class DiscordSettings(_Section):
-    """The Discord front end; the token itself only ever comes from DISCORD_TOKEN."""
+class Settings(Section):
+    """Every section the knowledge base reads."""
 
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str = "wss://gateway.discord.gg"
-    dev_guild_id: int | None = None
-    ask_channels: list[int] = Field(default_factory=list)
-    allowed_guilds: list[int] = Field(default_factory=list)
-    allowed_channels: list[int] = Field(default_factory=list)
-    allow_direct_messages: bool = False
-    cooldown_seconds: float = Field(default=10.0, ge=0)
-    answer_in_threads: bool = True
-    announce_channel_id: int | None = None
-
-
-class Settings(_Section):
     index: IndexSettings = IndexSettings()
     model: ModelSettings = ModelSettings()
     chunking: ChunkSettings = ChunkSettings()
     search: SearchSettings = SearchSettings()
     answer: AnswerSettings = AnswerSettings()
-    discord: DiscordSettings = DiscordSettings()
     fetch: FetchSettings = FetchSettings()
     sources: list[SourceSettings] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _overlap_fits(self) -> Settings:
+    def _overlap_fits(self) -> Self:
         max_tokens = self.chunking.max_tokens
         if max_tokens is not None and self.chunking.overlap_tokens >= max_tokens // 2:
             raise ValueError("chunking.overlap_tokens must be less than half of max_tokens")
         return self
 
-    def resolve_paths(self, base: Path) -> Settings:
+    def resolve_paths(self, base: Path) -> Self:
         """Return a copy whose relative paths are taken from ``base`` (the file's folder)."""
         index = self.index.model_copy(
             update={
@@ -122,10 +116,22 @@ class Settings(_Section):
         return self.model_copy(update={"index": index})
 
 
-def load_settings(path: Path | None) -> Settings:
-    """Read settings from ``path``; ``None`` means built-in defaults relative to the cwd."""
+SettingsT = TypeVar("SettingsT", bound=Settings)
+
+
+@overload
+def load_settings(path: Path | None) -> Settings: ...
+
+
+@overload
+def load_settings(path: Path | None, model: type[SettingsT]) -> SettingsT: ...
+
+
+def load_settings(path: Path | None, model: type[Settings] = Settings) -> Settings:
+    """Read settings from ``path`` into ``model`` (``Settings`` or a subclass with more
+    sections); ``None`` means built-in defaults relative to the cwd."""
     if path is None:
-        return Settings().resolve_paths(Path.cwd())
+        return model().resolve_paths(Path.cwd())
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -135,7 +141,7 @@ def load_settings(path: Path | None) -> Settings:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     try:
-        settings = Settings.model_validate(raw)
+        settings = model.model_validate(raw)
     except ValidationError as error:
         raise ConfigError(f"{path}: {_describe(error)}") from None
     return settings.resolve_paths(path.parent.resolve())

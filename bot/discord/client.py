@@ -1,5 +1,6 @@
 """The Discord bot: its dependencies, worker threads, allow-lists, cooldown and the one
-place that decides what users are told about errors."""
+place that decides what users are told about errors. It loads the cogs; they never
+import it (they type against ``bot.discord.services``)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import render
-from bot.discord.ask import Ask
-from bot.discord.commands import Lookups
-from bot.discord.feedback import VoteButton
-from bot.discord.outgoing import NO_PINGS
+from bot.discord import cards
+from bot.discord.channel_questions import ChannelQuestions
+from bot.discord.embeds import NO_PINGS
 from bot.discord.refresh import REFRESH_INTERVAL, Announcer, RefreshScheduler, ReindexGuard
-from index.config import DiscordSettings, Settings
+from bot.discord.slash_commands import SlashCommands
+from bot.discord.votes import VoteButton
+from bot.settings import AppSettings, DiscordSettings
 from index.errors import InvalidQueryError, NewsbotError
 from index.knowledge_base import KnowledgeBase
 from index.store.feedback import FeedbackStore
@@ -40,9 +41,12 @@ _COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forg
 
 
 class NewsBot(commands.Bot):
-    """newsbot on Discord: questions in channels (``Ask``), slash commands (``Lookups``)
-    and the scheduled refresh of the web sources (every ``refresh_interval`` seconds,
-    due by ``clock``).
+    """newsbot on Discord: questions in channels (``ChannelQuestions``), slash commands
+    (``SlashCommands``) and the scheduled refresh of the web sources (every
+    ``refresh_interval`` seconds, due by ``clock``).
+
+    It provides what ``bot.discord.services.BotServices`` describes; its cogs and the
+    refresh see it only through that Protocol.
 
     Everything blocking (model, FAISS, SQLite, fetching) runs in worker threads; the
     event loop only parses, waits and renders, so the gateway heartbeat is never held up.
@@ -51,7 +55,7 @@ class NewsBot(commands.Bot):
     def __init__(
         self,
         *,
-        settings: Settings,
+        settings: AppSettings,
         knowledge_base: KnowledgeBase,
         feedback: FeedbackStore,
         refresh_interval: float = REFRESH_INTERVAL,
@@ -81,8 +85,8 @@ class NewsBot(commands.Bot):
         self.refresher = RefreshScheduler(self, refresh_interval, clock)
 
     async def setup_hook(self) -> None:
-        await self.add_cog(Ask(self))
-        await self.add_cog(Lookups(self))
+        await self.add_cog(ChannelQuestions(self))
+        await self.add_cog(SlashCommands(self))
         self.add_dynamic_items(VoteButton)  # vote buttons of answers sent before a restart
         guild_id = self.settings.discord.dev_guild_id
         if guild_id is not None:
@@ -97,7 +101,7 @@ class NewsBot(commands.Bot):
         self.refresher.start()
 
     async def on_message(self, message: discord.Message, /) -> None:
-        """No prefix commands: the ``Ask`` cog's listener handles messages."""
+        """No prefix commands: the ``ChannelQuestions`` cog's listener handles messages."""
 
     async def close(self) -> None:
         await self.refresher.stop()
@@ -177,16 +181,16 @@ class NewsBot(commands.Bot):
         command, and for anything else only an apology; the traceback goes to the log.
         """
         if isinstance(error, app_commands.MissingPermissions):
-            return render.ADMIN_ONLY
+            return cards.ADMIN_ONLY
         if isinstance(error, app_commands.NoPrivateMessage):
-            return render.SERVER_ONLY
+            return cards.SERVER_ONLY
         if isinstance(error, InvalidQueryError):
             log.info("%s: %s", doing, error)
         elif isinstance(error, NewsbotError):
             log.warning("%s: %s", doing, error)
         else:
             log.error("%s failed", doing, exc_info=error)
-        return render.error_text(error)
+        return cards.error_text(error)
 
 
 class NewsTree(app_commands.CommandTree[NewsBot]):
@@ -196,9 +200,9 @@ class NewsTree(app_commands.CommandTree[NewsBot]):
         bot = interaction.client
         refusal = None
         if not bot.accepting:
-            refusal = render.SHUTTING_DOWN
+            refusal = cards.SHUTTING_DOWN
         elif not bot.works_in(interaction.guild_id, interaction.channel):
-            refusal = render.NOT_HERE
+            refusal = cards.NOT_HERE
         if refusal is None:
             return True
         await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -14,21 +14,19 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 
-from bot.discord import render
-from bot.discord.outgoing import NO_PINGS
-from bot.render import fetch_text, summary_text
+from bot.discord import cards
+from bot.discord.embeds import NO_PINGS
+from bot.discord.services import BotServices
+from bot.terminal import fetch_text, summary_text
 from index.errors import NewsbotError
 from index.indexer import ReindexSummary
 from index.knowledge_base import KnowledgeBase
 from index.web.live import LiveSources
 from index.web.refresh import RefreshSummary, WebSource
-
-if TYPE_CHECKING:
-    from bot.discord.client import NewsBot
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +73,7 @@ class RefreshScheduler:
 
     def __init__(
         self,
-        bot: NewsBot,
+        bot: BotServices,
         interval: float = REFRESH_INTERVAL,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -186,7 +184,7 @@ class Announcer:
     (duplicates the reindex skipped). After a failed reindex they wait for the next.
     """
 
-    def __init__(self, bot: NewsBot, channel_id: int | None) -> None:
+    def __init__(self, bot: BotServices, channel_id: int | None) -> None:
         self.bot = bot
         self.channel_id = channel_id
         self._waiting: list[str] = []  # storage keys of fetched articles, oldest first
@@ -214,7 +212,7 @@ class Announcer:
             return 0
         channel = self.bot.get_partial_messageable(self.channel_id)
         try:
-            for text in render.announcement_texts(articles):
+            for text in cards.announcement_texts(articles):
                 await channel.send(text, allowed_mentions=NO_PINGS)
         except discord.HTTPException as error:
             log.warning("could not announce new articles in %s: %s", self.channel_id, error)

@@ -9,8 +9,8 @@ import signal
 import discord
 
 from bot.discord.client import NewsBot
-from bot.discord_endpoints import use_endpoints
-from index.config import Settings
+from bot.discord.endpoints import use_endpoints
+from bot.settings import AppSettings
 from index.errors import ConfigError, IndexNotFoundError
 from index.knowledge_base import KnowledgeBase
 from index.store.feedback import FeedbackStore
@@ -22,7 +22,7 @@ SHUTDOWN_GRACE = 10.0  # seconds running work may take to finish after SIGINT/SI
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def run_bot(settings: Settings, token: str) -> None:
+async def run_bot(settings: AppSettings, token: str) -> None:
     """Run newsbot on Discord until SIGINT or SIGTERM, then stop cleanly.
 
     On a signal the bot stops taking questions and starting scheduled refreshes, gives

@@ -13,7 +13,8 @@ import pytest
 import pytest_asyncio
 
 from bot.discord.client import NewsBot
-from index.config import DiscordSettings, Settings
+from bot.settings import AppSettings, DiscordSettings
+from index.config import Settings
 from index.embedding import Embedder
 from index.knowledge_base import KnowledgeBase
 from index.store.feedback import FeedbackStore
@@ -41,7 +42,13 @@ def built_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
 
 
 @pytest.fixture
-def knowledge_base(settings: Settings, embedder: Embedder, built_index: Path) -> KnowledgeBase:
+def settings(settings: Settings) -> AppSettings:
+    """The test settings as the bot reads them: with a ``[discord]`` section."""
+    return AppSettings(**dict(settings))
+
+
+@pytest.fixture
+def knowledge_base(settings: AppSettings, embedder: Embedder, built_index: Path) -> KnowledgeBase:
     shutil.copytree(built_index, settings.index.data_dir, dirs_exist_ok=True)
     knowledge_base = KnowledgeBase(settings, embedder)
     knowledge_base.searcher()
@@ -49,7 +56,7 @@ def knowledge_base(settings: Settings, embedder: Embedder, built_index: Path) ->
 
 
 @pytest.fixture
-def feedback(settings: Settings) -> Iterator[FeedbackStore]:
+def feedback(settings: AppSettings) -> Iterator[FeedbackStore]:
     store = FeedbackStore(settings.index.data_dir / "feedback.sqlite")
     yield store
     store.close()
@@ -63,7 +70,7 @@ async def ask_channel(fake_discord: FakeDiscord) -> Channel:  # noqa: F811
 @pytest.fixture
 def start_bot(
     fake_discord: FakeDiscord,  # noqa: F811
-    settings: Settings,
+    settings: AppSettings,
     knowledge_base: KnowledgeBase,
     feedback: FeedbackStore,
     ask_channel: Channel,

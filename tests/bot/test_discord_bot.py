@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord import render
+from bot.discord import cards
 from bot.discord.client import NewsBot
 from bot.discord.run import run_bot
-from index.config import DiscordSettings, Settings
+from bot.settings import AppSettings, DiscordSettings
 from index.knowledge_base import KnowledgeBase
 from index.records import Answer
 from tests.bot.conftest import StartBot
@@ -146,7 +146,7 @@ async def test_follow_up_in_the_thread_is_answered_with_the_earlier_question(
     with_context = knowledge_base.ask("and what does Tehran say?", earlier_questions=[QUESTION])
     alone = knowledge_base.ask("and what does Tehran say?")
     assert with_context.text != alone.text  # the test would prove nothing otherwise
-    assert description(answer) == render.answer_card(with_context).description
+    assert description(answer) == cards.answer_card(with_context).description
     assert "Tehran" in description(answer)
     assert int(answer.message_reference["message_id"]) == follow_up.id
 
@@ -251,7 +251,7 @@ async def test_slash_sources_lists_publishers_and_index_size(
 
 
 async def test_reindex_is_refused_for_a_member_who_is_not_admin(
-    fake_discord: FakeDiscord, newsbot: NewsBot, settings: Settings
+    fake_discord: FakeDiscord, newsbot: NewsBot, settings: AppSettings
 ) -> None:
     alice = await fake_discord.add_member(fake_discord.guild.id, "alice")
     generation_before = sorted(p.name for p in settings.index.data_dir.iterdir())
@@ -260,7 +260,7 @@ async def test_reindex_is_refused_for_a_member_who_is_not_admin(
     answer = await record.wait_for_response(TIMEOUT)
 
     assert record.callback_types == [4] and record.ephemeral
-    assert answer.content == render.ADMIN_ONLY
+    assert answer.content == cards.ADMIN_ONLY
     assert sorted(p.name for p in settings.index.data_dir.iterdir()) == generation_before
 
 
@@ -284,11 +284,11 @@ async def test_reindex_by_an_admin_shows_progress_then_the_summary(
     fields = {f["name"]: f["value"] for f in summary["fields"]}
     assert (fields["Added"], fields["Unchanged"], fields["Removed"]) == ("30", "7", "0")
     assert record.original.content == ""
-    assert second.ephemeral and refusal.content == render.REINDEX_RUNNING
+    assert second.ephemeral and refusal.content == cards.REINDEX_RUNNING
 
 
 async def test_thumbs_up_is_recorded_once_per_user(
-    fake_discord: FakeDiscord, newsbot: NewsBot, settings: Settings
+    fake_discord: FakeDiscord, newsbot: NewsBot, settings: AppSettings
 ) -> None:
     alice = await fake_discord.add_member(fake_discord.guild.id, "alice")
     record = await fake_discord.invoke_slash("ask", {"question": QUESTION})
@@ -303,7 +303,7 @@ async def test_thumbs_up_is_recorded_once_per_user(
     replies = [await click.wait_for_response(TIMEOUT) for click in clicks]
 
     assert all(c.callback_types == [4] and c.ephemeral for c in clicks)
-    assert {r.content for r in replies} == {render.VOTE_THANKS}
+    assert {r.content for r in replies} == {cards.VOTE_THANKS}
     with sqlite3.connect(settings.index.data_dir / "feedback.sqlite") as db:
         votes = db.execute("SELECT user_id, value FROM votes ORDER BY value").fetchall()
         [(question, sources)] = db.execute("SELECT question, sources FROM answers").fetchall()
@@ -330,7 +330,7 @@ async def test_internal_error_gets_an_apology_and_a_log_record(
     record = await fake_discord.invoke_slash("ask", {"question": QUESTION})
     followup = await record.wait_for_response(TIMEOUT)
 
-    assert reply.content == render.APOLOGY and followup.content == render.APOLOGY
+    assert reply.content == cards.APOLOGY and followup.content == cards.APOLOGY
     assert int(reply.message_reference["message_id"]) == sent.id
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
     assert len(errors) == 2
@@ -368,13 +368,13 @@ async def test_outside_the_allowed_channels_the_bot_stays_quiet_and_refuses_comm
         allowed = await fake_discord.send_message(ask_channel.id, owner, QUESTION, mention_bot=True)
         await fake_discord.wait_for_message(allowed.id, timeout=TIMEOUT)
 
-    assert record.ephemeral and refusal.content == render.NOT_HERE
+    assert record.ephemeral and refusal.content == cards.NOT_HERE
     assert [m.id for m in fake_discord.bot_messages(general)] == [refusal.id]
 
 
 async def test_run_bot_lets_a_running_question_finish_on_sigterm_then_closes(
     fake_discord: FakeDiscord,
-    settings: Settings,
+    settings: AppSettings,
     knowledge_base: KnowledgeBase,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,

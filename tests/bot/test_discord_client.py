@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.discord.client import Cooldown, NewsBot, place_allowed
-from index.config import DiscordSettings, Settings
+from bot.settings import AppSettings, DiscordSettings
 from index.knowledge_base import KnowledgeBase
 from index.store.feedback import FeedbackStore
 
@@ -74,7 +74,7 @@ def test_zero_cooldown_never_refuses() -> None:
 
 @pytest.mark.parametrize("direct_messages", [False, True])
 def test_bot_asks_only_for_the_intents_it_uses(
-    settings: Settings, tmp_path: Path, direct_messages: bool
+    settings: AppSettings, tmp_path: Path, direct_messages: bool
 ) -> None:
     settings = settings.model_copy(
         update={"discord": DiscordSettings(allow_direct_messages=direct_messages)}

@@ -11,7 +11,7 @@ import discord.webhook.sync
 import pytest
 import yarl
 
-from bot.discord_endpoints import use_endpoints
+from bot.discord.endpoints import use_endpoints
 
 DEFAULT_API = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")

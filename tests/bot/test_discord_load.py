@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.discord_endpoints import use_endpoints
+from bot.discord.endpoints import use_endpoints
 from tests.bot.conftest import StartBot
 from tests.bot.test_discord_bot import add_articles
 from tests.fakediscord import FakeDiscord, InteractionEvent, Message, User

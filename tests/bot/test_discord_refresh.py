@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.discord import render
-from index.config import FetchSettings, Settings, SourceSettings
+from bot.discord import cards
+from bot.settings import AppSettings
+from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
 from index.store.generations import reindex_lock
 from tests.bot.conftest import StartBot
@@ -83,7 +84,7 @@ def feed(web: WebServer) -> Versioned:
 
 
 @pytest.fixture
-def settings(settings: Settings, web: WebServer) -> Settings:
+def settings(settings: AppSettings, web: WebServer) -> AppSettings:
     """The tests' settings with /rss.xml as a configured feed, fetchable on loopback."""
     fetch = FetchSettings(allowed_hosts=["127.0.0.1"], retries=0, read_timeout_seconds=30.0)
     return settings.model_copy(
@@ -161,7 +162,7 @@ async def test_new_articles_are_announced_escaped_and_without_pings(
 async def test_a_failed_reindex_announces_nothing_and_the_next_round_makes_up_for_it(
     fake_discord: FakeDiscord,
     start_bot: StartBot,
-    settings: Settings,
+    settings: AppSettings,
     feed: Versioned,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -248,7 +249,7 @@ async def test_reindex_is_refused_while_a_scheduled_refresh_runs(
         gate.opened.set()
         finished = await scheduled
 
-    assert record.ephemeral and refusal.content == render.REINDEX_RUNNING
+    assert record.ephemeral and refusal.content == cards.REINDEX_RUNNING
     assert finished.outcome == "reindexed" and finished.fetched.new_articles == 3
 
 

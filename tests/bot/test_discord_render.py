@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.discord import render
-from bot.discord.render import Card, Field
+from bot.discord import cards, markdown
+from bot.discord.cards import Card, Field
 from index.errors import InvalidQueryError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
@@ -74,7 +74,7 @@ def visible(text: str) -> str:
     ["@everyone look", "hi @here", "<@123456789012345678>", "<@!123456789012345678>"],
 )
 def test_escape_breaks_user_and_everyone_mentions(text: str) -> None:
-    escaped = render.escape(text)
+    escaped = markdown.escape(text)
 
     assert "@everyone" not in escaped and "@here" not in escaped
     assert not re.search(r"<@!?\d+>", escaped)
@@ -83,14 +83,14 @@ def test_escape_breaks_user_and_everyone_mentions(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["<@&987654321098765432>", "<#987654321098765432>", "</ask:1>"])
 def test_escape_breaks_role_channel_and_command_mentions(text: str) -> None:
-    escaped = render.escape(text)
+    escaped = markdown.escape(text)
 
     assert not re.search(r"<(@&|#|/)", escaped)
     assert visible(escaped) == text
 
 
 def test_escape_prevents_masked_links() -> None:
-    escaped = render.escape("[your bank](https://evil.example/login)")
+    escaped = markdown.escape("[your bank](https://evil.example/login)")
 
     assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", escaped)
     assert visible(escaped) == "[your bank](https://evil.example/login)"
@@ -101,7 +101,7 @@ def test_escape_prevents_masked_links() -> None:
     ["**bold** _it_ __u__ ~~s~~ `code` ||spoiler||", "# Header", "> quote", "- item", "1. first"],
 )
 def test_escape_shows_markdown_as_written(text: str) -> None:
-    escaped = render.escape(text)
+    escaped = markdown.escape(text)
 
     assert escaped != text
     assert visible(escaped) == text
@@ -110,15 +110,15 @@ def test_escape_shows_markdown_as_written(text: str) -> None:
 def test_escape_leaves_urls_whole() -> None:
     text = "see https://news.example/a_b_c?x=1 now"
 
-    assert render.escape(text) == text
+    assert markdown.escape(text) == text
 
 
 def test_safe_url_accepts_only_plain_http_links() -> None:
-    assert render.safe_url("https://news.example/a") == "https://news.example/a"
-    assert render.safe_url("javascript:alert(1)") is None
-    assert render.safe_url("https://x.example/a b") is None
-    assert render.safe_url("https://x.example/" + "a" * 600) is None
-    assert render.safe_url(None) is None
+    assert markdown.safe_url("https://news.example/a") == "https://news.example/a"
+    assert markdown.safe_url("javascript:alert(1)") is None
+    assert markdown.safe_url("https://x.example/a b") is None
+    assert markdown.safe_url("https://x.example/" + "a" * 600) is None
+    assert markdown.safe_url(None) is None
 
 
 # -- shortening and splitting --------------------------------------------------------
@@ -127,20 +127,20 @@ def test_safe_url_accepts_only_plain_http_links() -> None:
 def test_shorten_cuts_at_a_sentence_end_when_one_is_near() -> None:
     text = "First sentence here. Second sentence is much longer than the limit allows."
 
-    assert render.shorten(text, 40) == "First sentence here. …"
+    assert markdown.shorten(text, 40) == "First sentence here. …"
 
 
 def test_shorten_cuts_at_a_space_otherwise() -> None:
-    short = render.shorten("word " * 50, 33)
+    short = markdown.shorten("word " * 50, 33)
 
     assert len(short) <= 33 and short.endswith(" …")
     assert short[:-2].split() == ["word"] * 6
 
 
 def test_shorten_never_leaves_half_an_escape() -> None:
-    text = render.escape("*" * 100)
+    text = markdown.escape("*" * 100)
 
-    short = render.shorten(text, 21)
+    short = markdown.shorten(text, 21)
 
     assert len(short) <= 21
     assert visible(short[:-2]) == "*" * ((21 - 2) // 2)
@@ -150,7 +150,7 @@ def test_split_message_keeps_pieces_within_the_limit_at_sentence_ends() -> None:
     sentences = [f"Sentence number {i} says something about the tram." for i in range(100)]
     text = " ".join(sentences)
 
-    pieces = render.split_message(text, 500)
+    pieces = markdown.split_message(text, 500)
 
     assert all(len(p) <= 500 for p in pieces)
     assert all(p.endswith(".") for p in pieces)
@@ -160,11 +160,11 @@ def test_split_message_keeps_pieces_within_the_limit_at_sentence_ends() -> None:
 def test_split_message_prefers_paragraphs() -> None:
     text = "a" * 300 + "\n\n" + "b" * 300
 
-    assert render.split_message(text, 500) == ["a" * 300, "b" * 300]
+    assert markdown.split_message(text, 500) == ["a" * 300, "b" * 300]
 
 
 def test_split_message_hard_cuts_a_word_longer_than_a_message() -> None:
-    pieces = render.split_message("x" * 4500)
+    pieces = markdown.split_message("x" * 4500)
 
     assert [len(p) for p in pieces] == [2000, 2000, 500]
 
@@ -186,7 +186,7 @@ def test_card_refuses_to_exceed_discord_limits() -> None:
 def test_answer_card_has_markers_and_a_field_per_source() -> None:
     answer = answer_of([("Putin wants it. ", 1), ("Trams run every six minutes.", 2)], [SEED, TRAM])
 
-    card = render.answer_card(answer)
+    card = cards.answer_card(answer)
 
     assert card.description == "Putin wants it. [1] Trams run every six minutes. [2]"
     assert [f.name for f in card.fields] == [
@@ -200,7 +200,7 @@ def test_answer_card_has_markers_and_a_field_per_source() -> None:
 
 
 def test_answer_card_without_answer_says_so() -> None:
-    card = render.answer_card(answer_of([], [], question="why?"))
+    card = cards.answer_card(answer_of([], [], question="why?"))
 
     assert card.title == "why?"
     assert card.description.startswith("The indexed articles do not answer this.")
@@ -212,9 +212,9 @@ def test_long_answer_drops_trailing_sentences_and_their_sources() -> None:
     sentences = [(long, 1), (long, 2), (long, 3), (long, 4)]
     answer = answer_of(sentences, [article(n) for n in range(1, 5)])
 
-    card = render.answer_card(answer)
+    card = cards.answer_card(answer)
 
-    assert card.size <= render.EMBED_LIMIT and len(card.description) <= render.DESCRIPTION_LIMIT
+    assert card.size <= markdown.EMBED_LIMIT and len(card.description) <= markdown.DESCRIPTION_LIMIT
     assert card.description.endswith("[2] …")
     assert [f.name for f in card.fields] == ["[1] Article 1", "[2] Article 2"]
 
@@ -222,10 +222,10 @@ def test_long_answer_drops_trailing_sentences_and_their_sources() -> None:
 def test_one_sentence_too_long_is_shortened_keeping_its_marker() -> None:
     answer = answer_of([("word " * 2000, 1)], [SEED], question="?" * 500)
 
-    card = render.answer_card(answer)
+    card = cards.answer_card(answer)
 
-    assert len(card.title) <= render.TITLE_LIMIT
-    assert len(card.description) <= render.DESCRIPTION_LIMIT
+    assert len(card.title) <= markdown.TITLE_LIMIT
+    assert len(card.description) <= markdown.DESCRIPTION_LIMIT
     assert card.description.endswith(" … [1]")
 
 
@@ -236,9 +236,9 @@ def test_answer_card_with_many_long_sources_stays_within_6000() -> None:
     ]
     answer = answer_of([("Sentence. " * 30, n) for n in range(1, 11)], articles)
 
-    card = render.answer_card(answer)
+    card = cards.answer_card(answer)
 
-    assert card.size <= render.EMBED_LIMIT
+    assert card.size <= markdown.EMBED_LIMIT
     assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in card.fields)
 
 
@@ -248,7 +248,7 @@ def test_answer_card_escapes_question_and_article_text() -> None:
     )
     answer = answer_of([("Hello <@123456789012345678> **x**", 1)], [evil], question="@here who?")
 
-    card = render.answer_card(answer)
+    card = cards.answer_card(answer)
     everything = " ".join([card.title, card.description, *(f.name + f.value for f in card.fields)])
 
     assert "@everyone" not in everything and "@here" not in everything
@@ -260,15 +260,15 @@ def test_answer_texts_are_messages_within_2000_with_sources() -> None:
     long = "A long sentence about the matter at hand. " * 40
     answer = answer_of([(long, 1), (long, 2)], [SEED, TRAM])
 
-    texts = render.answer_texts(answer)
+    texts = cards.answer_texts(answer)
 
-    assert len(texts) >= 2 and all(len(t) <= render.MESSAGE_LIMIT for t in texts)
+    assert len(texts) >= 2 and all(len(t) <= markdown.MESSAGE_LIMIT for t in texts)
     assert texts[-1].endswith("<https://lakesidecourier.example/city/line-4>")
     assert "[1] Running Iran Out of Syria" in "\n".join(texts)
 
 
 def test_search_card_lists_each_passage_with_title_date_and_link() -> None:
-    card = render.search_card("tram", [hit(1, "The tram opened."), hit(2, "It cost more.", SEED)])
+    card = cards.search_card("tram", [hit(1, "The tram opened."), hit(2, "It cost more.", SEED)])
 
     assert card.title == "Search: tram"
     assert [f.name for f in card.fields] == [
@@ -286,21 +286,21 @@ def test_search_card_lists_each_passage_with_title_date_and_link() -> None:
 def test_search_card_of_ten_long_passages_fits() -> None:
     hits = [hit(rank, "Words about trams. " * 200) for rank in range(1, 11)]
 
-    card = render.search_card(
+    card = cards.search_card(
         "x" * 1000, hits, SearchFilters(sources=("Wire",), since=date(2024, 1, 1))
     )
 
-    assert card.size <= render.EMBED_LIMIT
+    assert card.size <= markdown.EMBED_LIMIT
     assert card.description == "Only articles from Wire since 2024-01-01"
     assert len(card.fields) == 10
 
 
 def test_search_card_without_hits_says_so() -> None:
-    assert render.search_card("nothing", []).description == "No passages found."
+    assert cards.search_card("nothing", []).description == "No passages found."
 
 
 def test_article_card_shows_metadata_link_and_opening() -> None:
-    card = render.article_card(ArticleDetail(TRAM, "Eastholm's new **Line 4** tram …"))
+    card = cards.article_card(ArticleDetail(TRAM, "Eastholm's new **Line 4** tram …"))
 
     assert card.title == "Eastholm opens Line 4"
     assert card.description == "Eastholm's new \\*\\*Line 4\\*\\* tram …"
@@ -326,7 +326,7 @@ def test_sources_card_lists_publishers_size_and_last_reindex() -> None:
         newest=date(2024, 7, 2),
     )
 
-    card = render.sources_card(stats)
+    card = cards.sources_card(stats)
 
     assert card.description.startswith(
         "**Arctic Wire**: 1,000 articles\n**Culture Desk**: 1 article"
@@ -342,10 +342,10 @@ def test_sources_card_lists_publishers_size_and_last_reindex() -> None:
 def test_reindex_progress_text() -> None:
     progress = ReindexProgress("embedding", 250, 1000)
 
-    assert render.reindex_progress_text(progress, 12.4) == (
+    assert cards.reindex_progress_text(progress, 12.4) == (
         "Reindexing… embedding 250 of 1,000 passages (25%) (12 s)"
     )
-    assert render.reindex_progress_text(None, 0) == "Reindexing… starting (0 s)"
+    assert cards.reindex_progress_text(None, 0) == "Reindexing… starting (0 s)"
 
 
 def test_reindex_summary_card_lists_counts_and_skipped_with_reasons() -> None:
@@ -355,7 +355,7 @@ def test_reindex_summary_card_lists_counts_and_skipped_with_reasons() -> None:
     )
     summary.articles, summary.chunks, summary.generation = 7, 11, "gen-000002"
 
-    card = render.reindex_summary_card(summary)
+    card = cards.reindex_summary_card(summary)
 
     assert [(f.name, f.value) for f in card.fields] == [
         ("Added", "2"),
@@ -370,19 +370,19 @@ def test_reindex_summary_card_lists_counts_and_skipped_with_reasons() -> None:
 
 
 def test_error_text_shows_newsbot_errors_and_hides_the_rest() -> None:
-    assert render.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
-    assert render.error_text(RuntimeError("secret /path/of/server")) == render.APOLOGY
+    assert cards.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
+    assert cards.error_text(RuntimeError("secret /path/of/server")) == cards.APOLOGY
 
 
 def test_thread_name_fits_discords_100() -> None:
-    assert len(render.thread_name("why " * 100)) <= 100
-    assert render.thread_name("who wants\nIran out?") == "who wants Iran out?"
+    assert len(cards.thread_name("why " * 100)) <= 100
+    assert cards.thread_name("who wants\nIran out?") == "who wants Iran out?"
 
 
 def test_reindex_progress_text_counts_sources_while_fetching() -> None:
     progress = ReindexProgress("fetching", 3, 5)
 
-    assert render.reindex_progress_text(progress, 2.2) == (
+    assert cards.reindex_progress_text(progress, 2.2) == (
         "Reindexing… fetching 3 of 5 sources (60%) (2 s)"
     )
 
@@ -397,7 +397,7 @@ def test_reindex_summary_card_says_what_fetching_brought_and_why_sources_failed(
     )
     summary.fetched.skipped = failed
 
-    card = render.reindex_summary_card(summary)
+    card = cards.reindex_summary_card(summary)
 
     fields = {f.name: f.value for f in card.fields}
     assert (fields["New from the web"], fields["Fetch failures"]) == ("3", "40")
@@ -413,19 +413,19 @@ def test_announcements_list_title_publisher_date_and_link_several_per_message() 
         for n in range(3, 41)
     ]
 
-    messages = render.announcement_texts(articles)
+    messages = cards.announcement_texts(articles)
 
     assert messages[0].startswith(
         "**New in the index**\n\n**Eastholm opens Line 4**\n"
         "Lakeside Courier · 2024-05-20 · by Hanna Virtanen · "
         "<https://lakesidecourier.example/city/line-4>\n\n**Running Iran Out of Syria**\n\n"
     )
-    assert all(len(m) <= render.MESSAGE_LIMIT for m in messages)
-    assert all(m.count("\n**") <= render.ANNOUNCED_PER_MESSAGE for m in messages)
-    assert sum(m.count("<https://x.example/") for m in messages) == render.ANNOUNCED_MAX - 2
+    assert all(len(m) <= markdown.MESSAGE_LIMIT for m in messages)
+    assert all(m.count("\n**") <= cards.ANNOUNCED_PER_MESSAGE for m in messages)
+    assert sum(m.count("<https://x.example/") for m in messages) == cards.ANNOUNCED_MAX - 2
     assert messages[-1].endswith("… and 10 more new articles.")
     assert "@everyone" not in "".join(messages)
-    assert render.announcement_texts([]) == []
+    assert cards.announcement_texts([]) == []
 
 
 def test_sources_name_the_other_publishers_of_a_syndicated_story_escaped() -> None:
@@ -436,15 +436,15 @@ def test_sources_name_the_other_publishers_of_a_syndicated_story_escaped() -> No
             Reprint("@everyone *Daily*", None, "Copy two"),
         ),
     )
-    card = render.answer_card(answer_of([("Lava reached the town.", 1)], [reprinted]))
+    card = cards.answer_card(answer_of([("Lava reached the town.", 1)], [reprinted]))
     [field] = card.fields
     assert "also reported by South Coast Herald, " in field.value
     assert "@everyone" not in field.value and "\\*Daily\\*" in field.value
-    [text] = render.answer_texts(answer_of([("Lava reached the town.", 1)], [reprinted]))
+    [text] = cards.answer_texts(answer_of([("Lava reached the town.", 1)], [reprinted]))
     assert "also reported by South Coast Herald" in text
 
 
 def test_article_card_lists_the_other_publishers() -> None:
     reprinted = article(1, also_reported_by=(Reprint("South Coast Herald", None, "Copy"),))
-    card = render.article_card(ArticleDetail(reprinted, "Lava reached the town."))
+    card = cards.article_card(ArticleDetail(reprinted, "Lava reached the town."))
     assert ("Also reported by", "South Coast Herald") in [(f.name, f.value) for f in card.fields]

@@ -16,7 +16,7 @@ import discord.gateway
 import discord.http
 import pytest_asyncio
 
-from bot.discord_endpoints import use_endpoints
+from bot.discord.endpoints import use_endpoints
 from tests.fakediscord.server import FakeDiscord
 
 

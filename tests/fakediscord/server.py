@@ -42,7 +42,7 @@ class FakeDiscord:
     """A Discord API v10 server with one guild, its roles, a channel and two members.
 
     Use as ``async with FakeDiscord() as server:``, point the bot at
-    ``server.api_base_url`` and ``server.gateway_url`` (``bot.discord_endpoints``) and
+    ``server.api_base_url`` and ``server.gateway_url`` (``bot.discord.endpoints``) and
     log in with ``server.token``. ``server.guild`` has an @everyone role, an "Admin" role
     with ADMINISTRATOR, the text channel ``server.channel`` ("general"), its owner
     ``server.owner`` (an admin) and the bot, whose managed role has ``bot_permissions``.

@@ -1,33 +1,38 @@
-"""What the bot says on Discord, as plain data: cards (embeds) and texts within Discord's limits.
+"""What the bot says on Discord, as plain data: cards (embeds) and texts.
 
-No discord import: ``bot.discord.outgoing`` turns a ``Card`` into a ``discord.Embed``.
-Everything taken from articles or from people goes through ``escape`` so that it cannot
-ping, form a mention or a masked link, or break the markdown around it.
+No discord import: ``bot.discord.embeds`` turns a ``Card`` into a ``discord.Embed``. Text
+from articles and people is escaped (``bot.discord.markdown``) and every card and message
+stays within Discord's limits.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.render import NO_ANSWER, also_reported_by
+from bot.discord.markdown import (
+    DESCRIPTION_LIMIT,
+    ELLIPSIS,
+    EMBED_LIMIT,
+    FIELD_NAME_LIMIT,
+    FIELD_VALUE_LIMIT,
+    FIELDS_LIMIT,
+    MESSAGE_LIMIT,
+    THREAD_NAME_LIMIT,
+    TITLE_LIMIT,
+    escape,
+    plain,
+    safe_url,
+    shorten,
+    split_message,
+)
+from bot.terminal import NO_ANSWER, also_reported_by
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Skipped
 from index.web.refresh import RefreshSummary
-
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-MESSAGE_LIMIT = 2000
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FIELDS_LIMIT = 25
-EMBED_LIMIT = 6000
-THREAD_NAME_LIMIT = 100
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 NOT_HERE = "I don't answer here. Ask in one of the channels newsbot is enabled in."
@@ -42,7 +47,6 @@ REINDEX_RUNNING = (
 VOTE_THANKS = "Thanks, your vote is recorded."
 VOTE_UNKNOWN = "This answer is too old to rate."
 _NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
-_ELLIPSIS = " …"
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
 _SHOWN_FAILED = 10  # sources and pages that failed to fetch, listed after a reindex
 ANNOUNCED_MAX = 30  # new articles listed in one announcement; the rest are counted
@@ -91,104 +95,6 @@ class Card:
         return len(self.title) + len(self.description) + fields
 
 
-# -- escaping and fitting ------------------------------------------------------------
-
-# A URL is left whole (escaping would break it); the rest is escaped piece by piece.
-_URL = re.compile(r"https?://[^\s<>]*[^\s<>.,:;\"'\])]")
-_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
-# Headers, quotes, lists and "1." lists act only at the start of a line.
-_LINE_START = re.compile(r"^(\s*(?:\d+(?=\.\s))?)([#>-]|\.)", re.MULTILINE)
-_MENTION = re.compile(r"@(everyone|here)\b|<(?=[@#/]|a?:|t:)")
-_ZWSP = "\u200b"
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
-
-
-def escape(text: str) -> str:
-    """``text`` as inert Discord markdown: shown as written, pinging and linking nobody.
-
-    Markdown characters get a backslash (Discord shows the character alone); the start
-    of a would-be mention gets a zero-width space, so ``@everyone``, ``<@id>``,
-    ``<@&id>``, ``<#id>`` and ``</cmd:id>`` stay plain text; ``[text](url)`` cannot
-    become a masked link because its brackets are escaped.
-    """
-    parts = []
-    position = 0
-    for url in _URL.finditer(text):
-        parts.append(_escape_words(text[position : url.start()]))
-        parts.append(url.group())
-        position = url.end()
-    parts.append(_escape_words(text[position:]))
-    return "".join(parts)
-
-
-def _escape_words(text: str) -> str:
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
-    return _MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}" if m.group(1) else f"<{_ZWSP}", text)
-
-
-def plain(text: str) -> str:
-    """Text from articles or people on one line, escaped."""
-    return escape(" ".join(text.split()))
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` if it is a plain http(s) link that shows as itself, else None."""
-    if url and len(url) <= 512 and _URL.fullmatch(url):
-        return url
-    return None
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, at a sentence end where one is near,
-    else at a space, and marked with "…"."""
-    if len(text) <= limit:
-        return text
-    room = limit - len(_ELLIPSIS)
-    if room <= 0:
-        return "…"[:limit]
-    head = text[: room + 1]  # a space right after the room is a clean cut too
-    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() <= room]
-    if ends and ends[-1] >= room // 2:
-        return head[: ends[-1]] + _ELLIPSIS
-    space = head.rfind(" ")
-    if space >= room // 2:
-        return head[:space].rstrip() + _ELLIPSIS
-    cut = head[:room]
-    if (len(cut) - len(cut.rstrip("\\"))) % 2:  # never leave half an escape
-        cut = cut[:-1]
-    return cut + _ELLIPSIS
-
-
-def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, cut between paragraphs, else
-    lines, else sentences, else words."""
-    pieces = []
-    text = text.strip()
-    while len(text) > limit:
-        head = text[: limit + 1]
-        cut = _last_break(head, limit)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    if text:
-        pieces.append(text)
-    return pieces
-
-
-def _last_break(head: str, limit: int) -> int:
-    for separator in ("\n\n", "\n"):
-        at = head.rfind(separator, 0, limit)
-        if at >= limit // 2:
-            return at
-    ends = [m.end() for m in _SENTENCE_END.finditer(head) if m.end() <= limit]
-    if ends and ends[-1] >= limit // 2:
-        return ends[-1]
-    at = head.rfind(" ", 0, limit)
-    if at > 0:
-        return at
-    return limit - 1 if head[limit - 1] == "\\" else limit
-
-
 def thread_name(question: str) -> str:
     """A thread title from a question (Discord shows thread names without markdown)."""
     return shorten(" ".join(question.split()), THREAD_NAME_LIMIT) or "Question"
@@ -216,7 +122,7 @@ def answer_card(answer: Answer) -> Card:
         room = min(DESCRIPTION_LIMIT, EMBED_LIMIT - len(title) - _fields_size(fields))
         description = " ".join(text + marker for text, marker, _ in kept)
         if keep < len(sentences):
-            description += _ELLIPSIS
+            description += ELLIPSIS
         if len(description) <= room:
             return Card(title, description, fields)
     text, marker, _ = sentences[0]
@@ -410,9 +316,9 @@ def _within(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters at a line end, marked with "…"."""
     if len(text) <= limit:
         return text
-    head = text[: limit - len(_ELLIPSIS)]
+    head = text[: limit - len(ELLIPSIS)]
     cut = head.rfind("\n")
-    return (head[:cut] if cut > 0 else shorten(text, limit - len(_ELLIPSIS))) + "\n…"
+    return (head[:cut] if cut > 0 else shorten(text, limit - len(ELLIPSIS))) + "\n…"
 
 
 # -- announcements -------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.discord.render import Card
+from bot.discord.cards import Card
 
 # Passed on every send as well as set on the client, so no code path can ping anyone.
 NO_PINGS = discord.AllowedMentions.none()

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 from discord.ext import commands
 
-from bot.discord import render
-from bot.discord.feedback import recorded_with_votes
-from bot.discord.outgoing import NO_PINGS, to_embed
+from bot.discord import cards
+from bot.discord.embeds import NO_PINGS, to_embed
+from bot.discord.services import BotServices
+from bot.discord.votes import recorded_with_votes
 from index.records import Answer
-
-if TYPE_CHECKING:
-    from bot.discord.client import NewsBot
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +25,13 @@ _EARLIER_KEPT = 4  # earlier questions passed on; the knowledge base uses the la
 _THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
 
 
-class Ask(commands.Cog):
-    def __init__(self, bot: NewsBot) -> None:
+class ChannelQuestions(commands.Cog):
+    def __init__(self, bot: BotServices) -> None:
         self.bot = bot
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """The front end's error boundary for messages: see ``NewsBot.explain``."""
+        """The front end's error boundary for messages: see ``BotServices.explain``."""
         question = self._question_in(message)
         if question is None:
             return
@@ -67,13 +65,13 @@ class Ask(commands.Cog):
     async def _answer(self, message: discord.Message, question: str) -> None:
         bot = self.bot
         if not bot.accepting:
-            await _reply(message, render.SHUTTING_DOWN)
+            await _reply(message, cards.SHUTTING_DOWN)
             return
         if not question:
-            await _reply(message, render.EMPTY_MENTION)
+            await _reply(message, cards.EMPTY_MENTION)
             return
         if (wait := bot.cooldown.retry_after(message.author.id)) > 0:
-            await _reply(message, render.cooldown_text(wait))
+            await _reply(message, cards.cooldown_text(wait))
             return
         async with bot.tracked(), message.channel.typing():
             earlier = await self._earlier_questions(message)
@@ -86,9 +84,9 @@ class Ask(commands.Cog):
         reply; plain text where the bot may not embed, with the buttons under the last."""
         pieces: list[dict[str, Any]]
         if _can_embed(message.channel):
-            pieces = [{"embed": to_embed(render.answer_card(answer))}]
+            pieces = [{"embed": to_embed(cards.answer_card(answer))}]
         else:
-            pieces = [{"content": text} for text in render.answer_texts(answer)]
+            pieces = [{"content": text} for text in cards.answer_texts(answer)]
         pieces[-1]["view"] = view
         thread = await self._open_thread(message, answer.question)
         for number, piece in enumerate(pieces):
@@ -106,7 +104,7 @@ class Ask(commands.Cog):
             return None  # already in a thread, or a DM: answer in place
         try:
             return await message.create_thread(
-                name=render.thread_name(question), auto_archive_duration=_THREAD_ARCHIVE_MINUTES
+                name=cards.thread_name(question), auto_archive_duration=_THREAD_ARCHIVE_MINUTES
             )
         except discord.HTTPException as error:
             channel_id = message.channel.id

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.discord import render
-from bot.discord.outgoing import NO_PINGS
-from bot.render import NO_ANSWER, article_json
+from bot.discord import cards
+from bot.discord.embeds import NO_PINGS
+from bot.discord.services import BotServices
+from bot.terminal import NO_ANSWER, article_json
 from index.records import Answer
-
-if TYPE_CHECKING:
-    from bot.discord.client import NewsBot
 
 _VOTES = {"up": ("\N{THUMBS UP SIGN}", 1), "down": ("\N{THUMBS DOWN SIGN}", -1)}
 
@@ -49,19 +47,19 @@ class VoteButton(
     ) -> VoteButton:
         return cls(match["answer"], match["vote"])
 
-    async def callback(self, interaction: discord.Interaction[NewsBot]) -> None:  # type: ignore[override]
-        bot = interaction.client
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: BotServices = interaction.client
         _, value = _VOTES[self.vote]
         try:
             user = str(interaction.user.id)
             recorded = await asyncio.to_thread(bot.feedback.vote, self.answer_id, user, value)
-            text = render.VOTE_THANKS if recorded else render.VOTE_UNKNOWN
+            text = cards.VOTE_THANKS if recorded else cards.VOTE_UNKNOWN
         except Exception as error:
             text = bot.explain(error, f"recording a vote on answer {self.answer_id}")
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def recorded_with_votes(bot: NewsBot, answer: Answer) -> discord.ui.View:
+async def recorded_with_votes(bot: BotServices, answer: Answer) -> discord.ui.View:
     """Keep ``answer`` as shown in the feedback store; the buttons that rate it."""
     text = answer.text if answer.answered else NO_ANSWER
     sources = [{"number": c.number, **article_json(c.article)} for c in answer.citations]

@@ -12,22 +12,20 @@ import logging
 import threading
 import time
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import render
-from bot.discord.feedback import recorded_with_votes
-from bot.discord.outgoing import NO_PINGS, to_embed
-from bot.render import summary_text
+from bot.discord import cards
+from bot.discord.embeds import NO_PINGS, to_embed
+from bot.discord.services import BotServices
+from bot.discord.votes import recorded_with_votes
+from bot.terminal import summary_text
 from index.errors import InvalidQueryError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.records import SearchFilters
-
-if TYPE_CHECKING:
-    from bot.discord.client import NewsBot
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +36,15 @@ _SOURCE = "Only articles from this publisher"
 _SINCE = "Only articles published on or after this day (YYYY-MM-DD)"
 
 
-class Lookups(commands.Cog):
-    def __init__(self, bot: NewsBot) -> None:
+class SlashCommands(commands.Cog):
+    def __init__(self, bot: BotServices) -> None:
         self.bot = bot
 
     @app_commands.command(description="Answer a question from the indexed articles, with sources")
     @app_commands.describe(question="What you want to know", source=_SOURCE, since=_SINCE)
     async def ask(
         self,
-        interaction: discord.Interaction[NewsBot],
+        interaction: discord.Interaction[Any],
         question: _QUESTION,
         source: str | None = None,
         since: str | None = None,
@@ -55,14 +53,14 @@ class Lookups(commands.Cog):
         filters = search_filters(source, since)
         if (wait := bot.cooldown.retry_after(interaction.user.id)) > 0:
             await interaction.response.send_message(
-                render.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
+                cards.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         async with bot.tracked():
             await interaction.response.defer(thinking=True)
             answer = await bot.run_blocking(bot.knowledge_base.ask, question, filters)
             view = await recorded_with_votes(bot, answer)
-            embed = to_embed(render.answer_card(answer))
+            embed = to_embed(cards.answer_card(answer))
             await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
     @app_commands.command(description="List the passages that best match a query")
@@ -75,7 +73,7 @@ class Lookups(commands.Cog):
     )
     async def search(
         self,
-        interaction: discord.Interaction[NewsBot],
+        interaction: discord.Interaction[Any],
         query: _QUESTION,
         k: app_commands.Range[int, 1, 10] | None = None,
         source: str | None = None,
@@ -87,7 +85,7 @@ class Lookups(commands.Cog):
         async with bot.tracked():
             await interaction.response.defer(ephemeral=private, thinking=True)
             hits = await bot.run_blocking(bot.knowledge_base.search, query, k, filters)
-            embed = to_embed(render.search_card(query, hits, filters))
+            embed = to_embed(cards.search_card(query, hits, filters))
             await interaction.followup.send(
                 embed=embed, ephemeral=private, allowed_mentions=NO_PINGS
             )
@@ -95,27 +93,25 @@ class Lookups(commands.Cog):
     @app_commands.command(description="Show an article: title, publisher, date, link and opening")
     @app_commands.rename(query_or_url="query-or-url")
     @app_commands.describe(query_or_url="The article's link, or words from it")
-    async def article(
-        self, interaction: discord.Interaction[NewsBot], query_or_url: _QUESTION
-    ) -> None:
+    async def article(self, interaction: discord.Interaction[Any], query_or_url: _QUESTION) -> None:
         bot = self.bot
         async with bot.tracked():
             await interaction.response.defer(thinking=True)
             detail = await bot.run_blocking(bot.knowledge_base.find_article, query_or_url)
             if detail is None:
-                text = render.no_article_text(query_or_url)
+                text = cards.no_article_text(query_or_url)
                 await interaction.followup.send(text, allowed_mentions=NO_PINGS)
             else:
-                embed = to_embed(render.article_card(detail))
+                embed = to_embed(cards.article_card(detail))
                 await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
 
     @app_commands.command(description="Publishers and article counts, index size, last reindex")
-    async def sources(self, interaction: discord.Interaction[NewsBot]) -> None:
+    async def sources(self, interaction: discord.Interaction[Any]) -> None:
         bot = self.bot
         async with bot.tracked():
             await interaction.response.defer(thinking=True)
             stats = await bot.run_blocking(bot.knowledge_base.stats)
-            embed = to_embed(render.sources_card(stats))
+            embed = to_embed(cards.sources_card(stats))
             await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
 
     # default_permissions only hides the command in Discord clients (server admins can
@@ -124,11 +120,11 @@ class Lookups(commands.Cog):
     @app_commands.default_permissions(administrator=True)
     @app_commands.guild_only()
     @app_commands.checks.has_permissions(administrator=True)
-    async def reindex(self, interaction: discord.Interaction[NewsBot]) -> None:
+    async def reindex(self, interaction: discord.Interaction[Any]) -> None:
         bot = self.bot
         if not bot.reindex_guard.claim(f"/reindex by {interaction.user.id}"):
             await interaction.response.send_message(
-                render.REINDEX_RUNNING, ephemeral=True, allowed_mentions=NO_PINGS
+                cards.REINDEX_RUNNING, ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         try:
@@ -138,7 +134,7 @@ class Lookups(commands.Cog):
                 log.info("reindex run by %s: %s", interaction.user.id, summary_text(summary))
                 if summary.fetched is not None:
                     bot.announcer.expect(summary.fetched.new_urls)
-                embed = to_embed(render.reindex_summary_card(summary))
+                embed = to_embed(cards.reindex_summary_card(summary))
                 if interaction.is_expired():  # after 15 minutes the reply cannot be edited
                     await _channel_send(interaction, embed)
                 else:
@@ -149,9 +145,7 @@ class Lookups(commands.Cog):
         finally:
             bot.reindex_guard.release()
 
-    async def _reindex_with_progress(
-        self, interaction: discord.Interaction[NewsBot]
-    ) -> ReindexSummary:
+    async def _reindex_with_progress(self, interaction: discord.Interaction[Any]) -> ReindexSummary:
         """Run the reindex in its own thread; edit the reply with its progress, at most
         once every ``PROGRESS_INTERVAL`` seconds, the first time at once."""
         relay = _ProgressRelay(asyncio.get_running_loop())
@@ -166,7 +160,7 @@ class Lookups(commands.Cog):
                 await asyncio.wait([reindex], timeout=max(0.0, pause))
             if reindex.done() or interaction.is_expired():
                 continue
-            text = render.reindex_progress_text(relay.latest, time.monotonic() - started)
+            text = cards.reindex_progress_text(relay.latest, time.monotonic() - started)
             try:
                 await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
             except discord.HTTPException as error:
@@ -204,7 +198,7 @@ async def _first_of(future: asyncio.Future[Any], event: asyncio.Event) -> None:
         waiter.cancel()
 
 
-async def _channel_send(interaction: discord.Interaction[NewsBot], embed: discord.Embed) -> None:
+async def _channel_send(interaction: discord.Interaction[Any], embed: discord.Embed) -> None:
     channel = interaction.channel
     if isinstance(channel, discord.abc.Messageable):
         await channel.send(embed=embed, allowed_mentions=NO_PINGS)
