@@ -110,11 +110,6 @@ _INNER_SENTENCE_END = re.compile(r"[a-z]{2}[.!?]\s")
 _TRAILING_PARENTHESES = re.compile(r"\s*\(([^()]{3,120})\)$")
 
 
-def clean_text(text: str) -> str:
-    """The article in ``text`` without teaser tails, photo credits or stray whitespace."""
-    return clean_article(text)[0]
-
-
 def clean_article(text: str) -> tuple[str, str | None]:
     """The cleaned text, and the publisher a "More from <publisher>" tail names, if any.
 

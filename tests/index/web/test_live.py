@@ -8,7 +8,7 @@ import pytest
 from bot.cli import main
 from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
-from tests.index.webserver import Versioned, WebServer, fixture
+from tests.index.web.webserver import Versioned, WebServer, fixture
 
 pytestmark = pytest.mark.model
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from index.ingest.cleaning import clean_article, clean_text
+from index.ingest.cleaning import clean_article
 
-SEED = Path(__file__).parents[1] / "fixtures" / "collection" / "gzero-running-iran-out-of-syria.txt"
+SEED = Path(__file__).parents[2] / "fixtures" / "collection" / "gzero-running-iran-out-of-syria.txt"
 # Enough article text ahead of a heading to pass the 30% guard.
 LEAD = "\n\n".join(
     f"Paragraph {n} of the article says something about the harbour, the council and the budget."
@@ -22,7 +22,7 @@ def _seed_article_paragraphs() -> list[str]:
 
 
 def test_seed_loses_its_teaser_tail_completely() -> None:
-    cleaned = clean_text(SEED.read_text(encoding="utf-8"))
+    cleaned = clean_article(SEED.read_text(encoding="utf-8"))[0]
     for leftover in ("More from", "Bessent", "Starmer", "Pope Leo", "Mike Johnson", "Carney"):
         assert leftover not in cleaned
     assert "Sipa" not in cleaned and "REUTERS" not in cleaned
@@ -30,7 +30,7 @@ def test_seed_loses_its_teaser_tail_completely() -> None:
 
 
 def test_seed_keeps_every_article_paragraph_intact() -> None:
-    paragraphs = clean_text(SEED.read_text(encoding="utf-8")).split("\n\n")
+    paragraphs = clean_article(SEED.read_text(encoding="utf-8"))[0].split("\n\n")
     assert paragraphs[1:] == _seed_article_paragraphs()
 
 
@@ -54,7 +54,8 @@ def test_seed_keeps_every_article_paragraph_intact() -> None:
 )
 def test_photo_credit_line_is_removed(credit: str) -> None:
     assert (
-        clean_text(f"{LEAD}\n\n{credit}\n\nThe last paragraph.") == f"{LEAD}\n\nThe last paragraph."
+        clean_article(f"{LEAD}\n\n{credit}\n\nThe last paragraph.")[0]
+        == f"{LEAD}\n\nThe last paragraph."
     )
 
 
@@ -76,7 +77,7 @@ def test_photo_credit_line_is_removed(credit: str) -> None:
     ],
 )
 def test_credit_at_end_of_caption_is_cut_and_caption_kept(caption: str, kept: str) -> None:
-    assert clean_text(caption) == kept
+    assert clean_article(caption)[0] == kept
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_credit_at_end_of_caption_is_cut_and_caption_kept(caption: str, kept: st
     ],
 )
 def test_sentences_mentioning_agencies_or_photos_are_kept(sentence: str) -> None:
-    assert clean_text(f"{LEAD}\n\n{sentence}") == f"{LEAD}\n\n{sentence}"
+    assert clean_article(f"{LEAD}\n\n{sentence}")[0] == f"{LEAD}\n\n{sentence}"
 
 
 @pytest.mark.parametrize(
@@ -117,17 +118,17 @@ def test_sentences_mentioning_agencies_or_photos_are_kept(sentence: str) -> None
 )
 def test_teaser_heading_late_in_text_cuts_it_and_the_rest(heading: str) -> None:
     text = f"{LEAD}\n\n{heading}\n\nTeaser for another story entirely."
-    assert clean_text(text) == LEAD
+    assert clean_article(text)[0] == LEAD
 
 
 def test_teaser_heading_before_30_percent_cuts_nothing() -> None:
     text = f"Short intro.\n\nRelated\n\n{LEAD}"
-    assert clean_text(text) == text
+    assert clean_article(text)[0] == text
 
 
 def test_heading_words_inside_a_sentence_cut_nothing() -> None:
     text = f"{LEAD}\n\nMore from the minister is expected on Monday.\n\nRead more about it later."
-    assert clean_text(text) == text
+    assert clean_article(text)[0] == text
 
 
 def test_whitespace_and_invisible_characters_are_normalised() -> None:
@@ -136,14 +137,14 @@ def test_whitespace_and_invisible_characters_are_normalised() -> None:
         "Same paragraph, next line.\r\n\r\n\r\n\n"
         "Second\x07 paragraph\u2029Third paragraph with cafe\u0301.\n\n\n"
     )
-    assert clean_text(text) == (
+    assert clean_article(text)[0] == (
         "First paragraph has odd spaces.\nSame paragraph, next line.\n\n"
         "Second paragraph\n\nThird paragraph with café."
     )
 
 
 def test_nothing_but_whitespace_cleans_to_empty_string() -> None:
-    assert clean_text(" \n\u00a0\n\t\n") == ""
+    assert clean_article(" \n\u00a0\n\t\n")[0] == ""
 
 
 def test_a_more_from_tail_names_the_publisher():

@@ -14,7 +14,7 @@ from index.records import Skipped
 from index.web.article_store import WebArticle, WebStore
 from index.web.fetcher import Fetcher
 from index.web.refresh import RefreshProgress, WebSource, is_due, refresh
-from tests.index.webserver import (
+from tests.index.web.webserver import (
     Reply,
     Request,
     Versioned,

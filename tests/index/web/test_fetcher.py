@@ -10,13 +10,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-import httpcore
 import pytest
 
 from index.errors import NewsbotError
-from index.web.addresses import AddressNotAllowedError, PublicAddressBackend, address_problem
 from index.web.fetcher import Fetcher, FetchError, default_user_agent
-from tests.index.webserver import (
+from tests.index.web.webserver import (
     Raw,
     Reply,
     Request,
@@ -474,72 +472,6 @@ def test_unresolvable_host_is_reported_without_retries(fetcher: Fetcher, sleeps:
     with pytest.raises(FetchError, match=r"cannot resolve gone\.test \(no addresses\)$"):
         Fetcher(resolver=no_such_host, sleep=sleeps).fetch("http://gone.test/feed")
     assert sleeps == []
-
-
-class RecordingBackend(httpcore.NetworkBackend):
-    """Records where a connection was asked for, and makes none."""
-
-    def __init__(self) -> None:
-        self.connects: list[str] = []
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> Any:
-        self.connects.append(host)
-        raise httpcore.ConnectError("recorded, not connected")
-
-
-def test_connection_goes_to_the_address_that_was_checked():
-    """DNS rebinding: a second, different answer is never used for a checked connection."""
-    answers = iter([["93.184.216.34"], ["127.0.0.1"]])
-    lookups: list[str] = []
-
-    def rebinding(host: str, port: int) -> list[str]:
-        lookups.append(host)
-        return next(answers)
-
-    inner = RecordingBackend()
-    backend = PublicAddressBackend(resolver=rebinding, inner=inner)
-
-    with pytest.raises(httpcore.ConnectError):
-        backend.connect_tcp("news.test", 80)
-    assert inner.connects == ["93.184.216.34"] and lookups == ["news.test"]
-    with pytest.raises(AddressNotAllowedError):
-        backend.connect_tcp("news.test", 80)
-    assert inner.connects == ["93.184.216.34"]
-
-
-@pytest.mark.parametrize(
-    ("address", "problem"),
-    [
-        ("93.184.216.34", None),
-        ("2606:2800:220:1:248:1893:25c8:1946", None),
-        ("10.0.0.5", "private"),
-        ("172.16.0.1", "private"),
-        ("192.168.1.1", "private"),
-        ("127.0.0.1", "loopback"),
-        ("::1", "loopback"),
-        ("169.254.169.254", "link-local"),
-        ("fe80::1%eth0", "link-local"),
-        ("fc00::1", "private"),
-        ("224.0.0.1", "multicast"),
-        ("ff02::1", "multicast"),
-        ("0.0.0.0", "unspecified"),
-        ("::", "unspecified"),
-        ("240.0.0.1", "private"),
-        ("100.64.0.1", "non-public"),
-        ("::ffff:127.0.0.1", "loopback"),
-        ("2002:a00:5::1", "private"),  # 6to4 around 10.0.0.5
-        ("64:ff9b::a00:5", "private"),  # NAT64 around 10.0.0.5
-    ],
-)
-def test_address_classification(address: str, problem: str | None):
-    assert address_problem(address) == problem
 
 
 def test_bad_settings_are_refused():

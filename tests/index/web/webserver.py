@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import pytest
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "web"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "web"
 ErrorT = TypeVar("ErrorT", bound=BaseException)
 
 

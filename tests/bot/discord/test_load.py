@@ -14,8 +14,8 @@ import pytest
 import pytest_asyncio
 
 from bot.discord.endpoints import use_endpoints
-from tests.bot.conftest import StartBot
-from tests.bot.test_discord_bot import add_articles
+from tests.bot.discord.conftest import StartBot
+from tests.bot.discord.helpers import add_articles
 from tests.fakediscord import FakeDiscord, InteractionEvent, Message, User
 from tests.fakediscord.harness import discord_endpoints_restored
 

@@ -16,10 +16,10 @@ from bot.settings import AppSettings
 from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
 from index.store.generations import reindex_lock
-from tests.bot.conftest import StartBot
-from tests.bot.test_discord_bot import assert_never_pings, description
+from tests.bot.discord.conftest import StartBot
+from tests.bot.discord.helpers import assert_never_pings, description
 from tests.fakediscord import FakeDiscord, InteractionRecord
-from tests.index.webserver import Reply, Request, Route, Versioned, WebServer, fixture
+from tests.index.web.webserver import Reply, Request, Route, Versioned, WebServer, fixture
 
 TIMEOUT = 20.0
 ARTICLES = ("tram", "ferry", "library", "market", "wind", "bridge")

@@ -1,0 +1,122 @@
+"""The real bot, over real HTTP and websockets on loopback, against the fake Discord and
+the real knowledge base of the fixture collection."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.discord import cards
+from bot.discord.client import NewsBot
+from index.knowledge_base import KnowledgeBase
+from tests.bot.discord.conftest import StartBot
+from tests.bot.discord.helpers import (
+    QUESTION,
+    SEED_TITLE,
+    TIMEOUT,
+    VOTE_ID,
+    assert_answers_the_seed_question,
+    assert_never_pings,
+    description,
+)
+from tests.fakediscord import Channel, FakeDiscord
+from tests.fakediscord.model import EMBED_LINKS
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.model]
+
+
+async def test_mention_is_answered_in_a_thread_with_sources_and_vote_buttons(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    general = fake_discord.channel.id
+    sent = await fake_discord.send_message(
+        general, fake_discord.owner.id, QUESTION, mention_bot=True
+    )
+
+    answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)  # thread id = message id
+
+    assert fake_discord.guilds[fake_discord.guild.id].channels[sent.id].name == QUESTION
+    assert_answers_the_seed_question(answer)
+    assert answer.embeds[0]["title"] == QUESTION
+    assert_never_pings(fake_discord, answer)
+    assert [VOTE_ID.fullmatch(c).group(1) for c in answer.custom_ids] == ["up", "down"]
+    assert "POST /channels/{channel_id}/typing" in [r.route for r in fake_discord.requests]
+    assert fake_discord.unknown_requests == []
+
+
+async def test_every_message_in_an_ask_channel_is_answered(
+    fake_discord: FakeDiscord, newsbot: NewsBot, ask_channel: Channel
+) -> None:
+    sent = await fake_discord.send_message(ask_channel.id, fake_discord.owner.id, QUESTION)
+
+    answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
+
+    assert_answers_the_seed_question(answer)
+    assert_never_pings(fake_discord, answer)
+
+
+async def test_message_without_mention_outside_ask_channels_is_left_alone(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    general, owner = fake_discord.channel.id, fake_discord.owner.id
+    ignored = await fake_discord.send_message(general, owner, QUESTION)
+    asked = await fake_discord.send_message(general, owner, QUESTION, mention_bot=True)
+
+    await fake_discord.wait_for_message(asked.id, timeout=TIMEOUT)
+
+    assert ignored.id not in fake_discord.guilds[fake_discord.guild.id].channels
+    assert fake_discord.bot_messages(general) == []
+
+
+async def test_answer_replies_in_place_when_threads_are_off(
+    fake_discord: FakeDiscord, start_bot: StartBot
+) -> None:
+    async with start_bot(answer_in_threads=False):
+        general = fake_discord.channel.id
+        sent = await fake_discord.send_message(
+            general, fake_discord.owner.id, QUESTION, mention_bot=True
+        )
+        answer = await fake_discord.wait_for_message(general, timeout=TIMEOUT)
+
+    assert answer.message_reference is not None
+    assert int(answer.message_reference["message_id"]) == sent.id
+    assert_answers_the_seed_question(answer)
+    assert_never_pings(fake_discord, answer)
+
+
+async def test_follow_up_in_the_thread_is_answered_with_the_earlier_question(
+    fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase
+) -> None:
+    owner = fake_discord.owner.id
+    first = await fake_discord.send_message(
+        fake_discord.channel.id, owner, QUESTION, mention_bot=True
+    )
+    thread_id = first.id
+    await fake_discord.wait_for_message(thread_id, timeout=TIMEOUT)
+
+    follow_up = await fake_discord.send_message(thread_id, owner, "and what does Tehran say?")
+    answer = await fake_discord.wait_for_message(thread_id, after=follow_up.id, timeout=TIMEOUT)
+
+    with_context = knowledge_base.ask("and what does Tehran say?", earlier_questions=[QUESTION])
+    alone = knowledge_base.ask("and what does Tehran say?")
+    assert with_context.text != alone.text  # the test would prove nothing otherwise
+    assert description(answer) == cards.answer_card(with_context).description
+    assert "Tehran" in description(answer)
+    assert int(answer.message_reference["message_id"]) == follow_up.id
+
+
+async def test_answer_is_plain_text_where_the_bot_may_not_embed(
+    fake_discord: FakeDiscord, start_bot: StartBot
+) -> None:
+    guild = fake_discord.guilds[fake_discord.guild.id]
+    for role in guild.roles.values():
+        role.permissions &= ~EMBED_LINKS
+    async with start_bot():
+        sent = await fake_discord.send_message(
+            fake_discord.channel.id, fake_discord.owner.id, QUESTION, mention_bot=True
+        )
+        answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
+
+    assert answer.embeds == []
+    assert answer.content.startswith(f"**{QUESTION}**")
+    assert f"[1] {SEED_TITLE}" in answer.content
+    assert len(answer.custom_ids) == 2

@@ -1,0 +1,122 @@
+"""Answer composition with the real model: cited sentences that quote the passages, and a
+refusal when the evidence is weak."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.config import AnswerSettings
+from index.records import ArticleInfo, Hit
+from index.search.answer import compose_answer, evidence_strength
+
+pytestmark = pytest.mark.model
+
+
+SEED = "Running Iran Out of Syria"
+
+
+def test_who_wants_iran_out_of_syria_names_russia_and_israel_citing_the_seed(kb):
+    answer = kb.ask("who wants Iran out of Syria?")
+    text = answer.text
+    assert "Putin" in text or "Russia" in text
+    assert "Netanyahu" in text or "Israel" in text
+    assert [c.article.title for c in answer.citations] == [SEED]
+    assert all(f"[{s.citation}]" in text for s in answer.sentences)
+
+
+def test_answer_sentences_quote_the_articles_and_cite_only_contributing_sources(kb):
+    answer = kb.ask("How many SUVs did Halden Motors recall?")
+    assert answer.answered and "84,000" in answer.text
+    cited = {s.citation for s in answer.sentences}
+    assert cited == {c.number for c in answer.citations}
+    for sentence in answer.sentences:
+        article = next(c.article for c in answer.citations if c.number == sentence.citation)
+        hit_texts = " ".join(" ".join(h.text.split()) for h in answer.hits if h.article == article)
+        assert sentence.text in hit_texts
+
+
+def test_a_question_the_articles_cannot_answer_gets_no_answer(kb):
+    answer = kb.ask("What is the recipe for a good sourdough starter?")
+    assert not answer.answered and answer.citations == ()
+
+
+# --- compose_answer on passages made here ---------------------------------------------
+
+RECALL = ArticleInfo(
+    "a1", "Halden Motors recalls SUVs", "https://motors.test/recall", "Motor Wire", None, None
+)
+REPRINT = ArticleInfo(
+    "a2", "Carmaker recall widens", "https://ledger.test/recall", "Northern Ledger", None, None
+)
+CRANES = ArticleInfo("a3", "Harbour cranes", None, "Harbour Gazette", None, None)
+
+
+def hit(article: ArticleInfo, text: str, dense: float | None = 0.6) -> Hit:
+    return Hit(article, 0, 0, len(text), text, score=0.1, dense_score=dense)
+
+
+def answer_to(question, hits, embedder, **settings):
+    vector = embedder.encode([question])[0]
+    return compose_answer(question, hits, vector, embedder, AnswerSettings(**settings))
+
+
+def test_each_sentence_cites_the_article_it_was_taken_from(embedder):
+    hits = [
+        hit(
+            RECALL,
+            "Halden Motors is recalling 84,000 SUVs over a faulty brake sensor. "
+            "Owners will be contacted by letter in March.",
+        ),
+        hit(CRANES, "The harbour cranes stood still on Sunday while the crews were on leave."),
+        hit(
+            REPRINT,
+            "The recall of the SUVs was widened on Friday to cover vehicles built "
+            "in 2022, the carmaker said.",
+        ),
+    ]
+    answer = answer_to("Why is Halden Motors recalling SUVs?", hits, embedder)
+    assert answer.answered
+    by_number = {c.number: c.article for c in answer.citations}
+    for sentence in answer.sentences:
+        [source] = [h for h in hits if h.article == by_number[sentence.citation]]
+        assert sentence.text in source.text
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert answer.citations[0].article == RECALL  # numbered in reading order
+    assert CRANES not in by_number.values(), "an unrelated passage was cited"
+    assert answer.hits == tuple(hits)
+
+
+def test_weak_evidence_gets_no_answer_but_keeps_the_hits(embedder):
+    hits = [hit(RECALL, "Halden Motors is recalling 84,000 SUVs over a faulty brake sensor.", 0.2)]
+    question = "How many SUVs is Halden Motors recalling?"
+    refused = answer_to(question, hits, embedder, min_relevance=0.3)
+    assert not refused.answered and refused.citations == () and refused.hits == tuple(hits)
+    assert answer_to(question, hits, embedder, min_relevance=0.1).answered
+
+
+def test_evidence_is_the_closest_dense_score_and_none_without_one():
+    hits = [hit(RECALL, "x", 0.2), hit(REPRINT, "y", 0.45), hit(CRANES, "z", None)]
+    assert evidence_strength(hits) == 0.45
+    assert evidence_strength([hit(CRANES, "z", None)]) == -1.0
+    assert evidence_strength([]) == -1.0
+
+
+def test_a_how_many_question_prefers_the_sentence_with_a_number(embedder):
+    passage = (
+        "Halden Motors said the recall of its SUVs was voluntary and precautionary. "
+        "The recall covers 84,000 SUVs built since 2021."
+    )
+    answer = answer_to(
+        "How many SUVs does the Halden Motors recall cover?",
+        [hit(RECALL, passage)],
+        embedder,
+        max_sentences=1,
+    )
+    assert [s.text for s in answer.sentences] == ["The recall covers 84,000 SUVs built since 2021."]
+
+
+def test_fragments_too_short_to_be_sentences_are_never_quoted(embedder):
+    passage = "Recalled. Halden Motors is recalling 84,000 SUVs over a faulty brake sensor."
+    answer = answer_to("What did Halden Motors recall?", [hit(RECALL, passage)], embedder)
+    assert answer.answered
+    assert all(s.text != "Recalled." for s in answer.sentences)

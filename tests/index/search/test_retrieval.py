@@ -1,0 +1,126 @@
+"""Hybrid retrieval over a real index of the fixture collection: ranking, per-article
+diversification, filters, recency, the exact and the approximate vector index."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from index.knowledge_base import KnowledgeBase
+from index.records import SearchFilters
+from index.search.retrieval import asks_about_now
+
+pytestmark = pytest.mark.model
+
+
+SEED = "Running Iran Out of Syria"
+
+
+def titles(hits):
+    return [h.article.title for h in hits]
+
+
+def test_search_returns_typed_hits_whose_offsets_quote_the_article(kb):
+    hits = kb.search("lava fountains near the fishing town", k=3)
+    assert hits[0].article.title == "Fissure eruption forces evacuation of Grindavik"
+    assert hits[0].article.source == "Arctic Wire"
+    assert hits[0].article.published == date(2024, 1, 15)
+    assert all(h.dense_score is not None or h.lexical_score is not None for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_search_filters_by_source_and_date_range(kb):
+    only = kb.search("news", k=10, filters=SearchFilters(sources=("northern ledger",)))
+    assert {h.article.source for h in only} == {"Northern Ledger"}
+    spring = SearchFilters(since=date(2024, 3, 1), until=date(2024, 5, 31))
+    dated = kb.search("city opens new line", k=10, filters=spring)
+    assert dated and all(
+        date(2024, 3, 1) <= h.article.published <= date(2024, 5, 31) for h in dated
+    )
+    assert SEED not in titles(dated), "undated articles are outside any date range"
+    assert kb.search("anything", filters=SearchFilters(sources=("nobody",))) == []
+
+
+def test_one_article_does_not_fill_the_top_results(kb):
+    hits = kb.search("Iran Syria Russia Israel Putin", k=5)
+    assert titles(hits).count(SEED) <= 2
+
+
+def test_dense_ranking_matches_brute_force_cosine(kb, embedder):
+    searcher = kb.searcher()
+    generation = searcher.generation
+    vectors = generation.vectors.reconstruct_n(0, generation.vectors.ntotal)
+    query = embedder.encode(["trams to the university"])[0]
+    expected = np.argsort(-(vectors @ query))[:5]
+    hits = searcher.search("trams to the university", k=5, mode="dense", max_per_article=99)
+    assert [h.chunk_id for h in hits] == expected.tolist()
+
+
+def test_the_approximate_hnsw_index_answers_and_filters_like_the_exact_one(settings, embedder):
+    hnsw = settings.model_copy(
+        update={"index": settings.index.model_copy(update={"vector_index": "hnsw"})}
+    )
+    kb = KnowledgeBase(hnsw, embedder)
+    kb.reindex()
+    assert kb.stats().vector_index == "hnsw"
+    hits = kb.search("volcano lava", k=3, filters=SearchFilters(sources=("Arctic Wire",)))
+    assert hits and {h.article.source for h in hits} == {"Arctic Wire"}
+    assert "Putin" in kb.ask("who wants Iran out of Syria?").text
+
+
+def test_questions_about_the_present_prefer_recent_articles(settings, embedder, articles_dir):
+    for day, detail in (("2024-01-10", "the council approved"), ("2024-06-20", "crews began")):
+        (articles_dir / f"bridge-{day}.md").write_text(
+            f"---\ntitle: Kestrel bridge repairs\ndate: {day}\nsource: River Post\n---\n\n"
+            f"Repairs of the Kestrel bridge moved forward as {detail} work on its deck, the "
+            "river authority said, adding that the crossing stays closed to heavy traffic."
+        )
+    kb = KnowledgeBase(settings, embedder)
+    kb.reindex()
+    no_recency = settings.model_copy(
+        update={"search": settings.search.model_copy(update={"recency_weight": 0.0})}
+    )
+    latest = kb.search("what is the latest on the Kestrel bridge repairs?", k=2)
+    assert [h.article.published for h in latest] == [date(2024, 6, 20), date(2024, 1, 10)]
+    unboosted = KnowledgeBase(no_recency, embedder).search(
+        "what is the latest on the Kestrel bridge repairs?", k=2
+    )
+    assert unboosted[0].article.published == date(2024, 1, 10), "the test needs a tie to break"
+    plain = KnowledgeBase(no_recency, embedder).search("Kestrel bridge council approved deck", k=2)
+    assert plain[0].article.published == date(2024, 1, 10)
+
+
+def test_when_few_articles_match_their_further_passages_fill_the_places(kb):
+    searcher = kb.searcher()
+    only_seed = SearchFilters(sources=("GZERO Media",))
+    hits = searcher.search("Iran Syria Russia", k=3, filters=only_seed, max_per_article=1)
+    assert titles(hits) == [SEED] * 3
+    assert len({h.chunk_id for h in hits}) == 3
+
+
+def test_at_most_the_per_article_limit_while_other_articles_remain(kb):
+    hits = kb.searcher().search("news", k=5, max_per_article=1)
+    assert len(hits) == 5 and len(set(titles(hits))) == 5
+
+
+def test_lexical_mode_returns_only_passages_with_the_query_words(kb):
+    hits = kb.searcher().search("Grindavik", k=5, mode="lexical")
+    assert hits and all(h.dense_score is None and h.lexical_score for h in hits)
+    assert all("grindavik" in h.passage.casefold() for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("question", "about_now"),
+    [
+        ("what is the latest on the bridge?", True),
+        ("who leads the council now?", True),
+        ("what happened this week in Eastholm?", True),
+        ("when did the tram line open?", False),
+        ("who wants Iran out of Syria?", False),
+        ("how many SUVs were recalled?", False),
+    ],
+)
+def test_questions_about_the_present_are_recognised(question, about_now):
+    assert asks_about_now(question) is about_now
