@@ -4,7 +4,6 @@ input reported with its reason."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 from datetime import date
@@ -15,38 +14,7 @@ import pytest
 
 from index.ingest.files import load_articles
 from index.records import Article, Skipped
-
-FIXTURES = Path(__file__).parents[2] / "fixtures"
-COLLECTION = FIXTURES / "collection"
-BAD = FIXTURES / "bad"
-SEED = "gzero-running-iran-out-of-syria.txt"
-BODY = "The council voted on Tuesday to build protected cycle lanes along the river."
-
-
-def _load(root: Path, **options: int) -> tuple[dict[str, Article], dict[str, str]]:
-    """Articles and skip reasons by origin."""
-    articles: dict[str, Article] = {}
-    skipped: dict[str, str] = {}
-    for item in load_articles(root, **options):
-        if isinstance(item, Skipped):
-            skipped[item.origin] = item.reason
-        else:
-            articles[item.origin] = item
-    return articles, skipped
-
-
-def _id(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def _write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_bytes(content)
-    return path
-
+from tests.index.ingest.helpers import BAD, BODY, COLLECTION, SEED, file_id, load_all, write
 
 # --- the fixture collection -----------------------------------------------------------
 
@@ -66,7 +34,7 @@ def test_collection_loads_every_article_in_sorted_order_without_skips() -> None:
 
 
 def test_collection_articles_have_sources_and_all_but_the_seed_dates() -> None:
-    articles, _ = _load(COLLECTION)
+    articles, _ = load_all(COLLECTION)
     found = {origin: (a.source, a.published) for origin, a in articles.items()}
     assert found == {
         SEED: ("GZERO Media", None),  # named by its "More from GZERO Media" tail
@@ -83,18 +51,20 @@ def test_collection_articles_have_sources_and_all_but_the_seed_dates() -> None:
 
 
 def test_file_id_is_hash_of_path_relative_to_root() -> None:
-    articles, _ = _load(COLLECTION)
-    assert articles[SEED].id == _id(SEED)
+    articles, _ = load_all(COLLECTION)
+    assert articles[SEED].id == file_id(SEED)
     transport = articles["transport/eastholm-tram-line-opens.md"]
-    assert transport.id == _id("transport/eastholm-tram-line-opens.md")
+    assert transport.id == file_id("transport/eastholm-tram-line-opens.md")
 
 
 def test_ids_are_stable_across_loads_and_locations_and_differ_between_articles(
     tmp_path: Path,
 ) -> None:
-    first = [a.id for a in _load(COLLECTION)[0].values()]
-    again = [a.id for a in _load(COLLECTION)[0].values()]
-    moved = [a.id for a in _load(shutil.copytree(COLLECTION, tmp_path / "elsewhere"))[0].values()]
+    first = [a.id for a in load_all(COLLECTION)[0].values()]
+    again = [a.id for a in load_all(COLLECTION)[0].values()]
+    moved = [
+        a.id for a in load_all(shutil.copytree(COLLECTION, tmp_path / "elsewhere"))[0].values()
+    ]
     assert first == again == moved
     assert len(set(first)) == len(first)
 
@@ -103,7 +73,7 @@ def test_ids_are_stable_across_loads_and_locations_and_differ_between_articles(
 
 
 def test_every_bad_fixture_is_reported_with_its_reason_and_good_ones_load() -> None:
-    articles, skipped = _load(BAD)
+    articles, skipped = load_all(BAD)
     assert skipped == {
         "binary.txt": "binary file (contains NUL bytes)",
         "empty.txt": "empty file",
@@ -120,8 +90,8 @@ def test_every_bad_fixture_is_reported_with_its_reason_and_good_ones_load() -> N
 def test_oversized_file_is_refused_without_being_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(tmp_path / "big.txt", "Title\n" + "x" * 1994)
-    _write(tmp_path / "fits.txt", ("Lanes approved\n" + BODY).ljust(1000, "."))
+    write(tmp_path / "big.txt", "Title\n" + "x" * 1994)
+    write(tmp_path / "fits.txt", ("Lanes approved\n" + BODY).ljust(1000, "."))
     original_open = Path.open
 
     def guarded_open(self: Path, *args: Any, **kwargs: Any) -> Any:
@@ -130,7 +100,7 @@ def test_oversized_file_is_refused_without_being_read(
         return original_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", guarded_open)
-    articles, skipped = _load(tmp_path, max_file_bytes=1000)
+    articles, skipped = load_all(tmp_path, max_file_bytes=1000)
     assert skipped == {"big.txt": "file too large (2000 bytes, limit 1000)"}
     assert list(articles) == ["fits.txt"]
 
@@ -139,8 +109,8 @@ def test_unreadable_file_is_reported_and_the_rest_still_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # chmod 000 does not stop root, so the permission error is simulated at open().
-    _write(tmp_path / "locked.txt", f"Locked\n\n{BODY}")
-    _write(tmp_path / "open.txt", f"Open\n\n{BODY}")
+    write(tmp_path / "locked.txt", f"Locked\n\n{BODY}")
+    write(tmp_path / "open.txt", f"Open\n\n{BODY}")
     original_open = Path.open
 
     def denying_open(self: Path, *args: Any, **kwargs: Any) -> Any:
@@ -149,7 +119,7 @@ def test_unreadable_file_is_reported_and_the_rest_still_load(
         return original_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", denying_open)
-    articles, skipped = _load(tmp_path)
+    articles, skipped = load_all(tmp_path)
     assert skipped == {"locked.txt": "unreadable (Permission denied)"}
     assert list(articles) == ["open.txt"]
 
@@ -157,21 +127,21 @@ def test_unreadable_file_is_reported_and_the_rest_still_load(
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.txt")
-    assert _load(tmp_path)[1] == {"pipe.txt": "not a regular file"}
+    assert load_all(tmp_path)[1] == {"pipe.txt": "not a regular file"}
 
 
 def test_broken_symlink_is_reported(tmp_path: Path) -> None:
     (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
-    assert _load(tmp_path)[1] == {"gone.txt": "broken symlink (its target does not exist)"}
+    assert load_all(tmp_path)[1] == {"gone.txt": "broken symlink (its target does not exist)"}
 
 
 def test_symlink_pointing_outside_root_is_skipped(tmp_path: Path) -> None:
-    outside = _write(tmp_path / "outside" / "secret.txt", f"Secret\n\n{BODY}")
+    outside = write(tmp_path / "outside" / "secret.txt", f"Secret\n\n{BODY}")
     root = tmp_path / "root"
     root.mkdir()
     (root / "secret.txt").symlink_to(outside)
     (root / "folder").symlink_to(outside.parent, target_is_directory=True)
-    articles, skipped = _load(root)
+    articles, skipped = load_all(root)
     assert articles == {}
     assert skipped == {
         "folder": f"symlink points outside the collection (to {outside.parent.resolve()})",
@@ -180,17 +150,17 @@ def test_symlink_pointing_outside_root_is_skipped(tmp_path: Path) -> None:
 
 
 def test_symlink_inside_root_is_followed(tmp_path: Path) -> None:
-    _write(tmp_path / "real" / "a.txt", f"Lanes approved\n\n{BODY}")
+    write(tmp_path / "real" / "a.txt", f"Lanes approved\n\n{BODY}")
     (tmp_path / "alias").symlink_to(tmp_path / "real", target_is_directory=True)
-    articles, _ = _load(tmp_path)
+    articles, _ = load_all(tmp_path)
     assert sorted(articles) == ["alias/a.txt", "real/a.txt"]
 
 
 def test_symlink_loops_are_reported_and_the_walk_ends(tmp_path: Path) -> None:
-    _write(tmp_path / "sub" / "a.txt", f"Lanes approved\n\n{BODY}")
+    write(tmp_path / "sub" / "a.txt", f"Lanes approved\n\n{BODY}")
     (tmp_path / "sub" / "up").symlink_to(tmp_path, target_is_directory=True)
     (tmp_path / "self.txt").symlink_to(tmp_path / "self.txt")
-    articles, skipped = _load(tmp_path)
+    articles, skipped = load_all(tmp_path)
     assert list(articles) == ["sub/a.txt"]
     assert skipped == {
         "self.txt": "symlink loop",
@@ -199,16 +169,16 @@ def test_symlink_loops_are_reported_and_the_walk_ends(tmp_path: Path) -> None:
 
 
 def test_hidden_files_and_folders_are_passed_over_silently(tmp_path: Path) -> None:
-    _write(tmp_path / ".draft.txt", f"Draft\n\n{BODY}")
-    _write(tmp_path / ".git" / "notes.txt", f"Notes\n\n{BODY}")
-    _write(tmp_path / "shown.txt", f"Shown\n\n{BODY}")
+    write(tmp_path / ".draft.txt", f"Draft\n\n{BODY}")
+    write(tmp_path / ".git" / "notes.txt", f"Notes\n\n{BODY}")
+    write(tmp_path / "shown.txt", f"Shown\n\n{BODY}")
     assert [item.origin for item in load_articles(tmp_path)] == ["shown.txt"]
 
 
 def test_single_file_root_is_loaded_with_its_name_as_origin() -> None:
-    articles, skipped = _load(COLLECTION / "transport" / "eastholm-tram-line-opens.md")
+    articles, skipped = load_all(COLLECTION / "transport" / "eastholm-tram-line-opens.md")
     assert skipped == {}
-    assert [a.id for a in articles.values()] == [_id("eastholm-tram-line-opens.md")]
+    assert [a.id for a in articles.values()] == [file_id("eastholm-tram-line-opens.md")]
     assert list(articles) == ["eastholm-tram-line-opens.md"]
 
 

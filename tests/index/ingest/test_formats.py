@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from index.ingest.files import load_articles
-from index.records import Article, Skipped
-
-FIXTURES = Path(__file__).parents[2] / "fixtures"
-
-
-COLLECTION = FIXTURES / "collection"
-
-
-SEED = "gzero-running-iran-out-of-syria.txt"
-
-
-BODY = "The council voted on Tuesday to build protected cycle lanes along the river."
-
-
-def _load(root: Path, **options: int) -> tuple[dict[str, Article], dict[str, str]]:
-    """Articles and skip reasons by origin."""
-    articles: dict[str, Article] = {}
-    skipped: dict[str, str] = {}
-    for item in load_articles(root, **options):
-        if isinstance(item, Skipped):
-            skipped[item.origin] = item.reason
-        else:
-            articles[item.origin] = item
-    return articles, skipped
-
-
-def _id(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def _write(path: Path, content: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_bytes(content)
-    return path
+from index.records import Skipped
+from tests.index.ingest.helpers import BODY, COLLECTION, SEED, file_id, load_all, write
 
 
 def test_txt_first_line_is_title_and_rest_is_cleaned_text() -> None:
-    seed = _load(COLLECTION)[0][SEED]
+    seed = load_all(COLLECTION)[0][SEED]
     assert seed.title == "Running Iran Out of Syria"
     assert seed.text.startswith("Squabbling between the main external players")
     assert seed.text.endswith("may be about to take a fresh turn.")
@@ -59,7 +23,7 @@ def test_txt_first_line_is_title_and_rest_is_cleaned_text() -> None:
 
 
 def test_markdown_front_matter_sets_metadata_and_markup_is_stripped() -> None:
-    article = _load(COLLECTION)[0]["northern-reserve-bank-holds-rates.md"]
+    article = load_all(COLLECTION)[0]["northern-reserve-bank-holds-rates.md"]
     assert article.title == (
         "Northern Reserve Bank holds rates at 3.75% but signals cuts before summer"
     )
@@ -71,7 +35,7 @@ def test_markdown_front_matter_sets_metadata_and_markup_is_stripped() -> None:
 
 
 def test_markdown_quoted_values_are_unquoted_and_images_removed() -> None:
-    article = _load(COLLECTION)[0]["transport/eastholm-tram-line-opens.md"]
+    article = load_all(COLLECTION)[0]["transport/eastholm-tram-line-opens.md"]
     assert (
         article.title == "Eastholm opens Line 4 tram to the university after three years of works"
     )
@@ -82,25 +46,25 @@ def test_markdown_quoted_values_are_unquoted_and_images_removed() -> None:
 
 
 def test_markdown_without_front_matter_takes_leading_heading_as_title(tmp_path: Path) -> None:
-    _write(
+    write(
         tmp_path / "note.md",
         "\n# Lanes **approved** #\n\n"
         f"{BODY} See [the plan](https://example.org/plan) and _the map_ for snake_case_name.\n",
     )
-    article = _load(tmp_path)[0]["note.md"]
+    article = load_all(tmp_path)[0]["note.md"]
     assert article.title == "Lanes approved"
     assert article.text == f"{BODY} See the plan and the map for snake_case_name."
     assert (article.source, article.published) == (None, None)
 
 
 def test_markdown_without_heading_takes_first_line_as_title(tmp_path: Path) -> None:
-    _write(tmp_path / "plain.markdown", f"Cycle lanes approved\n\n{BODY}\n")
-    article = _load(tmp_path)[0]["plain.markdown"]
+    write(tmp_path / "plain.markdown", f"Cycle lanes approved\n\n{BODY}\n")
+    article = load_all(tmp_path)[0]["plain.markdown"]
     assert (article.title, article.text) == ("Cycle lanes approved", BODY)
 
 
 def test_jsonl_records_are_articles_with_their_own_metadata() -> None:
-    articles, _ = _load(COLLECTION / "wires")
+    articles, _ = load_all(COLLECTION / "wires")
     transfer = articles["briefs-2024.jsonl:2"]
     assert transfer.title == "Westbridge United sign winger Mateo Ferrand for club-record fee"
     assert transfer.author == "Dan Okafor"
@@ -111,20 +75,20 @@ def test_jsonl_records_are_articles_with_their_own_metadata() -> None:
 
 def test_json_file_holds_one_record_or_a_list_of_records(tmp_path: Path) -> None:
     record = {"title": "Lanes approved", "url": "https://www.example.org/a", "text": BODY}
-    _write(tmp_path / "one.json", json.dumps(record))
+    write(tmp_path / "one.json", json.dumps(record))
     listed = [record | {"url": "https://example.org/b"}, record | {"url": None, "id": 7}]
-    _write(tmp_path / "many.json", json.dumps(listed, indent=2))
-    articles, skipped = _load(tmp_path)
+    write(tmp_path / "many.json", json.dumps(listed, indent=2))
+    articles, skipped = load_all(tmp_path)
     assert skipped == {}
     assert sorted(articles) == ["many.json:2", "many.json:7", "one.json"]
     assert articles["one.json"].source == "example.org"
-    assert articles["many.json:7"].id == _id("many.json#7")
+    assert articles["many.json:7"].id == file_id("many.json#7")
 
 
 def test_bad_record_in_json_list_is_skipped_and_the_others_load(tmp_path: Path) -> None:
     listed = [{"text": BODY}, "not a record", {"text": BODY, "date": 20240301}]
-    _write(tmp_path / "mixed.json", json.dumps(listed, indent=1))
-    articles, skipped = _load(tmp_path)
+    write(tmp_path / "mixed.json", json.dumps(listed, indent=1))
+    articles, skipped = load_all(tmp_path)
     assert list(articles) == ["mixed.json:2"]
     assert skipped == {
         "mixed.json:5": "record is a string, not an object",
@@ -138,12 +102,12 @@ def test_record_id_comes_from_its_id_then_url_then_line(tmp_path: Path) -> None:
         {"url": "https://example.org/2", "text": BODY},
         {"text": BODY},
     ]
-    _write(tmp_path / "sub" / "feed.jsonl", "\n".join(json.dumps(line) for line in lines))
-    articles, _ = _load(tmp_path)
+    write(tmp_path / "sub" / "feed.jsonl", "\n".join(json.dumps(line) for line in lines))
+    articles, _ = load_all(tmp_path)
     assert [a.id for a in articles.values()] == [
-        _id("sub/feed.jsonl#abc"),
-        _id("sub/feed.jsonl#https://example.org/2"),
-        _id("sub/feed.jsonl#3"),
+        file_id("sub/feed.jsonl#abc"),
+        file_id("sub/feed.jsonl#https://example.org/2"),
+        file_id("sub/feed.jsonl#3"),
     ]
 
 
@@ -180,13 +144,13 @@ def test_record_id_comes_from_its_id_then_url_then_line(tmp_path: Path) -> None:
 def test_malformed_input_is_reported_with_a_specific_reason(
     tmp_path: Path, name: str, content: bytes, origin: str, reason: str
 ) -> None:
-    _write(tmp_path / name, content)
+    write(tmp_path / name, content)
     assert list(load_articles(tmp_path)) == [Skipped(origin, reason)]
 
 
 def test_invalid_utf8_in_jsonl_line_skips_only_that_line(tmp_path: Path) -> None:
     good = json.dumps({"text": BODY}).encode()
-    _write(tmp_path / "feed.jsonl", good + b'\n{"text": "caf\xe9"}\n' + good)
-    articles, skipped = _load(tmp_path)
+    write(tmp_path / "feed.jsonl", good + b'\n{"text": "caf\xe9"}\n' + good)
+    articles, skipped = load_all(tmp_path)
     assert sorted(articles) == ["feed.jsonl:1", "feed.jsonl:3"]
     assert skipped == {"feed.jsonl:2": f"not valid UTF-8 (byte 0xe9 at offset {len(good) + 14})"}
