@@ -23,13 +23,21 @@ import faiss
 import numpy as np
 
 from index.config import Settings
+from index.embedding import Embedder
 from index.errors import NewsbotError
 from index.knowledge_base import KnowledgeBase
 from index.search.answer import evidence_strength
+from index.search.retrieval import Mode
 
 CUTOFFS = (1, 3, 5, 10)
 NAIVE_WINDOW, NAIVE_OVERLAP = 1000, 200
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+# The systems that search newsbot's own index, by the retrieval mode each uses.
+_SYSTEMS: tuple[tuple[str, Mode], ...] = (
+    ("newsbot", "hybrid"),
+    ("bm25", "lexical"),
+    ("dense", "dense"),
+)
 
 
 @dataclass
@@ -122,8 +130,8 @@ def run_benchmark(
         contains, latencies, strengths = [], [], []
         kb.ask("warm-up question")
         for question, answer in questions:
-            for name, mode in (("newsbot", "hybrid"), ("bm25", "lexical"), ("dense", "dense")):
-                hits = searcher.search(question, max(CUTOFFS), mode=mode)  # type: ignore[arg-type]
+            for name, mode in _SYSTEMS:
+                hits = searcher.search(question, max(CUTOFFS), mode=mode)
                 ranked[name].append([h.passage for h in hits])
             ranked["naive"].append(naive.search(question, max(CUTOFFS)))
             started = time.perf_counter()
@@ -161,7 +169,7 @@ def run_benchmark(
 class _NaiveIndex:
     """The baseline: fixed 1000-character windows (200 overlap), same model, flat FAISS."""
 
-    def __init__(self, texts: list[str], model) -> None:
+    def __init__(self, texts: list[str], model: Embedder) -> None:
         step = NAIVE_WINDOW - NAIVE_OVERLAP
         self.windows = [
             text[start : start + NAIVE_WINDOW]
