@@ -77,7 +77,7 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
-    answer = kb.ask(args.question, _filters(args))
+    answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args))
     if args.json:
         print(json.dumps(terminal.answer_json(answer), ensure_ascii=False, indent=2))
     else:
@@ -87,7 +87,7 @@ def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
 
 def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
-    hits = kb.search(args.query, args.k, _filters(args))
+    hits = kb.search(args.query, args.k, _filters(args), as_of=_asked_on(args))
     if args.json:
         print(json.dumps(terminal.hits_json(hits), ensure_ascii=False, indent=2))
     else:
@@ -110,7 +110,7 @@ def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
     for question in _chat_lines(questions, interactive):
         print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
         try:
-            print(terminal.answer_text(kb.ask(question)))
+            print(terminal.answer_text(kb.ask(question, as_of=_asked_on(args))))
         except ValueError as error:  # a bad question ends only that question
             print(f"newsbot: {error}")
         print()
@@ -170,6 +170,12 @@ def _stderr(message: str) -> None:
 
 def _filters(args: argparse.Namespace) -> SearchFilters:
     return SearchFilters(sources=tuple(args.source or ()), since=args.since, until=args.until)
+
+
+def _asked_on(args: argparse.Namespace) -> date:
+    """The day a question is asked: ``--as-of``, else today (read per question, so a
+    chat left open past midnight moves on with the calendar)."""
+    return args.as_of or date.today()
 
 
 def _iso_date(value: str) -> date:
@@ -232,6 +238,15 @@ _PROGRESS_UNITS = {
 }
 
 
+def _as_of_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="ask as of this day: later articles do not exist yet (default: today)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsbot", description="Question answering over news articles, with sources."
@@ -267,6 +282,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--source", action="append", help="only this publisher (repeatable)")
         sub.add_argument("--since", type=_iso_date, help="published on or after YYYY-MM-DD")
         sub.add_argument("--until", type=_iso_date, help="published on or before YYYY-MM-DD")
+        _as_of_option(sub)
 
     command("stats", cmd_stats, "describe the index")
     command("run", cmd_run, f"run the Discord bot (token from {TOKEN_VARIABLE})")
@@ -276,6 +292,7 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub = command(name, run, help)
         sub.add_argument("--first", metavar="QUESTION", help="ask this before reading input")
+        _as_of_option(sub)
 
     bench = command("bench", cmd_bench, "measure retrieval quality and speed")
     bench.add_argument("directory", type=Path, help="folder with articles.jsonl, questions.jsonl")

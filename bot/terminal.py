@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 from typing import Any
 
 from index.indexer import ReindexSummary
@@ -11,14 +12,24 @@ from index.records import Answer, ArticleInfo, Hit
 from index.web.refresh import RefreshSummary
 
 NO_ANSWER = "The indexed articles do not answer this."
+UNDATED = "undated"
+
+
+def coverage_note(answer: Answer) -> str | None:
+    """How current an answer about the present is, when its newest source is old."""
+    if answer.latest_coverage is None:
+        return None
+    return f"The latest article on this is from {long_date(answer.latest_coverage)}."
+
+
+def long_date(day: date) -> str:
+    """12 March 2025."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def source_line(article: ArticleInfo) -> str:
-    """'Title — Publisher, 2024-03-01 — url', leaving out what is unknown."""
-    parts = [article.title]
-    meta = ", ".join(p for p in (article.source, _date(article)) if p)
-    if meta:
-        parts.append(meta)
+    """'Title — Publisher, 2024-03-01 — url': the date or "undated", the rest when known."""
+    parts = [article.title, ", ".join(p for p in (article.source, _date(article) or UNDATED) if p)]
     if article.url:
         parts.append(article.url)
     line = " — ".join(parts)
@@ -35,7 +46,10 @@ def also_reported_by(article: ArticleInfo) -> str:
 def answer_text(answer: Answer, width: int = 100) -> str:
     if not answer.answered:
         return NO_ANSWER
-    lines = [*textwrap.wrap(answer.text, width), "", "Sources:"]
+    lines = textwrap.wrap(answer.text, width)
+    if note := coverage_note(answer):
+        lines += ["", note]
+    lines += ["", "Sources:"]
     lines += [f"  [{c.number}] {source_line(c.article)}" for c in answer.citations]
     return "\n".join(lines)
 
@@ -45,6 +59,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "answered": answer.answered,
         "answer": answer.text if answer.answered else NO_ANSWER,
+        "as_of": _iso(answer.as_of),
+        "latest_coverage": _iso(answer.latest_coverage),
         "sentences": [{"text": s.text, "source": s.citation} for s in answer.sentences],
         "sources": [{"number": c.number, **article_json(c.article)} for c in answer.citations],
     }
@@ -136,4 +152,8 @@ def stats_text(stats: IndexStats) -> str:
 
 
 def _date(article: ArticleInfo) -> str | None:
-    return article.published.isoformat() if article.published else None
+    return _iso(article.published)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -51,7 +51,8 @@ class SearchSettings(Section):
     rrf_k: int = Field(default=60, ge=1)
     bm25_k1: float = Field(default=0.9, ge=0)
     bm25_b: float = Field(default=0.4, ge=0, le=1)
-    recency_weight: float = Field(default=0.5, ge=0)
+    present_weight: float = Field(default=1.0, ge=0)
+    recency_weight: float = Field(default=0.1, ge=0)
     recency_half_life_days: float = Field(default=30.0, gt=0)
 
 

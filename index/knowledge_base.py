@@ -6,7 +6,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from index.config import Settings
@@ -20,6 +20,7 @@ from index.errors import (
 from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
 from index.search.answer import compose_answer
+from index.search.recency import outdated_coverage
 from index.search.retrieval import Mode, Searcher
 from index.store.generations import Generation, current_name, open_current
 from index.web.live import LiveSources
@@ -103,22 +104,35 @@ class KnowledgeBase:
         k: int | None = None,
         filters: SearchFilters | None = None,
         mode: Mode = "hybrid",
+        *,
+        as_of: date | None = None,
     ) -> list[Hit]:
-        return self.searcher().search(_checked(query), k, filters, mode=mode)
+        """The best passages for ``query``; asked ``as_of`` a day, later articles are left
+        out and newer ones weigh more."""
+        return self.searcher().search(_checked(query), k, filters, mode=mode, as_of=as_of)
 
     def ask(
         self,
         question: str,
         filters: SearchFilters | None = None,
         earlier_questions: Sequence[str] = (),
+        *,
+        as_of: date,
     ) -> Answer:
-        """Answer ``question``; earlier questions of a conversation steer retrieval."""
+        """Answer ``question`` as asked on the day ``as_of``: articles published later do
+        not exist yet, newer ones weigh more. Earlier questions of a conversation steer
+        retrieval."""
         question = _checked(question)
         searcher = self.searcher()
         query = " ".join([*earlier_questions[-2:], question])
         vector = searcher.embed_query(query)
-        hits = searcher.search(query, self.settings.answer.passages, filters, query_vector=vector)
-        return compose_answer(question, hits, vector, self.embedder, self.settings.answer)
+        hits = searcher.search(
+            query, self.settings.answer.passages, filters, query_vector=vector, as_of=as_of
+        )
+        answer = compose_answer(question, hits, vector, self.embedder, self.settings.answer)
+        published = [c.article.published for c in answer.citations]
+        coverage = outdated_coverage(query, as_of, published) if answer.answered else None
+        return replace(answer, as_of=as_of, latest_coverage=coverage)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
         """The article at this url, else the one whose passage best matches the words."""

@@ -110,10 +110,19 @@ class AnswerSentence:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """An answer to ``question`` as asked ``as_of`` a day.
+
+    ``latest_coverage`` is set when the question asks about the present and the newest
+    article the answer rests on is more than a week older than ``as_of``: that
+    article's date, so that the reply can say how current it is.
+    """
+
     question: str
     sentences: tuple[AnswerSentence, ...]
     citations: tuple[Citation, ...]
     hits: tuple[Hit, ...] = field(default=())
+    as_of: date | None = None
+    latest_coverage: date | None = None
 
     @property
     def answered(self) -> bool:

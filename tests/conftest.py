@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from index.embedding import SentenceTransformerEmbedder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COLLECTION = FIXTURES / "collection"
+# The day tests ask their questions: after every dated fixture article.
+ASKED = date(2025, 1, 1)
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from bot.discord.markdown import (
     shorten,
     split_message,
 )
-from bot.terminal import NO_ANSWER, also_reported_by
+from bot.terminal import NO_ANSWER, UNDATED, also_reported_by, coverage_note
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
@@ -104,7 +104,8 @@ def thread_name(question: str) -> str:
 
 
 def answer_card(answer: Answer) -> Card:
-    """Title the question, description the answer with [n] markers, a field per source.
+    """Title the question, description the answer with [n] markers (and how current it
+    is, when a question about the present finds only older articles), a field per source.
 
     When it all does not fit, trailing sentences go (with their sources, if no other
     sentence cites them); a single sentence too long for the room left is shortened.
@@ -112,6 +113,8 @@ def answer_card(answer: Answer) -> Card:
     title = shorten(plain(answer.question), TITLE_LIMIT)
     if not answer.answered:
         return Card(title, f"{NO_ANSWER} {_NO_ANSWER_HINT}")
+    note = coverage_note(answer)
+    footer = f"\n\n*{note}*" if note else ""
     sentences = [(plain(s.text), f" [{s.citation}]", s.citation) for s in answer.sentences]
     for keep in range(len(sentences), 0, -1):
         kept = sentences[:keep]
@@ -120,24 +123,26 @@ def answer_card(answer: Answer) -> Card:
             _source_field(c.number, c.article) for c in answer.citations if c.number in cited
         )
         room = min(DESCRIPTION_LIMIT, EMBED_LIMIT - len(title) - _fields_size(fields))
+        room -= len(footer)
         description = " ".join(text + marker for text, marker, _ in kept)
         if keep < len(sentences):
             description += ELLIPSIS
         if len(description) <= room:
-            return Card(title, description, fields)
+            return Card(title, description + footer, fields)
     text, marker, _ = sentences[0]
-    return Card(title, shorten(text, room - len(marker)) + marker, fields)
+    return Card(title, shorten(text, room - len(marker)) + marker + footer, fields)
 
 
 def _source_field(number: int, article: ArticleInfo) -> Field:
     name = shorten(f"[{number}] {plain(article.title)}", 200)
     value = "\n".join(p for p in (_meta(article), safe_url(article.url)) if p)
-    return Field(name, shorten(value, 600) or "publisher and date unknown")
+    return Field(name, shorten(value, 600))
 
 
 def _meta(article: ArticleInfo) -> str:
-    """'Publisher · 2024-03-01 · by Author · also reported by …', leaving out the unknown."""
-    parts = [plain(article.source) if article.source else None, _day(article.published)]
+    """'Publisher · 2024-03-01 · by Author · also reported by …': the date or "undated",
+    the rest when known."""
+    parts = [plain(article.source) if article.source else None, _day(article.published) or UNDATED]
     if article.author:
         parts.append(f"by {plain(article.author)}")
     others = also_reported_by(article)
@@ -155,7 +160,10 @@ def answer_texts(answer: Answer) -> list[str]:
     lines = [f"**{shorten(plain(answer.question), 300)}**"]  # short: never split in two
     if not answer.answered:
         return split_message("\n".join([*lines, NO_ANSWER]))
-    lines += [" ".join(f"{plain(s.text)} [{s.citation}]" for s in answer.sentences), ""]
+    lines.append(" ".join(f"{plain(s.text)} [{s.citation}]" for s in answer.sentences))
+    if note := coverage_note(answer):
+        lines.append(f"*{note}*")
+    lines.append("")
     lines.append("**Sources**")
     for citation in answer.citations:
         article = citation.article
@@ -184,7 +192,7 @@ def search_card(query: str, hits: Sequence[Hit], filters: SearchFilters | None =
         passage = shorten(plain(hit.text), room) if room > 40 else ""
         value = "\n".join(p for p in (head, f"> {passage}" if passage else "") if p)
         value = shorten(value, min(FIELD_VALUE_LIMIT, share - len(name)))
-        fields.append(Field(name, value or "publisher and date unknown"))
+        fields.append(Field(name, value))
     return Card(title, description, tuple(fields))
 
 
@@ -204,7 +212,7 @@ def article_card(detail: ArticleDetail) -> Card:
     article = detail.article
     fields = [
         Field("Publisher", plain(article.source) if article.source else "unknown", inline=True),
-        Field("Published", _day(article.published) or "unknown", inline=True),
+        Field("Published", _day(article.published) or UNDATED, inline=True),
     ]
     if article.author:
         fields.append(Field("Author", shorten(plain(article.author), 200), inline=True))

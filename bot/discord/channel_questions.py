@@ -4,6 +4,7 @@ question; follow-ups there are answered with the thread's earlier questions in m
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any, Literal
@@ -75,7 +76,9 @@ class ChannelQuestions(commands.Cog):
             return
         async with bot.tracked(), message.channel.typing():
             earlier = await self._earlier_questions(message)
-            answer = await bot.run_blocking(bot.knowledge_base.ask, question, None, earlier)
+            # Asked when it was sent: a question that waited in a queue keeps its day.
+            ask = functools.partial(bot.knowledge_base.ask, as_of=message.created_at.date())
+            answer = await bot.run_blocking(ask, question, None, earlier)
             view = await recorded_with_votes(bot, answer)
             await self._post(message, answer, view)
 

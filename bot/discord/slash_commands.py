@@ -8,6 +8,7 @@ base in a worker thread and follows up with a rendered card. Errors go to
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -34,6 +35,7 @@ PROGRESS_INTERVAL = 2.0  # seconds between progress edits of the /reindex reply
 _QUESTION = app_commands.Range[str, 1, 2000]
 _SOURCE = "Only articles from this publisher"
 _SINCE = "Only articles published on or after this day (YYYY-MM-DD)"
+_AS_OF = "Answer as of this day (YYYY-MM-DD): later articles are left out; default: today"
 
 
 class SlashCommands(commands.Cog):
@@ -41,16 +43,20 @@ class SlashCommands(commands.Cog):
         self.bot = bot
 
     @app_commands.command(description="Answer a question from the indexed articles, with sources")
-    @app_commands.describe(question="What you want to know", source=_SOURCE, since=_SINCE)
+    @app_commands.describe(
+        question="What you want to know", source=_SOURCE, since=_SINCE, as_of=_AS_OF
+    )
     async def ask(
         self,
         interaction: discord.Interaction[Any],
         question: _QUESTION,
         source: str | None = None,
         since: str | None = None,
+        as_of: str | None = None,
     ) -> None:
         bot = self.bot
         filters = search_filters(source, since)
+        asked_on = option_day(as_of, "as_of") or interaction.created_at.date()
         if (wait := bot.cooldown.retry_after(interaction.user.id)) > 0:
             await interaction.response.send_message(
                 cards.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
@@ -58,7 +64,8 @@ class SlashCommands(commands.Cog):
             return
         async with bot.tracked():
             await interaction.response.defer(thinking=True)
-            answer = await bot.run_blocking(bot.knowledge_base.ask, question, filters)
+            ask = functools.partial(bot.knowledge_base.ask, as_of=asked_on)
+            answer = await bot.run_blocking(ask, question, filters)
             view = await recorded_with_votes(bot, answer)
             embed = to_embed(cards.answer_card(answer))
             await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
@@ -84,7 +91,10 @@ class SlashCommands(commands.Cog):
         filters = search_filters(source, since)
         async with bot.tracked():
             await interaction.response.defer(ephemeral=private, thinking=True)
-            hits = await bot.run_blocking(bot.knowledge_base.search, query, k, filters)
+            search = functools.partial(
+                bot.knowledge_base.search, as_of=interaction.created_at.date()
+            )
+            hits = await bot.run_blocking(search, query, k, filters)
             embed = to_embed(cards.search_card(query, hits, filters))
             await interaction.followup.send(
                 embed=embed, ephemeral=private, allowed_mentions=NO_PINGS
@@ -206,11 +216,16 @@ async def _channel_send(interaction: discord.Interaction[Any], embed: discord.Em
 
 def search_filters(source: str | None, since: str | None) -> SearchFilters:
     """Filters from the slash options; a date that is not YYYY-MM-DD is the user's error."""
-    day = None
-    if since:
-        try:
-            day = date.fromisoformat(since.strip())
-        except ValueError:
-            message = f"'since' must be a date like 2024-03-01, not “{since}”"
-            raise InvalidQueryError(message) from None
-    return SearchFilters(sources=(source.strip(),) if source and source.strip() else (), since=day)
+    sources = (source.strip(),) if source and source.strip() else ()
+    return SearchFilters(sources=sources, since=option_day(since, "since"))
+
+
+def option_day(value: str | None, option: str) -> date | None:
+    """The day a date option names, None when it is empty; else the user's error."""
+    if not value or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        message = f"'{option}' must be a date like 2024-03-01, not “{value}”"
+        raise InvalidQueryError(message) from None

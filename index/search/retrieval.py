@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Literal
 
 import faiss
@@ -15,22 +15,12 @@ from index.config import SearchSettings
 from index.embedding import Embedder
 from index.records import Hit, SearchFilters
 from index.search.lexical import LexicalIndex
+from index.search.recency import UNDATED, TimePrior, latest_allowed
 from index.store.generations import Generation
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
-
-# Words that ask about the present; such questions prefer recent articles.
-_ABOUT_NOW = re.compile(
-    r"\b(?:latest|newest|most recent|recent(?:ly)?|now|nowadays|currently|current|today|"
-    r"tonight|this (?:week|weekend|month|year)|these days|so far|up to date)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_about_now(question: str) -> bool:
-    return _ABOUT_NOW.search(question) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +48,14 @@ class Searcher:
         articles = generation.articles
         self._article_source = np.array([(a.info.source or "").casefold() for a in articles])
         self._article_date = np.array(
-            [a.info.published.toordinal() if a.info.published else -1 for a in articles],
+            [a.info.published.toordinal() if a.info.published else UNDATED for a in articles],
             dtype=np.int64,
         )
-        # "Now" for a collection is its newest article: right for a live feed, and for
-        # an archive it means the end of what the archive knows.
-        self._newest = int(self._article_date.max(initial=-1))
+        self._prior = TimePrior(
+            present_weight=settings.present_weight,
+            weight=settings.recency_weight,
+            half_life_days=settings.recency_half_life_days,
+        )
 
     def embed_query(self, query: str) -> np.ndarray:
         return self._embedder.encode([query])[0]
@@ -77,13 +69,20 @@ class Searcher:
         mode: Mode = "hybrid",
         max_per_article: int | None = None,
         query_vector: np.ndarray | None = None,
+        as_of: date | None = None,
+        prefer_recent: bool = True,
     ) -> list[Hit]:
-        """The ``k`` best passages for ``query``, at most ``max_per_article`` per article."""
+        """The ``k`` best passages for ``query``, at most ``max_per_article`` per article.
+
+        Asked ``as_of`` a day, articles published after it are left out and, unless
+        ``prefer_recent`` is off, newer articles weigh more (see ``index.search.recency``);
+        without ``as_of`` every article counts alike.
+        """
         k = k or self._settings.k
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         per_article = max_per_article or self._settings.max_per_article
-        allowed = self._allowed_chunks(filters)
+        allowed = self._allowed_chunks(filters, as_of)
         if allowed is not None and not allowed.any():
             return []
         depth = max(self._settings.candidates, k * per_article)
@@ -95,14 +94,19 @@ class Searcher:
         if mode in ("hybrid", "lexical"):
             lexical = self._bm25(query, depth, allowed)
         fused = self._fuse(dense, lexical)
-        if self._settings.recency_weight and asks_about_now(query):
-            fused = self._prefer_recent(fused)
+        if as_of is not None and prefer_recent:
+            fused = self._prefer_recent(fused, query, as_of)
         return self._diversify(fused, k, per_article)
 
-    def _allowed_chunks(self, filters: SearchFilters | None) -> np.ndarray | None:
-        if filters is None or not (filters.sources or filters.since or filters.until):
+    def _allowed_chunks(
+        self, filters: SearchFilters | None, as_of: date | None
+    ) -> np.ndarray | None:
+        filters = filters or SearchFilters()
+        if not (filters.sources or filters.since or filters.until or as_of):
             return None
         keep = np.ones(len(self._article_source), dtype=bool)
+        if as_of is not None:  # undated articles may be of any day: they stay
+            keep &= self._article_date <= latest_allowed(as_of).toordinal()
         if filters.sources:
             wanted = [s.casefold() for s in filters.sources]
             keep &= np.isin(self._article_source, wanted)
@@ -157,17 +161,18 @@ class Searcher:
         candidates.sort(key=lambda c: (-c.score, c.chunk_id))
         return candidates
 
-    def _prefer_recent(self, candidates: list[_Candidate]) -> list[_Candidate]:
-        """Raise scores by up to ``recency_weight`` for articles near the newest date."""
-        if self._newest < 0:
+    def _prefer_recent(
+        self, candidates: list[_Candidate], question: str, as_of: date
+    ) -> list[_Candidate]:
+        """Scores times the time prior of each candidate's article, re-sorted."""
+        if not candidates:
             return candidates
-        half_life = self._settings.recency_half_life_days
-        boosted = []
-        for candidate in candidates:
-            published = self._article_date[self.generation.chunk_article[candidate.chunk_id]]
-            freshness = 0.5 ** ((self._newest - published) / half_life) if published >= 0 else 0.0
-            factor = 1.0 + self._settings.recency_weight * freshness
-            boosted.append(replace(candidate, score=candidate.score * factor))
+        rows = self.generation.chunk_article[[c.chunk_id for c in candidates]]
+        similarity = np.array([np.nan if c.dense is None else c.dense for c in candidates])
+        factors = self._prior.factors(question, as_of, self._article_date[rows], similarity)
+        boosted = [
+            replace(c, score=c.score * float(f)) for c, f in zip(candidates, factors, strict=True)
+        ]
         boosted.sort(key=lambda c: (-c.score, c.chunk_id))
         return boosted
 

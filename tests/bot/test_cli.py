@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,24 @@ def test_ask_json_gives_the_answer_and_its_sources(indexed, capsys):
     assert reply["answered"] and "Netanyahu" in reply["answer"]
     assert reply["sources"][0]["title"] == "Running Iran Out of Syria"
     assert set(reply["sources"][0]) >= {"title", "url", "date", "source"}
+
+
+def test_ask_as_of_a_day_leaves_out_later_articles_and_says_the_day(indexed, capsys):
+    question = "When did the Eastholm tram Line 4 open?"
+    tram = "Eastholm opens Line 4 tram to the university after three years of works"
+    _, today, _ = run(capsys, "--config", str(indexed), "ask", "--json", question)
+    assert tram in [s["title"] for s in json.loads(today)["sources"]]
+    assert json.loads(today)["as_of"] == date.today().isoformat()
+    code, earlier, _ = run(
+        capsys, "--config", str(indexed), "ask", "--json", "--as-of", "2024-02-01", question
+    )
+    reply = json.loads(earlier)
+    assert code == 0 and reply["as_of"] == "2024-02-01"
+    assert tram not in [s["title"] for s in reply["sources"]]  # published 2024-05-20
+    with pytest.raises(SystemExit) as exit_:
+        run(capsys, "--config", str(indexed), "ask", "--as-of", "May 1st", question)
+    assert exit_.value.code == 2
+    assert "expected a date like 2024-03-01" in capsys.readouterr().err
 
 
 def test_search_honours_k_source_and_dates(indexed, capsys):

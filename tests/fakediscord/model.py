@@ -68,14 +68,21 @@ OPTION_NUMBER = 10
 
 
 class Snowflakes:
-    """Increasing snowflake ids whose timestamp part is the current time."""
+    """Increasing snowflake ids whose timestamp part is the current time, or the time the
+    fake was moved to (``travel_to``): discord.py reads a message's time from its id."""
 
     def __init__(self) -> None:
         self._counter = itertools.count()
         self._last = 0
+        self._offset = 0.0  # seconds added to the real clock
+
+    def travel_to(self, when: datetime) -> None:
+        """From now on, ids are made as if the clock showed ``when`` (and ran on)."""
+        self._offset = when.timestamp() - time.time()
+        self._last = 0  # ids restart from that time, even if it is in the past
 
     def next(self) -> int:
-        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        ms = int((time.time() + self._offset) * 1000) - DISCORD_EPOCH_MS
         self._last = max(self._last + 1, (ms << 22) | (next(self._counter) & 0xFFF))
         return self._last
 

@@ -13,6 +13,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -135,6 +136,10 @@ class FakeDiscord:
     @property
     def interactions(self) -> list[InteractionRecord]:
         return self.world.interactions
+
+    def travel_to(self, when: datetime) -> None:
+        """Messages and interactions from now on carry ``when`` as their time."""
+        self.world.ids.travel_to(when)
 
     @property
     def requests(self) -> list[RecordedRequest]:

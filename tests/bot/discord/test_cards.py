@@ -84,7 +84,7 @@ def test_answer_card_has_markers_and_a_field_per_source() -> None:
         "[1] Running Iran Out of Syria",
         "[2] Eastholm opens Line 4",
     ]
-    assert card.fields[0].value == "publisher and date unknown"
+    assert card.fields[0].value == "undated"  # the seed names neither publisher nor date
     assert card.fields[1].value == (
         "Lakeside Courier · 2024-05-20 · by Hanna Virtanen\nhttps://lakesidecourier.example/city/line-4"
     )
@@ -171,7 +171,7 @@ def test_search_card_lists_each_passage_with_title_date_and_link() -> None:
         "https://lakesidecourier.example/city/line-4",
         "> The tram opened.",
     ]
-    assert card.fields[1].value == "> It cost more."
+    assert card.fields[1].value == "undated\n> It cost more."
 
 
 def test_search_card_of_ten_long_passages_fits() -> None:
@@ -309,7 +309,8 @@ def test_announcements_list_title_publisher_date_and_link_several_per_message() 
     assert messages[0].startswith(
         "**New in the index**\n\n**Eastholm opens Line 4**\n"
         "Lakeside Courier · 2024-05-20 · by Hanna Virtanen · "
-        "<https://lakesidecourier.example/city/line-4>\n\n**Running Iran Out of Syria**\n\n"
+        "<https://lakesidecourier.example/city/line-4>\n\n"
+        "**Running Iran Out of Syria**\nundated\n\n"
     )
     assert all(len(m) <= markdown.MESSAGE_LIMIT for m in messages)
     assert all(m.count("\n**") <= cards.ANNOUNCED_PER_MESSAGE for m in messages)

@@ -3,6 +3,8 @@ the real knowledge base of the fixture collection."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.discord import cards
@@ -18,6 +20,7 @@ from tests.bot.discord.helpers import (
     assert_never_pings,
     description,
 )
+from tests.conftest import ASKED
 from tests.fakediscord import Channel, FakeDiscord
 from tests.fakediscord.model import EMBED_LINKS
 
@@ -96,8 +99,10 @@ async def test_follow_up_in_the_thread_is_answered_with_the_earlier_question(
     follow_up = await fake_discord.send_message(thread_id, owner, "and what does Tehran say?")
     answer = await fake_discord.wait_for_message(thread_id, after=follow_up.id, timeout=TIMEOUT)
 
-    with_context = knowledge_base.ask("and what does Tehran say?", earlier_questions=[QUESTION])
-    alone = knowledge_base.ask("and what does Tehran say?")
+    with_context = knowledge_base.ask(
+        "and what does Tehran say?", earlier_questions=[QUESTION], as_of=ASKED
+    )
+    alone = knowledge_base.ask("and what does Tehran say?", as_of=ASKED)
     assert with_context.text != alone.text  # the test would prove nothing otherwise
     assert description(answer) == cards.answer_card(with_context).description
     assert "Tehran" in description(answer)
@@ -120,3 +125,27 @@ async def test_answer_is_plain_text_where_the_bot_may_not_embed(
     assert answer.content.startswith(f"**{QUESTION}**")
     assert f"[1] {SEED_TITLE}" in answer.content
     assert len(answer.custom_ids) == 2
+
+
+TRAM_QUESTION = "When did the Eastholm tram Line 4 open?"
+TRAM_TITLE = "Eastholm opens Line 4 tram to the university after three years of works"
+
+
+async def test_a_message_is_answered_as_of_the_day_it_was_sent(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    general = fake_discord.channel.id
+    today = await fake_discord.send_message(
+        general, fake_discord.owner.id, TRAM_QUESTION, mention_bot=True
+    )
+    current = await fake_discord.wait_for_message(today.id, timeout=TIMEOUT)
+    assert TRAM_TITLE in str(current.embeds[0]["fields"])
+
+    # The tram article is dated 2024-05-20: in February it did not exist yet.
+    alice = await fake_discord.add_member(fake_discord.guild.id, "alice")  # no cooldown
+    fake_discord.travel_to(datetime(2024, 2, 1, 12, tzinfo=UTC))
+    in_february = await fake_discord.send_message(
+        general, alice.id, TRAM_QUESTION, mention_bot=True
+    )
+    earlier = await fake_discord.wait_for_message(in_february.id, timeout=TIMEOUT)
+    assert TRAM_TITLE not in str(earlier.embeds[0])

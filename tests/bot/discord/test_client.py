@@ -130,7 +130,7 @@ async def test_internal_error_gets_an_apology_and_a_log_record(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(knowledge_base, "ask", broken)

@@ -55,6 +55,21 @@ async def test_slash_ask_with_a_bad_date_is_refused_at_once_and_privately(
     assert "'since' must be a date like 2024-03-01" in answer.content
 
 
+async def test_slash_ask_answers_as_of_the_day_given(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    question = "When did the Eastholm tram Line 4 open?"
+    tram = "Eastholm opens Line 4 tram to the university after three years of works"
+    record = await fake_discord.invoke_slash("ask", {"question": question, "as_of": "2024-02-01"})
+    earlier = await record.wait_for_response(TIMEOUT)
+    assert tram not in str(earlier.embeds[0])  # published 2024-05-20
+
+    alice = await fake_discord.add_member(fake_discord.guild.id, "alice")  # no cooldown
+    record = await fake_discord.invoke_slash("ask", {"question": question}, user_id=alice.id)
+    today = await record.wait_for_response(TIMEOUT)
+    assert tram in str(today.embeds[0]["fields"])
+
+
 async def test_slash_search_lists_passages_privately_when_asked(
     fake_discord: FakeDiscord, newsbot: NewsBot
 ) -> None:

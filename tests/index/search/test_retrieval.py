@@ -1,5 +1,5 @@
 """Hybrid retrieval over a real index of the fixture collection: ranking, per-article
-diversification, filters, recency, the exact and the approximate vector index."""
+diversification, filters, the exact and the approximate vector index."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
-from index.search.retrieval import asks_about_now
+from tests.conftest import ASKED
 
 pytestmark = pytest.mark.model
 
@@ -67,29 +67,7 @@ def test_the_approximate_hnsw_index_answers_and_filters_like_the_exact_one(setti
     assert kb.stats().vector_index == "hnsw"
     hits = kb.search("volcano lava", k=3, filters=SearchFilters(sources=("Arctic Wire",)))
     assert hits and {h.article.source for h in hits} == {"Arctic Wire"}
-    assert "Putin" in kb.ask("who wants Iran out of Syria?").text
-
-
-def test_questions_about_the_present_prefer_recent_articles(settings, embedder, articles_dir):
-    for day, detail in (("2024-01-10", "the council approved"), ("2024-06-20", "crews began")):
-        (articles_dir / f"bridge-{day}.md").write_text(
-            f"---\ntitle: Kestrel bridge repairs\ndate: {day}\nsource: River Post\n---\n\n"
-            f"Repairs of the Kestrel bridge moved forward as {detail} work on its deck, the "
-            "river authority said, adding that the crossing stays closed to heavy traffic."
-        )
-    kb = KnowledgeBase(settings, embedder)
-    kb.reindex()
-    no_recency = settings.model_copy(
-        update={"search": settings.search.model_copy(update={"recency_weight": 0.0})}
-    )
-    latest = kb.search("what is the latest on the Kestrel bridge repairs?", k=2)
-    assert [h.article.published for h in latest] == [date(2024, 6, 20), date(2024, 1, 10)]
-    unboosted = KnowledgeBase(no_recency, embedder).search(
-        "what is the latest on the Kestrel bridge repairs?", k=2
-    )
-    assert unboosted[0].article.published == date(2024, 1, 10), "the test needs a tie to break"
-    plain = KnowledgeBase(no_recency, embedder).search("Kestrel bridge council approved deck", k=2)
-    assert plain[0].article.published == date(2024, 1, 10)
+    assert "Putin" in kb.ask("who wants Iran out of Syria?", as_of=ASKED).text
 
 
 def test_when_few_articles_match_their_further_passages_fill_the_places(kb):
@@ -109,18 +87,3 @@ def test_lexical_mode_returns_only_passages_with_the_query_words(kb):
     hits = kb.searcher().search("Grindavik", k=5, mode="lexical")
     assert hits and all(h.dense_score is None and h.lexical_score for h in hits)
     assert all("grindavik" in h.passage.casefold() for h in hits)
-
-
-@pytest.mark.parametrize(
-    ("question", "about_now"),
-    [
-        ("what is the latest on the bridge?", True),
-        ("who leads the council now?", True),
-        ("what happened this week in Eastholm?", True),
-        ("when did the tram line open?", False),
-        ("who wants Iran out of Syria?", False),
-        ("how many SUVs were recalled?", False),
-    ],
-)
-def test_questions_about_the_present_are_recognised(question, about_now):
-    assert asks_about_now(question) is about_now

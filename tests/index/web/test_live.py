@@ -8,6 +8,7 @@ import pytest
 from bot.cli import main
 from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
+from tests.conftest import ASKED
 from tests.index.web.webserver import Versioned, WebServer, fixture
 
 pytestmark = pytest.mark.model
@@ -41,7 +42,7 @@ def test_reindex_fetches_a_feed_and_answers_from_its_articles_with_dates(setting
     summary = kb.reindex()
     assert summary.fetched is not None and summary.fetched.new_articles == 3
     assert summary.added == 7 + 3
-    answer = kb.ask("How many extra ferry crossings will run in winter?")
+    answer = kb.ask("How many extra ferry crossings will run in winter?", as_of=ASKED)
     [source] = [c.article for c in answer.citations]
     assert source.source == "Harbour Gazette" and source.published is not None
     assert source.url.startswith(web.base)
@@ -64,7 +65,7 @@ def test_unreachable_sources_are_reported_and_the_rest_is_indexed(settings, embe
     summary = kb.reindex()
     assert [s.reason for s in summary.fetched.skipped] == ["HTTP 404"]
     assert summary.fetched.new_articles == 4
-    assert "fish market" in kb.ask("Where will the Saturday fish market move?").text
+    assert "fish market" in kb.ask("Where will the Saturday fish market move?", as_of=ASKED).text
 
 
 def test_newsbot_add_detects_a_page_fetches_it_and_reindexes(tmp_path, articles_dir, web, capsys):
