@@ -122,15 +122,25 @@ def _overlap(terms: set[str], words: set[str]) -> float:
     return found / len(terms)
 
 
+# The interrogative phrase says what kind of answer is wanted, wherever it stands ("at
+# what price", "the voice of who?"); the first kind that matches decides.
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|old|far|big|large|tall|high|often)\b"
+    r"|\b(?:what|which) (?:percent(?:age)?|share|price|amount|number|proportion|fraction|"
+    r"rate|total|sum|score|age|time)\b",
+    re.IGNORECASE,
+)
+_ASKS_DATE = re.compile(
+    r"\bwhen\b|\b(?:what|which|in what) (?:year|day|date|month|decade|century)\b", re.IGNORECASE
+)
+_ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|where)\b", re.IGNORECASE)
+
+
 def _answer_type(question: str) -> re.Pattern[str] | None:
     """What kind of words an answer to ``question`` contains, when its form says so."""
-    opening = question.casefold().lstrip()
-    if opening.startswith(("how many", "how much", "how long", "how old", "what percentage")):
-        return _NUMBER
-    if opening.startswith(("when", "what year", "what day", "what date", "in what year")):
-        return _DATE
-    if opening.startswith(("who", "whom", "whose", "which", "where", "what country")):
-        return _NAME
+    for asks, kind in ((_ASKS_NUMBER, _NUMBER), (_ASKS_DATE, _DATE), (_ASKS_NAME, _NAME)):
+        if asks.search(question):
+            return kind
     return None
 
 
