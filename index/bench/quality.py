@@ -1,10 +1,13 @@
 """``newsbot bench``: retrieval quality and speed on a QA collection, against baselines.
 
 The collection folder holds ``articles.jsonl`` (id, title, url, date, text) and
-``questions.jsonl`` (question, answer). A question counts as a hit at k when its answer
-string appears (case- and whitespace-insensitive) in one of the top k passages. A
-newsbot passage is what was indexed and is shown: the article's title and the chunk
-text, within the model's window; the naive baseline's passages are bare windows.
+``questions.jsonl`` (question, answer, optional date). A question counts as a hit at k
+when its answer string appears (case- and whitespace-insensitive) in one of the top k
+passages. A newsbot passage is what was indexed and is shown: the article's title and
+the chunk text, within the model's window; the naive baseline's passages are bare
+windows. A question with a date is asked as of that day, by newsbot and every baseline:
+articles published later do not exist for it (the baselines get that rule and nothing
+else); one without is asked today.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +29,10 @@ import numpy as np
 from index.config import Settings
 from index.embedding import Embedder
 from index.errors import NewsbotError
+from index.ingest.dates import parse_date
 from index.knowledge_base import KnowledgeBase
 from index.search.answer import evidence_strength
+from index.search.recency import UNDATED, latest_allowed
 from index.search.retrieval import Mode
 
 CUTOFFS = (1, 3, 5, 10)
@@ -40,10 +46,18 @@ _SYSTEMS: tuple[tuple[str, Mode], ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Question:
+    text: str
+    answer: str
+    asked: date | None  # the day it was asked, when the file says
+
+
 @dataclass
 class BenchReport:
     articles: int
     questions: int
+    as_of: bool  # every question was asked as of its own date
     systems: dict[str, dict[str, float]]
     answer_contains: float
     tokens_per_s: dict[str, float]
@@ -63,11 +77,13 @@ class BenchReport:
             "peak_rss_mb": self.peak_rss_mb,
             "articles": self.articles,
             "questions": self.questions,
+            "as_of": self.as_of,
             "weak_evidence_calibration": self.calibration,
         }
 
     def text(self) -> str:
-        lines = [f"{self.articles} articles, {self.questions} questions", ""]
+        asked = "each asked as of its date" if self.as_of else "asked today"
+        lines = [f"{self.articles} articles, {self.questions} questions ({asked})", ""]
         lines.append(f"{'answer-hit@k':14}" + "".join(f"{'@' + str(k):>8}" for k in CUTOFFS))
         for name, hits in self.systems.items():
             lines.append(f"{name:14}" + "".join(f"{hits[f'hit@{k}']:8.3f}" for k in CUTOFFS))
@@ -108,7 +124,8 @@ def run_benchmark(
         settings = settings.model_copy(update={"index": index_settings})
         kb = KnowledgeBase(settings)
         model = kb.embedder  # load before timing: both systems get a loaded model
-        raw_texts = [r["text"] for r in _read_jsonl(articles_file)]
+        records = _read_jsonl(articles_file)
+        raw_texts = [r["text"] for r in records]
         collection_tokens = sum(model.count_tokens(raw_texts))
 
         log("building the newsbot index ...")
@@ -121,23 +138,30 @@ def run_benchmark(
 
         log("building the naive baseline ...")
         started = time.perf_counter()
-        naive = _NaiveIndex(raw_texts, model)
+        naive = _NaiveIndex(raw_texts, [parse_date(r.get("date")) for r in records], model)
         naive_s = time.perf_counter() - started
 
         log("asking the questions ...")
         searcher = kb.searcher()
         ranked: dict[str, list[list[str]]] = {"newsbot": [], "bm25": [], "dense": [], "naive": []}
         contains, latencies, strengths = [], [], []
-        kb.ask("warm-up question")
-        for question, answer in questions:
+        kb.ask("warm-up question", as_of=date.today())
+        for question in questions:
+            as_of = question.asked or date.today()
             for name, mode in _SYSTEMS:
-                hits = searcher.search(question, max(CUTOFFS), mode=mode)
+                hits = searcher.search(
+                    question.text,
+                    max(CUTOFFS),
+                    mode=mode,
+                    as_of=as_of,
+                    prefer_recent=name == "newsbot",
+                )
                 ranked[name].append([h.passage for h in hits])
-            ranked["naive"].append(naive.search(question, max(CUTOFFS)))
+            ranked["naive"].append(naive.search(question.text, max(CUTOFFS), as_of))
             started = time.perf_counter()
-            reply = kb.ask(question)
+            reply = kb.ask(question.text, as_of=as_of)
             latencies.append((time.perf_counter() - started) * 1000)
-            contains.append(_contains(reply.text, answer))
+            contains.append(_contains(reply.text, question.answer))
             strengths.append(evidence_strength(reply.hits))
 
         log("calibrating the weak-evidence threshold ...")
@@ -149,6 +173,7 @@ def run_benchmark(
     return BenchReport(
         articles=summary.articles,
         questions=len(questions),
+        as_of=all(question.asked for question in questions),
         systems=systems,
         answer_contains=sum(contains) / len(questions),
         tokens_per_s={
@@ -169,25 +194,32 @@ def run_benchmark(
 class _NaiveIndex:
     """The baseline: fixed 1000-character windows (200 overlap), same model, flat FAISS."""
 
-    def __init__(self, texts: list[str], model: Embedder) -> None:
+    def __init__(self, texts: list[str], published: list[date | None], model: Embedder) -> None:
         step = NAIVE_WINDOW - NAIVE_OVERLAP
-        self.windows = [
-            text[start : start + NAIVE_WINDOW]
-            for text in texts
+        spans = [
+            (number, start)
+            for number, text in enumerate(texts)
             for start in range(0, max(len(text) - NAIVE_OVERLAP, 1), step)
         ]
+        self.windows = [texts[number][start : start + NAIVE_WINDOW] for number, start in spans]
+        days = [day.toordinal() if day else UNDATED for day in published]
+        self._published = np.array([days[n] for n, _ in spans])  # UNDATED exist at any time
         self._model = model
         self._index = faiss.IndexFlatIP(model.dimension)
         self._index.add(model.encode(self.windows, bulk=True))
 
-    def search(self, query: str, k: int) -> list[str]:
-        _, ids = self._index.search(self._model.encode([query]), k)
+    def search(self, query: str, k: int, as_of: date) -> list[str]:
+        """The best windows of the articles that exist ``as_of`` that day."""
+        exists = np.flatnonzero(self._published <= latest_allowed(as_of).toordinal())
+        selector = faiss.IDSelectorBatch(exists.astype(np.int64))
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        _, ids = self._index.search(self._model.encode([query]), k, params=params)
         return [self.windows[i] for i in ids[0] if i >= 0]
 
 
 def _calibrate(
     kb: KnowledgeBase,
-    questions: list[tuple[str, str]],
+    questions: list[_Question],
     strengths: list[float],
     ranked: list[list[str]],
 ) -> list[dict[str, float]]:
@@ -205,14 +237,14 @@ def _calibrate(
         _normalise(f"{titles[row]}\n{generation.chunk_text(i)}")
         for i, row in enumerate(generation.chunk_article)
     ]
-    query_vectors = kb.embedder.encode([question for question, _ in questions])
+    query_vectors = kb.embedder.encode([question.text for question in questions])
     answerable, removed = [], []
-    for (_, answer), query, strength, top in zip(
+    for question, query, strength, top in zip(
         questions, query_vectors, strengths, ranked, strict=True
     ):
-        if any(_contains(p, answer) for p in top[:5]):
+        if any(_contains(p, question.answer) for p in top[:5]):
             answerable.append(strength)
-        wanted = _normalise(answer)
+        wanted = _normalise(question.answer)
         lacking = np.array([wanted not in passage for passage in passages])
         removed.append(float((vectors @ query)[lacking].max(initial=-1.0)))
     return [
@@ -225,10 +257,10 @@ def _calibrate(
     ]
 
 
-def _hit_rate(ranked: list[list[str]], questions: list[tuple[str, str]], k: int) -> float:
+def _hit_rate(ranked: list[list[str]], questions: list[_Question], k: int) -> float:
     hits = sum(
-        any(_contains(p, answer) for p in passages[:k])
-        for passages, (_, answer) in zip(ranked, questions, strict=True)
+        any(_contains(p, question.answer) for p in passages[:k])
+        for passages, question in zip(ranked, questions, strict=True)
     )
     return hits / len(questions)
 
@@ -242,8 +274,10 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _read_questions(path: Path) -> list[tuple[str, str]]:
-    questions = [(r["question"], r["answer"]) for r in _read_jsonl(path)]
+def _read_questions(path: Path) -> list[_Question]:
+    questions = [
+        _Question(r["question"], r["answer"], parse_date(r.get("date"))) for r in _read_jsonl(path)
+    ]
     if not questions:
         raise NewsbotError(f"{path}: no questions")
     return questions
