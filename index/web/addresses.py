@@ -59,8 +59,14 @@ class AddressNotAllowedError(Exception):
     """Raised by ``PublicAddressBackend``; the fetcher turns it into a ``FetchError``."""
 
     def __init__(self, host: str, address: str, kind: str) -> None:
-        super().__init__(f"{host} resolves to a {kind} address {address}")
         self.host, self.address, self.kind = host, address, kind
+        super().__init__(f"{host} resolves to {self.described}")
+
+    @property
+    def described(self) -> str:
+        """What was refused: "a private address 10.0.0.5", "an unspecified address 0.0.0.0"."""
+        article = "an" if self.kind[:1] in "aeiou" else "a"
+        return f"{article} {self.kind} address {self.address}"
 
 
 class ResolveError(Exception):

@@ -261,9 +261,7 @@ class Fetcher:
             raise FetchError(url, reason) from None
         except AddressNotAllowedError as error:
             via = f"redirected to {current}, which " if current != url else ""
-            raise FetchError(
-                url, f"{via}resolves to a {error.kind} address {error.address} (not allowed)"
-            ) from None
+            raise FetchError(url, f"{via}resolves to {error.described} (not allowed)") from None
         except ResolveError as error:
             raise FetchError(url, str(error)) from None
         except httpx.ConnectTimeout:

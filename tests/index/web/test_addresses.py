@@ -75,3 +75,12 @@ def test_connection_goes_to_the_address_that_was_checked():
 )
 def test_address_classification(address: str, problem: str | None):
     assert address_problem(address) == problem
+
+
+@pytest.mark.parametrize(
+    ("kind", "phrase"),
+    [("unspecified", "an unspecified"), ("loopback", "a loopback"), ("private", "a private")],
+)
+def test_refusal_names_the_kind_of_address_with_the_right_article(kind: str, phrase: str):
+    error = AddressNotAllowedError("news.test", "0.0.0.0", kind)
+    assert str(error) == f"news.test resolves to {phrase} address 0.0.0.0"

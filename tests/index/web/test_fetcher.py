@@ -433,7 +433,7 @@ def test_silent_server_times_out_and_timeouts_are_not_retried(
         ("mapped.test", "resolves to a private address ::ffff:10.0.0.5 (not allowed)"),
         ("mixed.test", "resolves to a private address 10.1.2.3 (not allowed)"),
         ("carrier.test", "resolves to a non-public address 100.64.0.1 (not allowed)"),
-        ("0.0.0.0", "resolves to a unspecified address 0.0.0.0 (not allowed)"),
+        ("0.0.0.0", "resolves to an unspecified address 0.0.0.0 (not allowed)"),
     ],
 )
 def test_non_public_addresses_are_refused_unless_allow_listed(
