@@ -22,6 +22,7 @@ from index.errors import ConfigError, NewsbotError
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
+from index.web.urls import display_url
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
     """Add a feed, sitemap or article page for good, fetch it and reindex."""
     kb = KnowledgeBase(settings)
     source = kb.live.add(args.url, args.kind, args.name)
-    print(f"added {source.kind} {source.url}")
+    print(f"added {source.kind} {display_url(source.url)}")
     with _ProgressBar(enabled=not args.quiet) as bar:
         fetched = kb.live.refresh([source])
         summary = kb.reindex(progress=bar.update, fetch=False)

@@ -6,13 +6,16 @@ import textwrap
 from datetime import date
 from typing import Any
 
+from index.display import printable
 from index.indexer import ReindexSummary
 from index.knowledge_base import IndexStats
-from index.records import Answer, ArticleInfo, Hit
+from index.records import Answer, ArticleInfo, Hit, Skipped
 from index.web.refresh import RefreshSummary
 
 NO_ANSWER = "The indexed articles do not answer this."
 UNDATED = "undated"
+_ORIGIN_CHARS = 300  # a file path or url in a report line, at most
+_REASON_CHARS = 500
 
 
 def coverage_note(answer: Answer) -> str | None:
@@ -123,7 +126,7 @@ def summary_text(summary: ReindexSummary) -> str:
         head += " (index unchanged)"
     else:
         head += f" ({summary.chunks_embedded} passages embedded; now {summary.generation})"
-    lines = [head] + [f"  skipped {s.origin}: {s.reason}" for s in summary.skipped]
+    lines = [head] + [f"  skipped {report_line(s)}" for s in summary.skipped]
     if summary.fetched is not None:
         lines.insert(0, fetch_text(summary.fetched))
     return "\n".join(lines)
@@ -135,8 +138,14 @@ def fetch_text(fetched: RefreshSummary) -> str:
         f"{fetched.updated_articles} updated, {fetched.not_modified} sources not modified, "
         f"{fetched.already_stored} entries already stored, {len(fetched.skipped)} failed"
     ]
-    lines += [f"  failed {s.origin}: {s.reason}" for s in fetched.skipped]
+    lines += [f"  failed {report_line(s)}" for s in fetched.skipped]
     return "\n".join(lines)
+
+
+def report_line(item: Skipped) -> str:
+    """'origin: reason' on one line, escaped and shortened: a file name may hold bytes
+    that are not UTF-8 or a newline, a url CR LF or 100,000 characters."""
+    return f"{printable(item.origin, _ORIGIN_CHARS)}: {printable(item.reason, _REASON_CHARS)}"
 
 
 def stats_text(stats: IndexStats) -> str:

@@ -35,6 +35,7 @@ from index.errors import NewsbotError
 from index.ingest.articles import codec_name, utf8_problem
 from index.ingest.dates import parse_date
 from index.web.inflate import inflate_limited
+from index.web.urls import display_url
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,11 @@ _TAG = re.compile(r"<[^<>]*>")
 
 
 class FeedError(NewsbotError):
-    """A feed or sitemap cannot be used; the message names the URL and the reason."""
+    """A feed or sitemap cannot be used; the message names the URL (``display_url``) and
+    the reason."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
+        super().__init__(f"{display_url(url)}: {reason}")
         self.url = url
         self.reason = reason
 

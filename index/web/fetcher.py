@@ -38,6 +38,7 @@ from index.web.addresses import (
     system_resolver,
 )
 from index.web.inflate import InflateError, TooLargeError, read_limited
+from index.web.urls import display_url
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ _GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})
 
 
 class FetchError(NewsbotError):
-    """A URL could not be fetched; the message names the URL and the reason.
+    """A URL could not be fetched; the message names the URL (``display_url``: one line,
+    shortened) and the reason; ``url`` is the URL as given.
 
     ``transient`` is True when trying again later may well succeed: the server was busy or
     down (HTTP 429/5xx) or the connection failed, through every retry.
@@ -72,7 +74,7 @@ class FetchError(NewsbotError):
     def __init__(
         self, url: str, reason: str, *, status: int | None = None, transient: bool = False
     ) -> None:
-        super().__init__(f"{url}: {reason}")
+        super().__init__(f"{display_url(url)}: {reason}")
         self.url = url
         self.reason = reason
         self.status = status
@@ -233,7 +235,7 @@ class Fetcher:
                             transient=True,
                         ) from None
                     delay = retry.after
-                log.info("%s: %s; retrying in %.1f s", url, retry.reason, delay)
+                log.info("%s: %s; retrying in %.1f s", display_url(url), retry.reason, delay)
                 self._sleep(delay)
                 attempt += 1
 
@@ -260,7 +262,7 @@ class Fetcher:
                 reason = f"no response within {self.timeout_seconds:g} s"
             raise FetchError(url, reason) from None
         except AddressNotAllowedError as error:
-            via = f"redirected to {current}, which " if current != url else ""
+            via = f"redirected to {display_url(current)}, which " if current != url else ""
             raise FetchError(url, f"{via}resolves to {error.described} (not allowed)") from None
         except ResolveError as error:
             raise FetchError(url, str(error)) from None
@@ -331,7 +333,7 @@ def _check_url(url: str, original: str, *, location: str | None = None) -> httpx
     except (httpx.InvalidURL, TypeError, ValueError) as error:
         raise FetchError(original, f"not a valid URL ({error})") from None
     if parsed.scheme not in ("http", "https"):
-        target = f"redirected to {location}; " if location else ""
+        target = f"redirected to {display_url(location)}; " if location else ""
         raise FetchError(original, f"{target}only http and https URLs can be fetched")
     if not parsed.host:
         raise FetchError(original, "URL has no host")
@@ -343,9 +345,11 @@ def _redirect_target(original: str, response: httpx.Response) -> str:
     try:
         target = str(response.url.join(location))
     except (httpx.InvalidURL, TypeError, ValueError):
-        raise FetchError(original, f"redirected to an invalid URL {location!r}") from None
+        raise FetchError(
+            original, f"redirected to an invalid URL {display_url(location)}"
+        ) from None
     _check_url(target, original, location=location)
-    log.debug("%s: redirected to %s", original, target)
+    log.debug("%s: redirected to %s", display_url(original), display_url(target))
     return target
 
 

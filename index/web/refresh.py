@@ -26,7 +26,7 @@ from index.web.article_store import WebArticle, WebStore
 from index.web.feeds import FeedError, parse_feed, parse_sitemap
 from index.web.fetcher import Fetcher, FetchError, FetchKind, FetchResult
 from index.web.pages import extract_article_html
-from index.web.urls import storage_key
+from index.web.urls import display_url, storage_key
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class RefreshSummary:
     not_modified: int = 0  # sources that answered 304
     already_stored: int = 0  # feed/sitemap entries passed over because they are stored
     failed_before: int = 0  # entries passed over because they failed recently
-    skipped: list[Skipped] = field(default_factory=list)  # every failure: url and reason
+    skipped: list[Skipped] = field(default_factory=list)  # every failure: display_url, reason
     new_urls: list[str] = field(default_factory=list)  # stored keys of the new articles
 
     @property
@@ -128,7 +128,7 @@ def refresh(
             else:
                 run.sitemap_source(source)
         except Exception as error:  # a bug or a library failure must not stop the run
-            log.exception("refreshing %s failed unexpectedly", source.url)
+            log.exception("refreshing %s failed unexpectedly", display_url(source.url))
             run.fail(source.url, f"unexpected error ({type(error).__name__}: {error})")
         if progress:
             progress(RefreshProgress("fetching", done, len(todo), source.url))
@@ -155,8 +155,9 @@ class _Run:
         self.summary = RefreshSummary()
 
     def fail(self, url: str, reason: str, *, remember: bool = True) -> None:
-        log.warning("skipped %s: %s", url, reason)
-        self.summary.skipped.append(Skipped(url, reason))
+        shown = display_url(url)  # reports show it on one line, shortened
+        log.warning("skipped %s: %s", shown, reason)
+        self.summary.skipped.append(Skipped(shown, reason))
         if remember:
             self.store.record_error(url, reason)
 
@@ -210,7 +211,7 @@ class _Run:
             self.fail(source.url, error.reason)
             return
         for problem in feed.problems:
-            log.warning("%s: %s", source.url, problem)
+            log.warning("%s: %s", display_url(source.url), problem)
         candidates = [
             _Candidate(entry.link, entry.title or None, entry.published, entry.author)
             for entry in feed.entries

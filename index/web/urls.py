@@ -5,14 +5,17 @@ form used to find an article by a link someone pasted.
 without tracking parameters, a port other than the default); ``loose_key`` forgets what
 changes when people copy a link around (scheme, "www.", query, fragment, trailing slash,
 letter case), for a lookup that may match more than one spelling of a page.
+``display_url`` is how every error and report line shows a URL.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from index.display import printable
 from index.ingest.articles import stable_id
 
+DISPLAY_URL_CHARS = 200
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid"})
 
@@ -57,3 +60,10 @@ def article_id(key: str) -> str:
 
 def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in _TRACKING_PARAMETERS
+
+
+def display_url(url: str) -> str:
+    """``url`` as error and report lines show it: on one line, control characters
+    escaped, at most ``DISPLAY_URL_CHARS`` characters (then "…"). Only for showing: the
+    url itself is what is fetched and stored."""
+    return printable(url, DISPLAY_URL_CHARS)

@@ -260,6 +260,24 @@ def test_reindex_summary_card_lists_counts_and_skipped_with_reasons() -> None:
     assert card.description.endswith("… and 2 more (see the log)")
 
 
+def test_reindex_summary_card_escapes_control_characters_and_undecodable_names() -> None:
+    summary = ReindexSummary(
+        skipped=[
+            Skipped("bad\udcffname.txt", "no article text"),
+            Skipped("\x1b[2Jwipe.txt", "empty file"),
+            Skipped("https://news.test/a\r\nb" + "c" * 100_000, "HTTP 404"),
+        ]
+    )
+
+    card = cards.reindex_summary_card(summary)
+
+    card.description.encode("utf-8")  # Discord's JSON cannot carry a lone surrogate
+    assert "\x1b" not in card.description and "\r" not in card.description
+    assert "bad\\\\xffname.txt" in card.description
+    lines = card.description.splitlines()
+    assert len(lines) == 4 and all(len(line) < 400 for line in lines)
+
+
 def test_error_text_shows_newsbot_errors_and_hides_the_rest() -> None:
     assert cards.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
     assert cards.error_text(RuntimeError("secret /path/of/server")) == cards.APOLOGY

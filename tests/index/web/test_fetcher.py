@@ -474,6 +474,35 @@ def test_unresolvable_host_is_reported_without_retries(fetcher: Fetcher, sleeps:
     assert sleeps == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/a\r\nX-Injected: yes",
+        "gopher://news.test/" + "x" * 100_000,
+        "http://" + "a" * 100_000 + ".test/",
+    ],
+)
+def test_a_url_in_a_fetch_error_is_shown_on_one_line_escaped_and_shortened(
+    fetcher: Fetcher, url: str
+):
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(url)
+
+    message = str(caught.value)
+    assert "\r" not in message and "\n" not in message
+    assert len(message) < 400
+    assert caught.value.url == url  # the url itself is kept as it was
+
+
+def test_a_redirect_to_a_long_url_is_shown_shortened(server: WebServer, fetcher: Fetcher):
+    target = "ftp://news.test/" + "x" * 10_000
+    server.route("/moved", Reply(302, {"Location": target}, b""))
+
+    with pytest.raises(FetchError, match="only http and https") as caught:
+        fetcher.fetch(server.url("/moved"))
+    assert len(str(caught.value)) < 600
+
+
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="max_bytes must be positive"):
         Fetcher(max_bytes=0)

@@ -368,6 +368,19 @@ def test_an_unexpected_error_in_one_source_does_not_stop_the_run(
     ]
 
 
+def test_a_failed_url_is_reported_on_one_line_and_shortened(store: WebStore, fetcher: Fetcher):
+    split = "http://127.0.0.1/feed\r\nX-Injected: yes"
+    long = "http://127.0.0.1/" + "x" * 100_000
+    sources = [WebSource(split), WebSource(long, kind="page")]
+
+    summary = refresh(sources, fetcher, store)
+
+    origins = [failure.origin for failure in summary.skipped]
+    assert origins[0] == "http://127.0.0.1/feed\\r\\nX-Injected: yes"
+    assert origins[1] == long[:200] + "…"
+    assert store.source_state(long) is not None  # remembered under the url itself
+
+
 # --- scheduling and validation --------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from index.web.urls import article_id, loose_key, storage_key
+from index.web.urls import article_id, display_url, loose_key, storage_key
 
 URL = "https://www.News.Test:443/Politics/Tram/?id=3&utm_source=rss#comments"
 
@@ -62,3 +62,12 @@ def test_article_id_is_a_short_hash_of_the_storage_key():
     key = storage_key("https://news.test/a?utm_source=x")
     assert article_id(key) == hashlib.sha256(b"https://news.test/a").hexdigest()[:16]
     assert article_id(key) != article_id(storage_key("https://news.test/b"))
+
+
+def test_display_url_is_one_line_escaped_and_at_most_200_characters():
+    assert display_url("https://news.test/a\r\nSet-Cookie: x") == (
+        "https://news.test/a\\r\\nSet-Cookie: x"
+    )
+    long = "https://news.test/" + "a" * 100_000
+    assert display_url(long) == long[:200] + "…"
+    assert display_url(URL) == URL

@@ -1,0 +1,47 @@
+"""Terminal text: report lines stay one line each and print anywhere."""
+
+from __future__ import annotations
+
+import os
+
+from bot import terminal
+from index.indexer import ReindexSummary
+from index.records import Skipped
+from index.web.refresh import RefreshSummary
+
+LONG_URL = "https://news.test/" + "a" * 100_000
+BAD_NAME = os.fsdecode(b"caf\xe9\nnotes.txt")  # a latin-1 byte and a newline in a file name
+
+
+def test_reindex_summary_shows_every_skipped_name_on_one_escaped_line():
+    summary = ReindexSummary(
+        skipped=[
+            Skipped(BAD_NAME, "empty file"),
+            Skipped("wires.jsonl:3", "field 'text' holds \ud800"),
+            Skipped(LONG_URL, "duplicate of a.txt"),
+        ]
+    )
+
+    text = terminal.summary_text(summary)
+
+    text.encode("utf-8")  # printing it cannot fail with "surrogates not allowed"
+    lines = text.splitlines()
+    assert len(lines) == 1 + 3
+    assert lines[1] == "  skipped caf\\xe9\\nnotes.txt: empty file"
+    assert lines[2] == "  skipped wires.jsonl:3: field 'text' holds \\ud800"
+    assert len(lines[3]) < 400 and lines[3].endswith("…: duplicate of a.txt")
+
+
+def test_fetch_failures_show_each_url_on_one_short_line():
+    fetched = RefreshSummary(
+        skipped=[
+            Skipped("http://news.test/a\r\nX-Injected: yes", "HTTP 404"),
+            Skipped(LONG_URL, "HTTP 500"),
+        ]
+    )
+
+    lines = terminal.fetch_text(fetched).splitlines()
+
+    assert len(lines) == 1 + 2
+    assert lines[1] == "  failed http://news.test/a\\r\\nX-Injected: yes: HTTP 404"
+    assert len(lines[2]) < 400
