@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.config import Settings
+from index.display import printable
 from index.embedding import Embedder
 from index.ingest.chunking import chunk_article, embedding_text, plan_for
 from index.ingest.files import load_articles
@@ -149,7 +150,7 @@ def _read_sources(
 def _load_all(settings: Settings, web_articles: Iterable[Article]) -> Iterator[Article | Skipped]:
     for root in settings.index.articles:
         if not root.exists():
-            yield Skipped(str(root), "source folder or file not found")
+            yield Skipped(printable(str(root)), "source folder or file not found")
             continue
         yield from load_articles(root, max_file_bytes=settings.index.max_file_bytes)
     yield from web_articles

@@ -3,13 +3,16 @@
 ``decode`` turns a file's bytes into text (or says why it cannot); ``build_article``
 cleans the body, takes the title (or makes one from the text), names the publisher from
 the url's host when none is given, and derives the id from where the article was read
-(``stable_id``), so it is the same on every run.
+(``stable_id``), so it is the same on every run. Lone surrogates (a JSON ``"\ud800"``
+escape) cannot be encoded, so neither the tokenizer nor SQLite takes them: every field
+gets U+FFFD in their place.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -20,11 +23,21 @@ from index.records import Article, Skipped
 MIN_TEXT_CHARS = 50
 _ID_HEX_CHARS = 16
 _GENERATED_TITLE_CHARS = 120
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def stable_id(key: str) -> str:
-    """The ``Article.id`` of the article read from ``key`` (a path, path#record or url)."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:_ID_HEX_CHARS]
+    """The ``Article.id`` of the article read from ``key`` (a path, path#record or url).
+
+    A path that is not UTF-8 (its bytes kept as surrogates) or a record id holding a lone
+    surrogate hashes too, to an id of its own.
+    """
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:_ID_HEX_CHARS]
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with U+FFFD for every lone surrogate, which no UTF-8 encoder accepts."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def build_article(
@@ -43,7 +56,7 @@ def build_article(
     ``key`` gives the id, ``origin`` names where it was read (for reports).
     """
     title = _one_line(title)
-    cleaned, trailer_publisher = clean_article(body)
+    cleaned, trailer_publisher = clean_article(without_surrogates(body))
     text = _without_leading_title(cleaned, title)
     if len(text) < MIN_TEXT_CHARS:
         return Skipped(
@@ -65,7 +78,9 @@ def build_article(
 
 
 def _one_line(value: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFC", value).split()) if value else ""
+    if not value:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", without_surrogates(value)).split())
 
 
 def _without_leading_title(text: str, title: str) -> str:

@@ -5,7 +5,8 @@ must stay inside the collection; files over the size limit are refused before th
 read. Each file goes to the parser of its suffix (``index.ingest.formats`` for .txt,
 .md/.markdown, .json and .jsonl, ``index.ingest.html`` for .html/.htm). Whatever cannot
 become an article comes out as a ``Skipped`` that says why; bad input never raises, so
-one broken file cannot stop a reindex.
+one broken file cannot stop a reindex. A file name that is not UTF-8 or holds control
+characters is read all the same; reports show it escaped (``index.display.printable``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import logging
 import os
 import stat
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
+from index.display import printable
 from index.ingest.formats import parse_json, parse_jsonl, parse_markdown, parse_text
 from index.ingest.html import parse_html
 from index.records import Article, Skipped
@@ -32,11 +35,23 @@ def load_articles(root: Path, *, max_file_bytes: int = 5_000_000) -> Iterator[Ar
     Hidden files and folders are passed over. Files larger than ``max_file_bytes`` are
     refused before they are read. Each ``Article.id`` derives from the file's path
     relative to ``root`` (plus the record's id, url or position for JSON records), so it
-    is the same on every run.
+    is the same on every run. Origins and reasons are printable (escaped where the path
+    holds bytes that are not UTF-8 or control characters); the id comes from the path
+    itself.
     """
     if max_file_bytes < 1:
         raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes}")
-    return _load_root(Path(root), max_file_bytes)
+    return _printable(_load_root(Path(root), max_file_bytes))
+
+
+def _printable(items: Iterator[Article | Skipped]) -> Iterator[Article | Skipped]:
+    for item in items:
+        origin = printable(item.origin)
+        if isinstance(item, Skipped):
+            item = Skipped(origin, printable(item.reason))
+        elif origin != item.origin:
+            item = replace(item, origin=origin)
+        yield item
 
 
 def _load_root(root: Path, max_bytes: int) -> Iterator[Article | Skipped]:

@@ -44,6 +44,19 @@ def test_reindex_prints_a_summary_with_skipped_files_and_reasons(config, article
     assert "skipped broken.json: malformed JSON" in out
 
 
+def test_reindex_prints_a_file_name_that_is_not_utf8_escaped(config, articles_dir, capsys):
+    folder = os.fsencode(articles_dir)
+    with open(os.path.join(folder, b"notes-\xff\n.txt"), "wb"):
+        pass  # empty: skipped, so the summary names it
+    with open(os.path.join(folder, b"ferry-\xff.txt"), "wb") as file:
+        file.write(b"Ferry strike ends\n\nDock workers in Port Aven ended a nine-day strike.")
+
+    code, out, _ = run(capsys, "--config", str(config), "reindex", "--quiet")
+
+    assert code == 0 and "8 added" in out
+    assert "  skipped notes-\\xff\\n.txt: empty file" in out.splitlines()
+
+
 def test_ask_json_gives_the_answer_and_its_sources(indexed, capsys):
     code, out, _ = run(
         capsys, "--config", str(indexed), "ask", "--json", "who wants Iran out of Syria?"

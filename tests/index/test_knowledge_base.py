@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -14,6 +15,10 @@ from tests.conftest import ASKED
 pytestmark = pytest.mark.model
 
 SEED = "Running Iran Out of Syria"
+FERRY = (
+    "Ferry strike ends\n\nDock workers in Port Aven ended a nine-day ferry strike on "
+    "Monday after the operator agreed to a 6% pay rise and new rest rules for crews."
+)
 
 
 def titles(hits):
@@ -64,6 +69,37 @@ def test_bad_files_are_reported_and_skipped_while_good_ones_are_indexed(settings
     assert "malformed JSON" in reasons["malformed.json"]
     assert "unsupported file type .pdf" in reasons["notes.pdf"]
     assert summary.articles == 7 + 3  # the good article and the two good jsonl records
+
+
+def test_a_file_whose_name_is_not_utf8_is_indexed_and_reported_escaped(
+    settings, embedder, articles_dir
+):
+    folder = os.fsencode(articles_dir)
+    with open(os.path.join(folder, b"ferry-\xff.txt"), "wb") as file:
+        file.write(FERRY.encode())
+    with open(os.path.join(folder, b"empty-\xfe.txt"), "wb"):
+        pass
+    kb = KnowledgeBase(settings, embedder)
+
+    summary = kb.reindex()
+
+    assert (summary.added, [s.origin for s in summary.skipped]) == (8, ["empty-\\xfe.txt"])
+    assert kb.search("ferry strike pay rise")[0].article.title == "Ferry strike ends"
+    assert not kb.reindex().changed  # its id is the same on the next run
+
+
+@pytest.mark.parametrize("name", ["wire.json", "wire.jsonl"])
+def test_lone_surrogates_in_json_articles_do_not_stop_a_reindex(
+    settings, embedder, articles_dir, name
+):
+    record = {"title": "Ferry strike ends \ud800", "text": FERRY.partition("\n")[2] + "\udfff"}
+    (articles_dir / name).write_text(json.dumps(record))  # escaped as "\ud800" in the file
+    kb = KnowledgeBase(settings, embedder)
+
+    summary = kb.reindex()
+
+    assert (summary.added, summary.skipped) == (8, [])
+    assert kb.search("ferry strike pay rise")[0].article.title == "Ferry strike ends \ufffd"
 
 
 def test_exact_duplicates_are_indexed_once(settings, embedder, articles_dir):

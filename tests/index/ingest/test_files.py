@@ -187,6 +187,40 @@ def test_missing_root_is_reported(tmp_path: Path) -> None:
     assert list(load_articles(missing)) == [Skipped(str(missing), "not found")]
 
 
+# --- file names that cannot be printed as they are ------------------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_reported_escaped(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"caf\xe9-\xff.txt"), "wb") as file:
+        file.write(f"Cycle lanes\n\n{BODY}".encode())
+    with open(os.path.join(folder, b"empty-\xff.md"), "wb"):
+        pass
+    os.mkdir(os.path.join(folder, b"wires-\xfe"))
+    write(tmp_path / os.fsdecode(b"wires-\xfe") / "briefs.txt", f"Briefs\n\n{BODY}")
+
+    items = {item.origin: item for item in load_articles(tmp_path)}
+
+    assert set(items) == {"caf\\xe9-\\xff.txt", "empty-\\xff.md", "wires-\\xfe/briefs.txt"}
+    article = items["caf\\xe9-\\xff.txt"]
+    assert isinstance(article, Article) and article.title == "Cycle lanes"
+    assert isinstance(items["empty-\\xff.md"], Skipped)
+    assert isinstance(items["wires-\\xfe/briefs.txt"], Article)
+    again = {item.origin: item for item in load_articles(tmp_path)}
+    assert again["caf\\xe9-\\xff.txt"].id == article.id  # stable across runs
+    assert article.id != again["wires-\\xfe/briefs.txt"].id
+
+
+def test_control_characters_in_a_file_name_are_escaped_in_its_origin(tmp_path: Path) -> None:
+    write(tmp_path / "two\nlines\x1b.txt", f"Cycle lanes\n\n{BODY}")
+    write(tmp_path / "odd\r.pdf", "not an article")
+
+    articles, skipped = load_all(tmp_path)
+
+    assert list(articles) == ["two\\nlines\\x1b.txt"]
+    assert skipped == {"odd\\r.pdf": "unsupported file type .pdf"}
+
+
 def test_non_positive_size_limit_is_an_error() -> None:
     with pytest.raises(ValueError, match="max_file_bytes"):
         load_articles(COLLECTION, max_file_bytes=0)

@@ -154,3 +154,57 @@ def test_invalid_utf8_in_jsonl_line_skips_only_that_line(tmp_path: Path) -> None
     articles, skipped = load_all(tmp_path)
     assert sorted(articles) == ["feed.jsonl:1", "feed.jsonl:3"]
     assert skipped == {"feed.jsonl:2": f"not valid UTF-8 (byte 0xe9 at offset {len(good) + 14})"}
+
+
+# --- lone surrogates ------------------------------------------------------------------
+
+# json.dumps writes each lone surrogate as its escape, "\ud800", as a hostile file would.
+SURROGATE_RECORD = json.dumps(
+    {
+        "id": "a\ud800",
+        "title": "Lanes \ud800",
+        "text": f"{BODY} \udfff end.",
+        "author": "Jo \udc80",
+        "source": "Wire \ud800",
+        "url": "https://news.test/\ud800",
+        "date": "2024-05-\ud800",
+    }
+)
+
+
+@pytest.mark.parametrize("name", ["record.json", "records.jsonl"])
+def test_lone_surrogates_in_json_text_fields_are_replaced(tmp_path: Path, name: str) -> None:
+    write(tmp_path / name, SURROGATE_RECORD)
+
+    (article,) = load_all(tmp_path)[0].values()
+
+    fields = [article.title, article.text, article.author, article.source, article.url]
+    for field in fields:
+        assert field is not None
+        field.encode("utf-8")  # the tokenizer and SQLite take it
+    assert article.title == "Lanes \ufffd" and article.text.endswith("\ufffd end.")
+    assert article.author == "Jo \ufffd"
+
+
+def test_lone_surrogate_ids_give_distinct_stable_ids(tmp_path: Path) -> None:
+    records = [json.dumps({"id": key, "text": BODY}) for key in ("x\ud800", "x\udfff")]
+    write(tmp_path / "a.jsonl", "\n".join(records))
+
+    articles, skipped = load_all(tmp_path)
+
+    assert skipped == {}
+    assert len({article.id for article in articles.values()}) == 2
+
+
+def test_surrogates_encoded_in_utf8_bytes_are_not_utf8(tmp_path: Path) -> None:
+    """.txt and .md cannot hold a lone surrogate: its UTF-8 bytes are refused."""
+    write(tmp_path / "a.txt", b"Title\n\n" + BODY.encode() + b" \xed\xa0\x80")
+    write(tmp_path / "b.md", b"# Title\n\n" + BODY.encode() + b" \xed\xb2\x80")
+
+    articles, skipped = load_all(tmp_path)
+
+    assert articles == {}
+    assert skipped == {
+        "a.txt": f"not valid UTF-8 (byte 0xed at offset {len(BODY) + 8})",
+        "b.md": f"not valid UTF-8 (byte 0xed at offset {len(BODY) + 10})",
+    }
