@@ -9,7 +9,7 @@ from typing import Any
 from index.display import printable
 from index.indexer import ReindexSummary
 from index.knowledge_base import IndexStats
-from index.records import Answer, ArticleInfo, Hit, Skipped
+from index.records import Answer, ArticleInfo, Hit, Skipped, Truncated
 from index.web.refresh import RefreshSummary
 
 NO_ANSWER = "The indexed articles do not answer this."
@@ -119,14 +119,16 @@ def summary_text(summary: ReindexSummary) -> str:
         f"{summary.articles} articles, {summary.chunks} passages: "
         f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, "
         f"{summary.unchanged} unchanged, {summary.syndicated} syndicated copies, "
-        f"{len(summary.skipped)} skipped "
-        f"in {summary.seconds:.1f} s"
+        f"{len(summary.skipped)} skipped"
+        + (f", {len(summary.truncated)} truncated" if summary.truncated else "")
+        + f" in {summary.seconds:.1f} s"
     )
     if not summary.changed:
         head += " (index unchanged)"
     else:
         head += f" ({summary.chunks_embedded} passages embedded; now {summary.generation})"
     lines = [head] + [f"  skipped {report_line(s)}" for s in summary.skipped]
+    lines += [f"  truncated {report_line(t)}" for t in summary.truncated]
     if summary.fetched is not None:
         lines.insert(0, fetch_text(summary.fetched))
     return "\n".join(lines)
@@ -142,7 +144,7 @@ def fetch_text(fetched: RefreshSummary) -> str:
     return "\n".join(lines)
 
 
-def report_line(item: Skipped) -> str:
+def report_line(item: Skipped | Truncated) -> str:
     """'origin: reason' on one line, escaped and shortened: a file name may hold bytes
     that are not UTF-8 or a newline, a url CR LF or 100,000 characters."""
     return f"{printable(item.origin, _ORIGIN_CHARS)}: {printable(item.reason, _REASON_CHARS)}"

@@ -29,6 +29,7 @@ class IndexSettings(Section):
     data_dir: Path = Path("data")
     articles: list[Path] = Field(default_factory=lambda: [Path("samples/articles")])
     max_file_bytes: int = Field(default=5_000_000, gt=0)
+    max_article_chars: int = Field(default=200_000, ge=1_000)
     vector_index: Literal["flat", "hnsw"] = "flat"
     hnsw_neighbors: int = Field(default=32, ge=4, le=256)
 

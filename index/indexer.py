@@ -13,10 +13,11 @@ from pathlib import Path
 from index.config import Settings
 from index.display import printable
 from index.embedding import Embedder
+from index.ingest.articles import truncated
 from index.ingest.chunking import chunk_article, embedding_text, plan_for
 from index.ingest.files import load_articles
 from index.ingest.syndication import find_groups
-from index.records import Article, Chunk, Reprint, Skipped
+from index.records import Article, Chunk, Reprint, Skipped, Truncated
 from index.store.generations import (
     Generation,
     GenerationWriter,
@@ -51,6 +52,7 @@ class ReindexSummary:
     unchanged: int = 0
     syndicated: int = 0  # copies of a story from other urls or publishers, kept as such
     skipped: list[Skipped] = field(default_factory=list)
+    truncated: list[Truncated] = field(default_factory=list)  # over [index] max_article_chars
     articles: int = 0
     chunks: int = 0
     chunks_embedded: int = 0
@@ -111,13 +113,18 @@ def _read_sources(
 ) -> list[tuple[Article, str]]:
     """Every good article once, with its content hash; bad input skipped.
 
-    Copies of one story (the same or nearly the same text) are indexed once, as the
-    earliest; copies from other publishers become its ``also_reported_by``, those from
-    a publisher already named are skipped as duplicates.
+    An article longer than ``max_article_chars`` is cut there, before anything else
+    reads it, so one huge file costs what an article of that size costs. Copies of one
+    story (the same or nearly the same text) are indexed once, as the earliest; copies
+    from other publishers become its ``also_reported_by``, those from a publisher
+    already named are skipped as duplicates.
     """
     ids: set[str] = set()
     loaded: list[Article] = []
+    limit = settings.index.max_article_chars
     for item in _load_all(settings, web_articles):
+        if isinstance(item, Article) and len(item.text) > limit:
+            item = _truncated(item, limit, summary)
         if isinstance(item, Skipped):
             log.warning("skipped %s: %s", item.origin, item.reason)
             summary.skipped.append(item)
@@ -145,6 +152,14 @@ def _read_sources(
         loaded[group.original] = replace(original, also_reported_by=tuple(reprints))
     kept = [a for position, a in enumerate(loaded) if position not in dropped]
     return [(article, content_hash(article)) for article in kept]
+
+
+def _truncated(article: Article, limit: int, summary: ReindexSummary) -> Article:
+    text = truncated(article.text, limit)
+    cut = Truncated(article.origin, len(article.text), len(text))
+    log.warning("truncated %s: %s", cut.origin, cut.reason)
+    summary.truncated.append(cut)
+    return replace(article, text=text)
 
 
 def _load_all(settings: Settings, web_articles: Iterable[Article]) -> Iterator[Article | Skipped]:

@@ -43,6 +43,20 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class Truncated:
+    """An article longer than the per-article limit: only its first ``kept`` characters
+    (cut at a sentence end or a space) of ``chars`` were indexed."""
+
+    origin: str
+    chars: int
+    kept: int
+
+    @property
+    def reason(self) -> str:
+        return f"kept the first {self.kept:,} of {self.chars:,} characters"
+
+
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A passage of an article; ``start``/``end`` are offsets into ``Article.text``."""
 

@@ -32,7 +32,15 @@ from index.display import printable
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
-from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Skipped
+from index.records import (
+    Answer,
+    ArticleDetail,
+    ArticleInfo,
+    Hit,
+    SearchFilters,
+    Skipped,
+    Truncated,
+)
 from index.web.refresh import RefreshSummary
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
@@ -274,7 +282,7 @@ def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> s
 
 
 def reindex_summary_card(summary: ReindexSummary) -> Card:
-    """Added, updated, removed, unchanged and skipped articles (with reasons) and time;
+    """Added, updated, removed, unchanged, skipped (with reasons) and truncated articles;
     with web sources, what fetching them brought and what failed (with reasons)."""
     outcome = f"now {summary.generation}" if summary.changed else "index unchanged"
     counts = [
@@ -284,6 +292,8 @@ def reindex_summary_card(summary: ReindexSummary) -> Card:
         ("Unchanged", summary.unchanged),
         ("Skipped", len(summary.skipped)),
     ]
+    if summary.truncated:
+        counts.append(("Truncated", len(summary.truncated)))
     fetched = summary.fetched
     if fetched is not None:
         counts += [
@@ -299,6 +309,7 @@ def reindex_summary_card(summary: ReindexSummary) -> Card:
         lines.append(_fetch_line(fetched))
         lines += _listed(fetched.skipped, "failed", _SHOWN_FAILED)
     lines += _listed(summary.skipped, "skipped", _SHOWN_SKIPPED)
+    lines += _listed(summary.truncated, "truncated", _SHOWN_SKIPPED)
     return Card("Reindex finished", _within("\n".join(lines), 3000), fields)
 
 
@@ -311,7 +322,7 @@ def _fetch_line(fetched: RefreshSummary) -> str:
     )
 
 
-def _listed(items: Sequence[Skipped], verb: str, shown: int) -> list[str]:
+def _listed(items: Sequence[Skipped | Truncated], verb: str, shown: int) -> list[str]:
     lines = [
         f"• {verb} {_shown(item.origin, 150)}: {_shown(item.reason, 200)}" for item in items[:shown]
     ]

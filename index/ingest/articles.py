@@ -18,12 +18,17 @@ from urllib.parse import urlsplit
 
 from index.ingest.cleaning import clean_article
 from index.ingest.dates import parse_date
+from index.ingest.sentences import split_sentences
 from index.records import Article, Skipped
 
 MIN_TEXT_CHARS = 50
 _ID_HEX_CHARS = 16
 _GENERATED_TITLE_CHARS = 120
+# A longer title is shortened: it is read with every passage of its article.
+_MAX_TITLE_CHARS = 300
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A cut goes back at most this far for a sentence end, else for a space.
+_CUT_LOOKBACK_CHARS = 2_000
 
 
 def stable_id(key: str) -> str:
@@ -55,7 +60,7 @@ def build_article(
 
     ``key`` gives the id, ``origin`` names where it was read (for reports).
     """
-    title = _one_line(title)
+    title = _shortened(_one_line(title), _MAX_TITLE_CHARS)
     cleaned, trailer_publisher = clean_article(without_surrogates(body))
     text = _without_leading_title(cleaned, title)
     if len(text) < MIN_TEXT_CHARS:
@@ -77,6 +82,19 @@ def build_article(
     )
 
 
+def truncated(text: str, limit: int) -> str:
+    """``text`` if it has at most ``limit`` characters; else its start, cut after the last
+    sentence end (or else at the last space) in the final 2,000 of those characters."""
+    if len(text) <= limit:
+        return text
+    window = max(0, limit - _CUT_LOOKBACK_CHARS)
+    sentences = split_sentences(text, window, limit)
+    if len(sentences) > 1:  # the last one runs into the cut
+        return text[: sentences[-2][1]]
+    space = text.rfind(" ", window, limit + 1)
+    return text[:space].rstrip() if space > window else text[:limit]
+
+
 def _one_line(value: str | None) -> str:
     if not value:
         return ""
@@ -91,10 +109,13 @@ def _without_leading_title(text: str, title: str) -> str:
 
 
 def _title_from_text(text: str) -> str:
-    first = text.partition("\n")[0]
-    if len(first) <= _GENERATED_TITLE_CHARS:
-        return first
-    return first[:_GENERATED_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    return _shortened(text.partition("\n")[0], _GENERATED_TITLE_CHARS)
+
+
+def _shortened(line: str, limit: int) -> str:
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _host(url: str | None) -> str | None:

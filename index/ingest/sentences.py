@@ -6,7 +6,9 @@ import re
 
 # A sentence ends at . ! ? (optionally followed by closing quotes or brackets) before
 # whitespace and an opening capital, digit or quote; paragraph breaks always end one.
-_BOUNDARY = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|\n\s*\n""")
+# A match starts only where a run of end marks starts: trying again inside a run (say,
+# a line of 100,000 dots) would make the search quadratic and could not match anyway.
+_BOUNDARY = re.compile(r"""(?<![.!?…])[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])|\n\s*\n""")
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st gen gov sen rep lt col sgt capt cmdr adm pres rev inc
     corp co ltd plc dept univ assn bros vs etc approx est fig jan feb mar apr jun jul
@@ -14,6 +16,9 @@ _ABBREVIATIONS = frozenset(
     blvd rd mt ft """.split()
 )
 _LAST_WORD = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
+# How far back from a full stop the word before it is looked for: longer than any
+# abbreviation, and a bound, so a huge "sentence" full of them stays linear.
+_LAST_WORD_WINDOW = 32
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -23,7 +28,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     sentence_start = start
     for match in _BOUNDARY.finditer(text, start, end):
         cut = match.end() if not match.group().isspace() else match.start()
-        if match.group()[0] == "." and _is_abbreviation(text[sentence_start : match.start() + 1]):
+        window_start = max(sentence_start, match.start() + 1 - _LAST_WORD_WINDOW)
+        if match.group()[0] == "." and _is_abbreviation(text[window_start : match.start() + 1]):
             continue
         _append_trimmed(text, sentence_start, cut, spans)
         sentence_start = match.end()

@@ -6,7 +6,7 @@ import os
 
 from bot import terminal
 from index.indexer import ReindexSummary
-from index.records import Skipped
+from index.records import Skipped, Truncated
 from index.web.refresh import RefreshSummary
 
 LONG_URL = "https://news.test/" + "a" * 100_000
@@ -45,3 +45,12 @@ def test_fetch_failures_show_each_url_on_one_short_line():
     assert len(lines) == 1 + 2
     assert lines[1] == "  failed http://news.test/a\\r\\nX-Injected: yes: HTTP 404"
     assert len(lines[2]) < 400
+
+
+def test_reindex_summary_counts_and_lists_truncated_articles():
+    summary = ReindexSummary(articles=1, truncated=[Truncated("huge.txt", 4_650_000, 199_990)])
+
+    lines = terminal.summary_text(summary).splitlines()
+
+    assert ", 0 skipped, 1 truncated in " in lines[0]
+    assert lines[1] == "  truncated huge.txt: kept the first 199,990 of 4,650,000 characters"

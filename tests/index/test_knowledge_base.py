@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
 
@@ -100,6 +101,49 @@ def test_lone_surrogates_in_json_articles_do_not_stop_a_reindex(
 
     assert (summary.added, summary.skipped) == (8, [])
     assert kb.search("ferry strike pay rise")[0].article.title == "Ferry strike ends \ufffd"
+
+
+def huge_line(chars: int) -> str:
+    """One line of ``chars`` characters: first a single "sentence" of 250,000 (every full
+    stop an abbreviation), then prose, runs of dots and more abbreviations."""
+    rng = random.Random(4650)
+    words = "council voted river lanes budget minister ferry strike wages union".split()
+    parts = ["Talks with Mr. A. Smith and Dr. Jones of the U.S. port authority"] * 3_800
+    size = sum(map(len, parts))
+    while size < chars:
+        pick = rng.random()
+        if pick < 0.8:
+            part = " ".join(rng.choice(words) for _ in range(14)).capitalize() + "."
+        elif pick < 0.9:
+            part = "." * rng.randint(10, 5_000)
+        else:
+            part = "with Mr. B. Brown and Gov. Hale " * rng.randint(1, 200)
+        parts.append(part)
+        size += len(part) + 1
+    return " ".join(parts)[:chars]
+
+
+@pytest.mark.slow
+def test_a_multi_megabyte_single_line_article_is_truncated_to_a_bounded_size(
+    settings, embedder, articles_dir
+):
+    """Issue 13: a 4.65 MB one-line .txt became 3,004 passages in ~12 minutes."""
+    (articles_dir / "huge.txt").write_text("A very long dispatch\n" + huge_line(4_650_000))
+    # A quarter of the default (200,000), to embed a quarter as many passages; the
+    # bound is proportional to the limit.
+    limit = 50_000
+    index = settings.index.model_copy(update={"max_article_chars": limit})
+    kb = KnowledgeBase(settings.model_copy(update={"index": index}), embedder)
+
+    summary = kb.reindex()
+
+    (cut,) = summary.truncated
+    assert cut.origin == "huge.txt" and cut.chars > 4_600_000  # after cleaning
+    assert limit - 2_000 <= cut.kept <= limit
+    huge = [a for a in kb.searcher().generation.articles if a.info.title == "A very long dispatch"]
+    assert len(huge) == 1 and summary.articles == 8
+    # About one passage per 850 characters kept, against 3,004 for the whole file.
+    assert summary.chunks <= 20 + limit // 500, summary.chunks
 
 
 def test_exact_duplicates_are_indexed_once(settings, embedder, articles_dir):

@@ -22,6 +22,7 @@ from index.records import (
     Reprint,
     SearchFilters,
     Skipped,
+    Truncated,
 )
 from index.web.refresh import RefreshSummary
 
@@ -276,6 +277,17 @@ def test_reindex_summary_card_escapes_control_characters_and_undecodable_names()
     assert "bad\\\\xffname.txt" in card.description
     lines = card.description.splitlines()
     assert len(lines) == 4 and all(len(line) < 400 for line in lines)
+
+
+def test_reindex_summary_card_counts_and_lists_truncated_articles() -> None:
+    summary = ReindexSummary(added=1, truncated=[Truncated("huge.txt", 4_650_000, 199_990)])
+
+    card = cards.reindex_summary_card(summary)
+
+    assert ("Truncated", "1") in [(f.name, f.value) for f in card.fields]
+    assert "• truncated huge.txt: kept the first 199,990 of 4,650,000 characters" in (
+        card.description
+    )
 
 
 def test_error_text_shows_newsbot_errors_and_hides_the_rest() -> None:

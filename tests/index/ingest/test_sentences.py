@@ -1,3 +1,7 @@
+import time
+
+import pytest
+
 from index.ingest.sentences import split_sentences
 
 
@@ -38,3 +42,21 @@ def test_spans_are_offsets_into_the_original_text():
     for start, end in split_sentences(text):
         assert text[start:end] == text[start:end].strip()
         assert text[start:end] in ("First one.", "Second one.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "." * 2_000_000,  # one run of full stops
+        "talks with Mr. A. Smith and Dr. Jones " * 50_000,  # 1.9 MB, every stop an abbreviation
+        "lanes " * 300_000,  # no punctuation at all
+    ],
+    ids=["dots", "abbreviations", "no-punctuation"],
+)
+def test_a_huge_single_sentence_is_split_in_linear_time(text):
+    """Each of these took hours (quadratic in the length of the sentence); now well
+    under a second. The bound is generous so that a busy machine cannot fail it."""
+    started = time.perf_counter()
+    spans = split_sentences(text)
+    assert time.perf_counter() - started < 10
+    assert len(spans) == 1
