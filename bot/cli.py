@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from tqdm import tqdm
 from bot import terminal
 from bot.settings import AppSettings
 from index.config import load_settings
+from index.display import printable
 from index.errors import ConfigError, NewsbotError
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("newsbot.toml")
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+_ERROR_CHARS = 2_000  # an error line, at most
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,12 +45,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args.config)
         return int(args.run(settings, args) or 0)
-    except (NewsbotError, ValueError) as error:
-        print(f"newsbot: {error}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except (NewsbotError, ValueError) as error:  # written for the user: the message says it
+        return _failed(str(error), verbose=args.verbose)
+    except Exception as error:  # a bug or a library's failure: say what, and how to see more
+        what = f"{args.command} failed unexpectedly: {type(error).__name__}: {error}"
+        hint = "" if args.verbose else " (rerun with -v for the traceback)"
+        return _failed(what, hint, verbose=args.verbose)
+
+
+def _failed(message: str, hint: str = "", *, verbose: bool) -> int:
+    """Print the error as one line on stderr (after its traceback, with -v)."""
+    if verbose:
+        traceback.print_exc(file=sys.stderr)
+    line = printable(" ".join(message.split()), _ERROR_CHARS)
+    print(f"newsbot: {line}{hint}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _settings(config: Path | None) -> AppSettings:

@@ -142,6 +142,49 @@ def test_the_example_settings_file_is_valid_and_documents_every_setting():
             assert f"{key} =" in text, f"{section}.{key} is not documented"
 
 
+def test_an_unexpected_error_is_one_line_saying_what_failed_and_to_rerun_with_v(
+    config, capsys, monkeypatch
+):
+    def broken(self):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr("index.knowledge_base.KnowledgeBase.stats", broken)
+
+    code, out, err = run(capsys, "--config", str(config), "stats")
+
+    assert (code, out) == (1, "")
+    assert err == (
+        "newsbot: stats failed unexpectedly: RuntimeError: disk on fire second line "
+        "(rerun with -v for the traceback)\n"
+    )
+
+
+def test_with_v_an_unexpected_error_also_shows_its_traceback(config, capsys, monkeypatch):
+    def broken(self):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("index.knowledge_base.KnowledgeBase.stats", broken)
+
+    code, _, err = run(capsys, "--config", str(config), "-v", "stats")
+
+    assert code == 1
+    assert (
+        "Traceback (most recent call last)" in err and 'raise RuntimeError("disk on fire")' in err
+    )
+    assert err.rstrip().splitlines()[-1].startswith("newsbot: stats failed unexpectedly")
+
+
+def test_interrupting_a_command_exits_130(config, capsys, monkeypatch):
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("index.knowledge_base.KnowledgeBase.stats", interrupted)
+
+    code, _, err = run(capsys, "--config", str(config), "stats")
+
+    assert (code, err) == (130, "newsbot: interrupted\n")
+
+
 def test_chat_reads_questions_from_stdin_line_by_line(indexed):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(indexed), "chat"],
