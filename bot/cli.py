@@ -80,9 +80,12 @@ def cmd_reindex(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
-    """Add a feed, sitemap or article page for good, fetch it and reindex."""
+    """Add a feed, sitemap or article page for good, fetch it and reindex. A source
+    that cannot be fetched (a refused address, an HTTP error, not of its kind) is an
+    error, and nothing is stored."""
     kb = KnowledgeBase(settings)
-    source = kb.live.add(args.url, args.kind, args.name)
+    kind = kb.live.check(args.url, args.kind)
+    source = kb.live.add(args.url, kind, args.name)
     print(f"added {source.kind} {display_url(source.url)}")
     with _ProgressBar(enabled=not args.quiet) as bar:
         fetched = kb.live.refresh([source])

@@ -12,7 +12,7 @@ from index.config import FetchSettings, Settings
 from index.records import Article
 from index.web.article_store import WebStore
 from index.web.feeds import FeedError, parse_feed, parse_sitemap
-from index.web.fetcher import HTML_TYPES, Fetcher, FetchError, default_user_agent
+from index.web.fetcher import HTML_TYPES, Fetcher, FetchError, FetchResult, default_user_agent
 from index.web.refresh import RefreshProgress, RefreshSummary, SourceKind, WebSource, is_due
 from index.web.refresh import refresh as refresh_sources
 
@@ -83,27 +83,18 @@ class LiveSources:
 
     def add(self, url: str, kind: SourceKind | None = None, name: str | None = None) -> WebSource:
         """Remember a new source (its kind found by fetching it when not given)."""
-        source = WebSource(url, kind or self.detect_kind(url), name)  # validates the url
+        source = WebSource(url, kind or self.check(url), name)  # validates the url
         self.store.add_source(source.url, source.kind, source.name)
         return source
 
-    def detect_kind(self, url: str) -> SourceKind:
-        """ "page" for HTML, "feed" for RSS/Atom, "sitemap" for a sitemap."""
+    def check(self, url: str, kind: SourceKind | None = None) -> SourceKind:
+        """The kind of source ``url`` is, found by fetching it: ``kind`` if given and it
+        is of that kind. Raises ``FetchError`` (and stores nothing) if it cannot be
+        fetched: a refused address, an HTTP error, the wrong content type."""
+        WebSource(url, kind or "feed")  # validates the url before anything is fetched
         with make_fetcher(self._settings.fetch) as fetcher:
-            result = fetcher.fetch(url, kind="any")
-        if result.content_type in HTML_TYPES:
-            return "page"
-        try:
-            if parse_feed(result.body, result.final_url, charset=result.charset).entries:
-                return "feed"
-        except FeedError:
-            pass
-        try:
-            if parse_sitemap(result.body, result.final_url):
-                return "sitemap"
-        except FeedError:
-            pass
-        raise FetchError(url, f"neither a page, a feed nor a sitemap ({result.content_type})")
+            result = fetcher.fetch(url, kind=kind or "any")
+        return kind or _kind_of(url, result)
 
     def articles(self) -> Iterator[Article]:
         if (self._settings.index.data_dir / WEB_STORE_FILE).exists():
@@ -114,6 +105,23 @@ class LiveSources:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+
+def _kind_of(url: str, result: FetchResult) -> SourceKind:
+    """ "page" for HTML, "feed" for RSS/Atom, "sitemap" for a sitemap."""
+    if result.content_type in HTML_TYPES:
+        return "page"
+    try:
+        if parse_feed(result.body, result.final_url, charset=result.charset).entries:
+            return "feed"
+    except FeedError:
+        pass
+    try:
+        if parse_sitemap(result.body, result.final_url):
+            return "sitemap"
+    except FeedError:
+        pass
+    raise FetchError(url, f"neither a page, a feed nor a sitemap ({result.content_type})")
 
 
 def make_fetcher(settings: FetchSettings) -> Fetcher:

@@ -81,6 +81,60 @@ def test_newsbot_add_detects_a_page_fetches_it_and_reindexes(tmp_path, articles_
     assert "not modified" in capsys.readouterr().out
 
 
+def add_config(tmp_path, articles_dir, allowed_hosts=()):
+    config = tmp_path / "newsbot.toml"
+    hosts = ", ".join(f'"{host}"' for host in allowed_hosts)
+    config.write_text(
+        f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n'
+        f"[fetch]\nallowed_hosts = [{hosts}]\nretries = 0\n"
+    )
+    return config
+
+
+@pytest.mark.parametrize("kind", [None, "feed", "sitemap", "page"])
+@pytest.mark.parametrize("where", ["loopback", "private"])
+def test_newsbot_add_of_a_refused_url_fails_and_stores_nothing(
+    tmp_path, articles_dir, web, capsys, kind, where
+):
+    config = add_config(tmp_path, articles_dir)  # 127.0.0.1 not allowed
+    url = web.url("/rss.xml") if where == "loopback" else "http://10.0.0.5/feed.xml"
+    args = ["--config", str(config), "add", "-q", url] + (["--kind", kind] if kind else [])
+
+    code = main(args)
+
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.startswith(f"newsbot: {url}: resolves to a ") and err.count("\n") == 1
+    assert "address" in err and "(not allowed)" in err
+    assert not (tmp_path / "data" / "web.sqlite3").exists()
+    assert web.requests == []
+
+
+def test_newsbot_add_of_a_missing_page_fails_and_stores_nothing(
+    tmp_path, articles_dir, web, capsys
+):
+    config = add_config(tmp_path, articles_dir, ["127.0.0.1"])
+    url = web.url("/articles/gone.html")
+
+    code = main(["--config", str(config), "add", "-q", "--kind", "page", url])
+
+    assert (code, capsys.readouterr().err) == (1, f"newsbot: {url}: HTTP 404\n")
+    assert not (tmp_path / "data" / "web.sqlite3").exists()
+
+
+def test_newsbot_add_with_a_kind_checks_it_then_fetches_and_reindexes(
+    tmp_path, articles_dir, web, capsys
+):
+    config = add_config(tmp_path, articles_dir, ["127.0.0.1"])
+
+    assert main(["--config", str(config), "add", "-q", "--kind", "feed", web.url("/rss.xml")]) == 0
+    out = capsys.readouterr().out
+    assert "added feed" in out and "3 new articles" in out and "10 articles" in out
+    code = main(["--config", str(config), "add", "-q", "--kind", "page", web.url("/rss.xml")])
+    assert code == 1
+    assert "Content-Type application/rss+xml, expected an HTML page" in capsys.readouterr().err
+
+
 def test_a_private_address_is_refused_unless_allowed(settings, embedder, web):
     refused = settings.model_copy(
         update={"sources": [SourceSettings(url=web.url("/rss.xml"), kind="feed")]}
