@@ -23,12 +23,12 @@ from bot.discord.markdown import (
     TITLE_LIMIT,
     escape,
     plain,
+    plain_report,
     safe_url,
     shorten,
     split_message,
 )
 from bot.terminal import NO_ANSWER, UNDATED, also_reported_by, coverage_note
-from index.display import printable
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
@@ -324,17 +324,12 @@ def _fetch_line(fetched: RefreshSummary) -> str:
 
 def _listed(items: Sequence[Skipped | Truncated], verb: str, shown: int) -> list[str]:
     lines = [
-        f"• {verb} {_shown(item.origin, 150)}: {_shown(item.reason, 200)}" for item in items[:shown]
+        f"• {verb} {plain_report(item.origin, 150)}: {plain_report(item.reason, 200)}"
+        for item in items[:shown]
     ]
     if len(items) > shown:
         lines.append(f"… and {len(items) - shown} more (see the log)")
     return lines
-
-
-def _shown(text: str, limit: int) -> str:
-    """A file name, url or reason: control characters and stray surrogates escaped
-    (``index.display.printable``), then as inert markdown within ``limit``."""
-    return shorten(plain(printable(text, 2 * limit)), limit)
 
 
 def _within(text: str, limit: int) -> str:

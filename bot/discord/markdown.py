@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from index.display import printable
+
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MESSAGE_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -57,6 +59,12 @@ def _escape_words(text: str) -> str:
 def plain(text: str) -> str:
     """Text from articles or people on one line, escaped."""
     return escape(" ".join(text.split()))
+
+
+def plain_report(text: str, limit: int) -> str:
+    """A file name, url or reason from a report, shown as ``plain`` within ``limit``:
+    control characters and lone surrogates escaped first (``index.display.printable``)."""
+    return shorten(plain(printable(text, 2 * limit)), limit)
 
 
 def safe_url(url: str | None) -> str | None:
