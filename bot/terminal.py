@@ -9,13 +9,29 @@ from typing import Any
 from index.display import printable
 from index.indexer import ReindexSummary
 from index.knowledge_base import IndexStats
-from index.records import Answer, ArticleInfo, Hit, Skipped, Truncated
+from index.records import Answer, ArticleInfo, Hit, ModelRun, Skipped, Truncated
 from index.web.refresh import RefreshSummary
 
 NO_ANSWER = "The indexed articles do not answer this."
 UNDATED = "undated"
 _ORIGIN_CHARS = 300  # a file path or url in a report line, at most
 _REASON_CHARS = 500
+
+
+# What a reply says when a deployment with a language model answered extractively.
+FALLBACK_NOTES = {
+    "timeout": "Composed from the articles directly: the language model took too long.",
+    "error": "Composed from the articles directly: the language model could not be used.",
+    "unverified": (
+        "Composed from the articles directly: the language model's answer could not be "
+        "checked against them."
+    ),
+}
+
+
+def fallback_note(answer: Answer) -> str | None:
+    """Why an answer was composed from the articles directly, when a model was asked."""
+    return FALLBACK_NOTES[answer.fallback] if answer.fallback else None
 
 
 def coverage_note(answer: Answer) -> str | None:
@@ -47,11 +63,12 @@ def also_reported_by(article: ArticleInfo) -> str:
 
 
 def answer_text(answer: Answer, width: int = 100) -> str:
+    notes = [n for n in (coverage_note(answer), fallback_note(answer)) if n]
     if not answer.answered:
-        return NO_ANSWER
+        return "\n".join([NO_ANSWER, *notes])
     lines = textwrap.wrap(answer.text, width)
-    if note := coverage_note(answer):
-        lines += ["", note]
+    if notes:
+        lines += ["", *notes]
     lines += ["", "Sources:"]
     lines += [f"  [{c.number}] {source_line(c.article)}" for c in answer.citations]
     return "\n".join(lines)
@@ -64,8 +81,22 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "answer": answer.text if answer.answered else NO_ANSWER,
         "as_of": _iso(answer.as_of),
         "latest_coverage": _iso(answer.latest_coverage),
-        "sentences": [{"text": s.text, "source": s.citation} for s in answer.sentences],
+        "mode": answer.mode,
+        "fallback": answer.fallback,
+        "note": fallback_note(answer),
+        "sentences": [{"text": s.text, "citations": list(s.citations)} for s in answer.sentences],
         "sources": [{"number": c.number, **article_json(c.article)} for c in answer.citations],
+        "verification": _run_json(answer.model_run) if answer.model_run else None,
+    }
+
+
+def _run_json(run: ModelRun) -> dict[str, Any]:
+    """What the language model drafted and what verification made of it."""
+    return {
+        "kept": run.kept,
+        "dropped": [{"text": d.text, "reason": d.reason} for d in run.dropped],
+        "first_text_seconds": run.first_text_seconds,
+        "seconds": run.seconds,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +119,46 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class AnswerSentence:
+    """A sentence of an answer and the sources it rests on (``Citation.number``s)."""
+
     text: str
-    citation: int
+    citations: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not self.citations:
+            raise ValueError(f"an answer sentence needs a source: {self.text!r}")
+
+    @property
+    def markers(self) -> str:
+        """``[1]``, or ``[1][3]`` for a sentence that rests on two sources."""
+        return "".join(f"[{number}]" for number in self.citations)
+
+
+AnswerMode = Literal["llm", "extractive"]
+# Why a deployment with a language model answered extractively: the model did not
+# finish in time, failed (an HTTP error, unreachable, a reply cut off), or wrote no
+# sentence that its sources support.
+Fallback = Literal["timeout", "error", "unverified"]
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedSentence:
+    """A sentence of the model's draft that verification left out, and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRun:
+    """How the language model's draft went: what it wrote, what verification kept and
+    dropped, and how long it took (None: no text came)."""
+
+    draft: str
+    kept: int
+    dropped: tuple[DroppedSentence, ...]
+    first_text_seconds: float | None
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +168,11 @@ class Answer:
     ``latest_coverage`` is set when the question asks about the present and the newest
     article the answer rests on is more than a week older than ``as_of``: that
     article's date, so that the reply can say how current it is.
+
+    ``mode`` says how it was written: by a language model (every sentence verified
+    against the passages it cites) or from the passages' own sentences. ``fallback`` says
+    why a deployment with a language model answered extractively; ``model_run`` how the
+    model's draft went, when there was one.
     """
 
     question: str
@@ -137,6 +181,9 @@ class Answer:
     hits: tuple[Hit, ...] = field(default=())
     as_of: date | None = None
     latest_coverage: date | None = None
+    mode: AnswerMode = "extractive"
+    fallback: Fallback | None = None
+    model_run: ModelRun | None = None
 
     @property
     def answered(self) -> bool:
@@ -144,8 +191,16 @@ class Answer:
 
     @property
     def text(self) -> str:
-        """The answer as prose with a ``[n]`` marker after each sentence."""
-        return " ".join(f"{s.text} [{s.citation}]" for s in self.sentences)
+        """The answer as prose with ``[n]`` markers after each sentence."""
+        return " ".join(f"{s.text} {s.markers}" for s in self.sentences)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """An earlier exchange of a conversation: a question and the answer it was given."""
+
+    question: str
+    answer: str = ""
 
 
 @dataclass(frozen=True, slots=True)

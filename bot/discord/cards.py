@@ -26,14 +26,12 @@ from bot.discord.markdown import (
     plain_report,
     safe_url,
     shorten,
-    split_message,
 )
-from bot.terminal import NO_ANSWER, UNDATED, also_reported_by, coverage_note
+from bot.terminal import UNDATED, also_reported_by
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import (
-    Answer,
     ArticleDetail,
     ArticleInfo,
     Hit,
@@ -55,7 +53,6 @@ REINDEX_RUNNING = (
 )
 VOTE_THANKS = "Thanks, your vote is recorded."
 VOTE_UNKNOWN = "This answer is too old to rate."
-_NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
 _SHOWN_FAILED = 10  # sources and pages that failed to fetch, listed after a reindex
 ANNOUNCED_MAX = 30  # new articles listed in one announcement; the rest are counted
@@ -109,46 +106,7 @@ def thread_name(question: str) -> str:
     return shorten(" ".join(question.split()), THREAD_NAME_LIMIT) or "Question"
 
 
-# -- answers -------------------------------------------------------------------------
-
-
-def answer_card(answer: Answer) -> Card:
-    """Title the question, description the answer with [n] markers (and how current it
-    is, when a question about the present finds only older articles), a field per source.
-
-    When it all does not fit, trailing sentences go (with their sources, if no other
-    sentence cites them); a single sentence too long for the room left is shortened.
-    """
-    title = shorten(plain(answer.question), TITLE_LIMIT)
-    if not answer.answered:
-        return Card(title, f"{NO_ANSWER} {_NO_ANSWER_HINT}")
-    note = coverage_note(answer)
-    footer = f"\n\n*{note}*" if note else ""
-    sentences = [(plain(s.text), f" [{s.citation}]", s.citation) for s in answer.sentences]
-    for keep in range(len(sentences), 0, -1):
-        kept = sentences[:keep]
-        cited = {number for _, _, number in kept}
-        fields = tuple(
-            _source_field(c.number, c.article) for c in answer.citations if c.number in cited
-        )
-        room = min(DESCRIPTION_LIMIT, EMBED_LIMIT - len(title) - _fields_size(fields))
-        room -= len(footer)
-        description = " ".join(text + marker for text, marker, _ in kept)
-        if keep < len(sentences):
-            description += ELLIPSIS
-        if len(description) <= room:
-            return Card(title, description + footer, fields)
-    text, marker, _ = sentences[0]
-    return Card(title, shorten(text, room - len(marker)) + marker + footer, fields)
-
-
-def _source_field(number: int, article: ArticleInfo) -> Field:
-    name = shorten(f"[{number}] {plain(article.title)}", 200)
-    value = "\n".join(p for p in (_meta(article), safe_url(article.url)) if p)
-    return Field(name, shorten(value, 600))
-
-
-def _meta(article: ArticleInfo) -> str:
+def article_meta(article: ArticleInfo) -> str:
     """'Publisher · 2024-03-01 · by Author · also reported by …': the date or "undated",
     the rest when known."""
     parts = [plain(article.source) if article.source else None, _day(article.published) or UNDATED]
@@ -158,28 +116,6 @@ def _meta(article: ArticleInfo) -> str:
     if others:
         parts.append(f"also reported by {plain(shorten(others, 200))}")
     return " · ".join(p for p in parts if p)
-
-
-def _fields_size(fields: Sequence[Field]) -> int:
-    return sum(len(f.name) + len(f.value) for f in fields)
-
-
-def answer_texts(answer: Answer) -> list[str]:
-    """The answer as plain messages (for channels where the bot may not embed)."""
-    lines = [f"**{shorten(plain(answer.question), 300)}**"]  # short: never split in two
-    if not answer.answered:
-        return split_message("\n".join([*lines, NO_ANSWER]))
-    lines.append(" ".join(f"{plain(s.text)} [{s.citation}]" for s in answer.sentences))
-    if note := coverage_note(answer):
-        lines.append(f"*{note}*")
-    lines.append("")
-    lines.append("**Sources**")
-    for citation in answer.citations:
-        article = citation.article
-        url = safe_url(article.url)
-        parts = [plain(article.title), _meta(article), f"<{url}>" if url else ""]
-        lines.append(f"[{citation.number}] " + " — ".join(p for p in parts if p))
-    return split_message("\n".join(lines))
 
 
 # -- lookups -------------------------------------------------------------------------
@@ -196,7 +132,7 @@ def search_card(query: str, hits: Sequence[Hit], filters: SearchFilters | None =
     fields = []
     for rank, hit in enumerate(hits, start=1):
         name = shorten(f"{rank}. {plain(hit.article.title)}", min(FIELD_NAME_LIMIT, share // 4))
-        head = "\n".join(p for p in (_meta(hit.article), safe_url(hit.article.url)) if p)
+        head = "\n".join(p for p in (article_meta(hit.article), safe_url(hit.article.url)) if p)
         room = min(FIELD_VALUE_LIMIT, share - len(name)) - len(head) - len("\n> ")
         passage = shorten(plain(hit.text), room) if room > 40 else ""
         value = "\n".join(p for p in (head, f"> {passage}" if passage else "") if p)
@@ -368,7 +304,7 @@ def announcement_texts(articles: Sequence[ArticleInfo]) -> list[str]:
 def _announced(article: ArticleInfo) -> str:
     """One article of an announcement, at most about 850 characters."""
     title = f"**{shorten(plain(article.title), 250) or 'Untitled'}**"
-    meta = shorten(_meta(article), 250)
+    meta = shorten(article_meta(article), 250)
     url = safe_url(article.url)
     details = " · ".join(p for p in (meta, f"<{url}>" if url else "") if p)
     return f"{title}\n{details}" if details else title

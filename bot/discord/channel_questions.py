@@ -12,7 +12,7 @@ from typing import Any, Literal
 import discord
 from discord.ext import commands
 
-from bot.discord import cards
+from bot.discord import answer_cards, cards
 from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.services import BotServices
 from bot.discord.votes import recorded_with_votes
@@ -87,9 +87,9 @@ class ChannelQuestions(commands.Cog):
         reply; plain text where the bot may not embed, with the buttons under the last."""
         pieces: list[dict[str, Any]]
         if _can_embed(message.channel):
-            pieces = [{"embed": to_embed(cards.answer_card(answer))}]
+            pieces = [{"embed": to_embed(answer_cards.answer_card(answer))}]
         else:
-            pieces = [{"content": text} for text in cards.answer_texts(answer)]
+            pieces = [{"content": text} for text in answer_cards.answer_texts(answer)]
         pieces[-1]["view"] = view
         thread = await self._open_thread(message, answer.question)
         for number, piece in enumerate(pieces):

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord import cards
+from bot.discord import answer_cards, cards
 from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.services import BotServices
 from bot.discord.votes import recorded_with_votes
@@ -67,7 +67,7 @@ class SlashCommands(commands.Cog):
             ask = functools.partial(bot.knowledge_base.ask, as_of=asked_on)
             answer = await bot.run_blocking(ask, question, filters)
             view = await recorded_with_votes(bot, answer)
-            embed = to_embed(cards.answer_card(answer))
+            embed = to_embed(answer_cards.answer_card(answer))
             await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
     @app_commands.command(description="List the passages that best match a query")

@@ -80,7 +80,7 @@ def compose_answer(
         if article.id not in numbers:
             numbers[article.id] = len(numbers) + 1
             citations.append(Citation(number=numbers[article.id], article=article))
-        sentences.append(AnswerSentence(text=sentence.text, citation=numbers[article.id]))
+        sentences.append(AnswerSentence(text=sentence.text, citations=(numbers[article.id],)))
     return Answer(
         question=question, sentences=tuple(sentences), citations=tuple(citations), hits=tuple(hits)
     )

@@ -1,8 +1,7 @@
-"""Cards and texts the bot sends: answers, lookups, reindex summaries, announcements."""
+"""Cards and texts the bot sends: lookups, reindex summaries, announcements, errors."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,11 +12,8 @@ from index.errors import InvalidQueryError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import (
-    Answer,
-    AnswerSentence,
     ArticleDetail,
     ArticleInfo,
-    Citation,
     Hit,
     Reprint,
     SearchFilters,
@@ -49,14 +45,6 @@ def article(number: int, **changes: object) -> ArticleInfo:
     return ArticleInfo(**fields)  # type: ignore[arg-type]
 
 
-def answer_of(sentences: list[tuple[str, int]], articles: list[ArticleInfo], question: str = "q?"):
-    return Answer(
-        question=question,
-        sentences=tuple(AnswerSentence(text, number) for text, number in sentences),
-        citations=tuple(Citation(n, a) for n, a in enumerate(articles, start=1)),
-    )
-
-
 def hit(rank: int, text: str, info: ArticleInfo = TRAM) -> Hit:
     return Hit(article=info, chunk_id=rank, start=0, end=len(text), text=text, score=1.0 / rank)
 
@@ -73,90 +61,6 @@ def test_card_refuses_to_exceed_discord_limits() -> None:
         Card("t", "", tuple(Field("n", "v") for _ in range(26)))
     with pytest.raises(ValueError, match="without name or value"):
         Card("t", "", (Field("n", ""),))
-
-
-def test_answer_card_has_markers_and_a_field_per_source() -> None:
-    answer = answer_of([("Putin wants it. ", 1), ("Trams run every six minutes.", 2)], [SEED, TRAM])
-
-    card = cards.answer_card(answer)
-
-    assert card.description == "Putin wants it. [1] Trams run every six minutes. [2]"
-    assert [f.name for f in card.fields] == [
-        "[1] Running Iran Out of Syria",
-        "[2] Eastholm opens Line 4",
-    ]
-    assert card.fields[0].value == "undated"  # the seed names neither publisher nor date
-    assert card.fields[1].value == (
-        "Lakeside Courier · 2024-05-20 · by Hanna Virtanen\nhttps://lakesidecourier.example/city/line-4"
-    )
-
-
-def test_answer_card_without_answer_says_so() -> None:
-    card = cards.answer_card(answer_of([], [], question="why?"))
-
-    assert card.title == "why?"
-    assert card.description.startswith("The indexed articles do not answer this.")
-    assert card.fields == ()
-
-
-def test_long_answer_drops_trailing_sentences_and_their_sources() -> None:
-    long = "A long sentence about the matter at hand. " * 40  # ~1700 characters
-    sentences = [(long, 1), (long, 2), (long, 3), (long, 4)]
-    answer = answer_of(sentences, [article(n) for n in range(1, 5)])
-
-    card = cards.answer_card(answer)
-
-    assert card.size <= markdown.EMBED_LIMIT and len(card.description) <= markdown.DESCRIPTION_LIMIT
-    assert card.description.endswith("[2] …")
-    assert [f.name for f in card.fields] == ["[1] Article 1", "[2] Article 2"]
-
-
-def test_one_sentence_too_long_is_shortened_keeping_its_marker() -> None:
-    answer = answer_of([("word " * 2000, 1)], [SEED], question="?" * 500)
-
-    card = cards.answer_card(answer)
-
-    assert len(card.title) <= markdown.TITLE_LIMIT
-    assert len(card.description) <= markdown.DESCRIPTION_LIMIT
-    assert card.description.endswith(" … [1]")
-
-
-def test_answer_card_with_many_long_sources_stays_within_6000() -> None:
-    articles = [
-        article(n, title="T" * 300, source="S" * 300, url="https://x.example/" + "p" * 400)
-        for n in range(1, 11)
-    ]
-    answer = answer_of([("Sentence. " * 30, n) for n in range(1, 11)], articles)
-
-    card = cards.answer_card(answer)
-
-    assert card.size <= markdown.EMBED_LIMIT
-    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in card.fields)
-
-
-def test_answer_card_escapes_question_and_article_text() -> None:
-    evil = ArticleInfo(
-        "e", "@everyone [click](https://evil.example)", None, "<@&1234567890123456>", None, None
-    )
-    answer = answer_of([("Hello <@123456789012345678> **x**", 1)], [evil], question="@here who?")
-
-    card = cards.answer_card(answer)
-    everything = " ".join([card.title, card.description, *(f.name + f.value for f in card.fields)])
-
-    assert "@everyone" not in everything and "@here" not in everything
-    assert not re.search(r"<@[&!]?\d", everything)
-    assert "](" not in everything.replace("\\](", "")
-
-
-def test_answer_texts_are_messages_within_2000_with_sources() -> None:
-    long = "A long sentence about the matter at hand. " * 40
-    answer = answer_of([(long, 1), (long, 2)], [SEED, TRAM])
-
-    texts = cards.answer_texts(answer)
-
-    assert len(texts) >= 2 and all(len(t) <= markdown.MESSAGE_LIMIT for t in texts)
-    assert texts[-1].endswith("<https://lakesidecourier.example/city/line-4>")
-    assert "[1] Running Iran Out of Syria" in "\n".join(texts)
 
 
 def test_search_card_lists_each_passage_with_title_date_and_link() -> None:
@@ -348,22 +252,6 @@ def test_announcements_list_title_publisher_date_and_link_several_per_message() 
     assert messages[-1].endswith("… and 10 more new articles.")
     assert "@everyone" not in "".join(messages)
     assert cards.announcement_texts([]) == []
-
-
-def test_sources_name_the_other_publishers_of_a_syndicated_story_escaped() -> None:
-    reprinted = article(
-        1,
-        also_reported_by=(
-            Reprint("South Coast Herald", "https://sch.example/1", "Copy"),
-            Reprint("@everyone *Daily*", None, "Copy two"),
-        ),
-    )
-    card = cards.answer_card(answer_of([("Lava reached the town.", 1)], [reprinted]))
-    [field] = card.fields
-    assert "also reported by South Coast Herald, " in field.value
-    assert "@everyone" not in field.value and "\\*Daily\\*" in field.value
-    [text] = cards.answer_texts(answer_of([("Lava reached the town.", 1)], [reprinted]))
-    assert "also reported by South Coast Herald" in text
 
 
 def test_article_card_lists_the_other_publishers() -> None:

@@ -22,16 +22,18 @@ def test_who_wants_iran_out_of_syria_names_russia_and_israel_citing_the_seed(kb)
     assert "Putin" in text or "Russia" in text
     assert "Netanyahu" in text or "Israel" in text
     assert [c.article.title for c in answer.citations] == [SEED]
-    assert all(f"[{s.citation}]" in text for s in answer.sentences)
+    assert all(s.citations == (1,) and f"{s.text} [1]" in text for s in answer.sentences)
+    assert answer.mode == "extractive" and answer.fallback is None
 
 
 def test_answer_sentences_quote_the_articles_and_cite_only_contributing_sources(kb):
     answer = kb.ask("How many SUVs did Halden Motors recall?", as_of=ASKED)
     assert answer.answered and "84,000" in answer.text
-    cited = {s.citation for s in answer.sentences}
+    assert all(len(s.citations) == 1 for s in answer.sentences)  # a quote has one source
+    cited = {s.citations[0] for s in answer.sentences}
     assert cited == {c.number for c in answer.citations}
     for sentence in answer.sentences:
-        article = next(c.article for c in answer.citations if c.number == sentence.citation)
+        article = next(c.article for c in answer.citations if c.number == sentence.citations[0])
         hit_texts = " ".join(" ".join(h.text.split()) for h in answer.hits if h.article == article)
         assert sentence.text in hit_texts
 
@@ -79,7 +81,7 @@ def test_each_sentence_cites_the_article_it_was_taken_from(embedder):
     assert answer.answered
     by_number = {c.number: c.article for c in answer.citations}
     for sentence in answer.sentences:
-        [source] = [h for h in hits if h.article == by_number[sentence.citation]]
+        [source] = [h for h in hits if h.article == by_number[sentence.citations[0]]]
         assert sentence.text in source.text
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert answer.citations[0].article == RECALL  # numbered in reading order
