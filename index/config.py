@@ -63,6 +63,31 @@ class AnswerSettings(Section):
     min_relevance: float = Field(default=0.30, ge=-1.0, le=1.0)
 
 
+class LLMSettings(Section):
+    """A language model that writes answers from the retrieved passages, on any
+    OpenAI-compatible server; no ``base_url``: answers are extractive. The API key only
+    ever comes from the environment (``NEWSBOT_LLM_API_KEY``)."""
+
+    base_url: str | None = Field(default=None, pattern=r"^https?://")
+    model: str | None = Field(default=None, min_length=1)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    max_tokens: int = Field(default=400, ge=16, le=8192)
+    temperature: float = Field(default=0.1, ge=0, le=2)
+    passages: int = Field(default=5, ge=1, le=20)
+    max_retries: int = Field(default=1, ge=0, le=5)
+    stream: bool = True
+
+    @model_validator(mode="after")
+    def _model_named(self) -> Self:
+        if self.base_url is not None and self.model is None:
+            raise ValueError('llm.model is required with llm.base_url (e.g. model = "llama3.2")')
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.base_url is not None
+
+
 class FetchSettings(Section):
     """How newsbot fetches feeds and pages: limits that keep hostile servers harmless."""
 
@@ -97,6 +122,7 @@ class Settings(Section):
     chunking: ChunkSettings = ChunkSettings()
     search: SearchSettings = SearchSettings()
     answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
     fetch: FetchSettings = FetchSettings()
     sources: list[SourceSettings] = Field(default_factory=list)
 
