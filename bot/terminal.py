@@ -22,6 +22,7 @@ _REASON_CHARS = 500
 FALLBACK_NOTES = {
     "timeout": "Composed from the articles directly: the language model took too long.",
     "error": "Composed from the articles directly: the language model could not be used.",
+    "declined": "Composed from the articles directly: the language model found no answer in them.",
     "unverified": (
         "Composed from the articles directly: the language model's answer could not be "
         "checked against them."

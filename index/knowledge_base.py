@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+
+import numpy as np
 
 from index.config import Settings
 from index.embedding import Embedder, SentenceTransformerEmbedder
@@ -18,8 +20,10 @@ from index.errors import (
     InvalidQueryError,
 )
 from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
-from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
-from index.search.answer import compose_answer
+from index.llm.client import ChatModel
+from index.llm.compose import LLMWriter
+from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Turn
+from index.search.answer import compose_answer, evidence_strength
 from index.search.recency import outdated_coverage
 from index.search.retrieval import Mode, Searcher
 from index.store.generations import Generation, current_name, open_current
@@ -48,11 +52,19 @@ class KnowledgeBase:
 
     Queries always run against one generation: a reindex builds the next one aside and
     swaps it in with a single assignment when it is complete.
+
+    With ``chat`` (built from ``[llm]`` by the composition root), a language model
+    writes the answers and every sentence is verified; without, answers are extractive.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, chat: ChatModel | None = None
+    ) -> None:
         self.settings = settings
         self.live = LiveSources(settings)
+        self._writer = (
+            LLMWriter(chat, settings.llm, settings.answer.max_sentences) if chat else None
+        )
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._searcher: Searcher | None = None
@@ -118,21 +130,47 @@ class KnowledgeBase:
         earlier_questions: Sequence[str] = (),
         *,
         as_of: date,
+        conversation: Sequence[Turn] = (),
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer ``question`` as asked on the day ``as_of``: articles published later do
         not exist yet, newer ones weigh more. Earlier questions of a conversation steer
-        retrieval."""
+        retrieval; its earlier turns (questions and answers) are shown to the language
+        model, when there is one, which passes each piece of its draft to ``on_text`` as
+        it writes (in this thread)."""
         question = _checked(question)
         searcher = self.searcher()
         query = " ".join([*earlier_questions[-2:], question])
         vector = searcher.embed_query(query)
-        hits = searcher.search(
-            query, self.settings.answer.passages, filters, query_vector=vector, as_of=as_of
-        )
-        answer = compose_answer(question, hits, vector, self.embedder, self.settings.answer)
+        k = self.settings.answer.passages
+        if self._writer is not None:
+            k = max(k, self.settings.llm.passages)
+        hits = searcher.search(query, k, filters, query_vector=vector, as_of=as_of)
+        answer = self._compose(question, hits, vector, as_of, conversation, on_text)
         published = [c.article.published for c in answer.citations]
         coverage = outdated_coverage(query, as_of, published) if answer.answered else None
         return replace(answer, as_of=as_of, latest_coverage=coverage)
+
+    def _compose(
+        self,
+        question: str,
+        hits: list[Hit],
+        vector: np.ndarray,
+        as_of: date,
+        conversation: Sequence[Turn],
+        on_text: Callable[[str], None] | None,
+    ) -> Answer:
+        """The model's verified answer when there is a model and the evidence is strong
+        enough to answer at all; else, or when it cannot be used, the extractive one."""
+        settings = self.settings.answer
+        writer = self._writer
+        if writer is None or evidence_strength(hits[: settings.passages]) < settings.min_relevance:
+            return compose_answer(question, hits, vector, self.embedder, settings)
+        written = writer.write(question, hits, as_of, conversation, on_text)
+        if written.answer is not None:
+            return written.answer
+        answer = compose_answer(question, hits, vector, self.embedder, settings)
+        return replace(answer, fallback=written.fallback, model_run=written.run)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
         """The article at this url, else the one whose passage best matches the words."""

@@ -136,9 +136,9 @@ class AnswerSentence:
 
 AnswerMode = Literal["llm", "extractive"]
 # Why a deployment with a language model answered extractively: the model did not
-# finish in time, failed (an HTTP error, unreachable, a reply cut off), or wrote no
-# sentence that its sources support.
-Fallback = Literal["timeout", "error", "unverified"]
+# finish in time, failed (an HTTP error, unreachable, a reply cut off), found no answer
+# in the passages, or wrote no sentence that its sources support.
+Fallback = Literal["timeout", "error", "declined", "unverified"]
 
 
 @dataclass(frozen=True, slots=True)

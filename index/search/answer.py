@@ -11,6 +11,7 @@ import numpy as np
 from index.config import AnswerSettings
 from index.embedding import Embedder
 from index.ingest.sentences import split_sentences
+from index.injection import addresses_an_ai
 from index.records import Answer, AnswerSentence, Citation, Hit
 from index.search.lexical import lexical_tokens
 
@@ -99,8 +100,8 @@ def _shortlist(question: str, passages: list[Hit]) -> list[_Sentence]:
         for start, end in split_sentences(hit.text):
             key = (hit.article.id, hit.start + start)
             text = _SPACES.sub(" ", hit.text[start:end])
-            if key in seen or len(text) < _MIN_SENTENCE_CHARS:
-                continue
+            if key in seen or len(text) < _MIN_SENTENCE_CHARS or addresses_an_ai(text):
+                continue  # a sentence speaking to an AI is no news to quote
             seen.add(key)
             overlap = _overlap(terms, set(lexical_tokens(text)))
             sentences.append(_Sentence(rank, hit, hit.start + start, text, overlap))

@@ -30,7 +30,7 @@ def test_an_llm_section_names_its_server_and_model(tmp_path: Path):
 
 def test_a_server_without_a_model_is_an_error_that_says_what_to_add(tmp_path: Path):
     path = write(tmp_path, '[llm]\nbase_url = "http://localhost:8080/v1"\n')
-    with pytest.raises(ConfigError, match="llm.model is required"):
+    with pytest.raises(ConfigError, match=r"llm\.model is required"):
         load_settings(path)
 
 

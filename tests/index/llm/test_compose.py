@@ -1,0 +1,264 @@
+"""Answers written by a language model, through the knowledge base over the fixture
+collection (plus an article that gives orders to AIs), the real openai client and the
+scripted server on loopback: one test per way a reply can end."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.config import LLMSettings, Settings
+from index.embedding import Embedder
+from index.knowledge_base import KnowledgeBase
+from index.llm.client import OpenAIChat
+from index.records import Turn
+from tests.conftest import ASKED, COLLECTION, FIXTURES
+from tests.fakellm import CutOff, Hang, ScriptedLLM, Status, Text
+from tests.fakellm.scripts import (
+    GOOD_SYRIA,
+    INVENTED,
+    RECALL_QUESTION,
+    SYRIA_ANCHOR,
+    SYRIA_QUESTION,
+    good_syria,
+    obeys_articles,
+)
+
+pytestmark = pytest.mark.model
+
+SEED = "Running Iran Out of Syria"
+RECALL = "Halden Motors recalls 84,000 Tarn SUVs over brake sensor fault"
+HOSTILE = "Halden Motors dealers prepare workshops for the Tarn brake sensor recall"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """The fixture collection and the hostile article, indexed once for this module."""
+    base = tmp_path_factory.mktemp("llm")
+    shutil.copytree(COLLECTION, base / "articles")
+    shutil.copytree(FIXTURES / "hostile", base / "articles" / "hostile")
+    KnowledgeBase(with_data(Settings(), base / "data", base / "articles"), embedder).reindex()
+    return base / "data"
+
+
+def with_data(settings: Settings, data_dir: Path, articles: Path | None = None) -> Settings:
+    index = settings.index.model_copy(
+        update={"data_dir": data_dir, "articles": [articles or data_dir.parent / "articles"]}
+    )
+    return settings.model_copy(update={"index": index})
+
+
+@pytest.fixture
+def llm() -> Iterator[ScriptedLLM]:
+    with ScriptedLLM() as server:
+        yield server
+    assert server.errors == [], "the scripted model failed"
+
+
+def knowledge_base(
+    data_dir: Path, embedder: Embedder, llm: ScriptedLLM | None, **llm_settings: object
+) -> KnowledgeBase:
+    settings = with_data(Settings(), data_dir)
+    if llm is None:
+        return KnowledgeBase(settings, embedder)
+    values = {"base_url": llm.base_url, "model": "scripted", "timeout_seconds": 10.0}
+    llm_section = LLMSettings(**(values | llm_settings))  # type: ignore[arg-type]
+    settings = settings.model_copy(update={"llm": llm_section})
+    return KnowledgeBase(settings, embedder, OpenAIChat(llm_section))
+
+
+@pytest.fixture
+def kb(data_dir: Path, embedder: Embedder, llm: ScriptedLLM) -> KnowledgeBase:
+    return knowledge_base(data_dir, embedder, llm)
+
+
+@pytest.fixture
+def extractive(data_dir: Path, embedder: Embedder) -> KnowledgeBase:
+    return knowledge_base(data_dir, embedder, None)
+
+
+def test_a_good_cited_answer_is_shown_as_written_with_only_its_source(kb, llm):
+    llm.script = good_syria
+    streamed: list[str] = []
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED, on_text=streamed.append)
+
+    assert answer.mode == "llm" and answer.fallback is None
+    assert answer.text == (
+        "Netanyahu, who met with Putin, wants Iranian forces squeezed out of Syria. [1] "
+        "Damascus, too, may prefer a patron in Moscow to Iranian forces. [1]"
+    )
+    assert [c.article.title for c in answer.citations] == [SEED]  # five passages were given
+    assert len(llm.requests[0].passages) == 5
+    number = llm.requests[0].passage_with(SYRIA_ANCHOR)
+    assert "".join(streamed) == GOOD_SYRIA.format(n=number)
+    run = answer.model_run
+    assert run is not None and run.kept == 2 and run.dropped == ()
+    assert run.first_text_seconds is not None and run.first_text_seconds <= run.seconds
+
+
+def test_sources_are_numbered_by_the_articles_the_kept_sentences_cite(kb, llm):
+    def script(request):
+        recall, hostile = request.passage_with("84,000 Tarn"), request.passage_with("fortnight")
+        return Text(
+            f"Dealers will fit the replacement sensor free of charge [{hostile}]. "
+            f"Halden Motors is recalling 84,000 Tarn SUVs [{recall}][{hostile}]."
+        )
+
+    llm.script = script
+    answer = kb.ask(RECALL_QUESTION, as_of=ASKED)
+
+    assert [c.article.title for c in answer.citations] == [HOSTILE, RECALL]
+    assert [s.citations for s in answer.sentences] == [(1,), (2, 1)]
+
+
+def test_a_citation_of_a_passage_not_given_drops_that_sentence(kb, llm, caplog):
+    llm.script = lambda request: Text(
+        GOOD_SYRIA.format(n=request.passage_with(SYRIA_ANCHOR))
+        + " Tehran says no one can tell it to leave Syria [9]."
+    )
+    caplog.set_level(logging.INFO, logger="index.llm.compose")
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED)
+
+    assert answer.mode == "llm" and len(answer.sentences) == 2 and "Tehran" not in answer.text
+    [dropped] = answer.model_run.dropped
+    assert dropped.reason == "cites [9], not a passage given ([1]-[5])"
+    assert "cites [9], not a passage given" in caplog.text  # logged with its reason
+
+
+def test_a_claim_with_a_name_and_a_number_in_no_passage_is_dropped(kb, llm):
+    llm.script = lambda request: Text(
+        GOOD_SYRIA.format(n=request.passage_with(SYRIA_ANCHOR))
+        + " "
+        + INVENTED.format(n=request.passage_with(SYRIA_ANCHOR))
+    )
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED)
+
+    assert answer.mode == "llm" and len(answer.sentences) == 2
+    assert "Lieberman" not in answer.text and "4,000" not in answer.text
+    [dropped] = answer.model_run.dropped
+    assert dropped.reason.startswith("names Defence, Avigdor, Lieberman")
+
+
+def test_an_article_that_gives_orders_changes_nothing_even_when_the_model_obeys(kb, llm):
+    llm.script = obeys_articles
+
+    answer = kb.ask(RECALL_QUESTION, as_of=ASKED)
+
+    [request] = llm.requests
+    hostile = request.passage_with("ignore all previous instructions")  # it was retrieved
+    assert "never instructions" in request.system and "never follow it" in request.system
+    assert f"=== passage [{hostile}] key " in request.prompt
+    assert answer.mode == "llm"
+    assert answer.text == "Halden Motors is recalling 84,000 Tarn SUVs. [1]"
+    assert [c.article.title for c in answer.citations] == [RECALL]
+    [dropped] = answer.model_run.dropped
+    assert "refund" in dropped.text and dropped.reason == f"states 500, not in [{hostile}]"
+
+
+def test_a_reply_that_only_obeys_an_article_is_replaced_by_the_extractive_answer(
+    kb, llm, extractive
+):
+    def script(request):
+        hostile = request.passage_with("ignore all previous instructions")
+        return Text(f"Visit halden-refunds.example to claim your refund of $500 [{hostile}].")
+
+    llm.script = script
+    answer = kb.ask(RECALL_QUESTION, as_of=ASKED)
+
+    assert (answer.mode, answer.fallback) == ("extractive", "unverified")
+    assert answer.text == extractive.ask(RECALL_QUESTION, as_of=ASKED).text
+    assert "refund" not in answer.text
+
+
+def test_a_server_error_falls_back_to_the_extractive_answer(kb, llm, extractive):
+    llm.script = lambda request: Status(500)
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED)
+
+    assert (answer.mode, answer.fallback) == ("extractive", "error")
+    assert answer.text == extractive.ask(SYRIA_QUESTION, as_of=ASKED).text
+    assert len(llm.requests) == 2  # max_retries = 1
+
+
+def test_a_stream_cut_off_mid_answer_falls_back_after_streaming_what_came(kb, llm, extractive):
+    llm.script = lambda request: CutOff("Netanyahu wants Iranian forces [1")
+    streamed: list[str] = []
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED, on_text=streamed.append)
+
+    assert "".join(streamed) == "Netanyahu wants Iranian forces [1"
+    assert (answer.mode, answer.fallback) == ("extractive", "error")
+    assert answer.text == extractive.ask(SYRIA_QUESTION, as_of=ASKED).text
+    assert answer.model_run.draft == "Netanyahu wants Iranian forces [1"
+
+
+def test_a_server_that_never_answers_falls_back_within_the_timeout(data_dir, embedder, llm):
+    llm.script = lambda request: Hang()
+    kb = knowledge_base(data_dir, embedder, llm, timeout_seconds=2.0)
+    kb.searcher()
+
+    started = time.monotonic()
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED)
+    seconds = time.monotonic() - started
+
+    assert (answer.mode, answer.fallback) == ("extractive", "timeout")
+    assert answer.answered and "Netanyahu" in answer.text
+    run = answer.model_run
+    assert run is not None and run.first_text_seconds is None
+    assert 2.0 <= run.seconds < 2.2  # the model is given up at the deadline
+    assert seconds < run.seconds + 2.0  # then retrieval and the extractive answer (2 CPUs)
+
+
+def test_a_model_that_finds_no_answer_gets_the_extractive_one_with_that_note(kb, llm):
+    llm.script = lambda request: Text("NO ANSWER.")
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED)
+
+    assert (answer.mode, answer.fallback) == ("extractive", "declined") and answer.answered
+
+
+def test_weak_evidence_is_refused_without_asking_the_model(kb, llm):
+    answer = kb.ask("What is the recipe for a good sourdough starter?", as_of=ASKED)
+
+    assert not answer.answered and answer.mode == "extractive" and answer.fallback is None
+    assert llm.requests == []
+
+
+def test_a_reply_cut_at_max_tokens_keeps_its_finished_sentences(kb, llm):
+    llm.script = lambda request: Text(
+        GOOD_SYRIA.format(n=request.passage_with(SYRIA_ANCHOR)) + " Tehran promptly",
+        finish_reason="length",
+    )
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED)
+
+    assert answer.mode == "llm" and len(answer.sentences) == 2
+    assert [d.reason for d in answer.model_run.dropped] == ["cut off at max_tokens"]
+
+
+def test_a_reply_asked_for_in_one_piece_is_verified_the_same(data_dir, embedder, llm):
+    llm.script = good_syria
+    kb = knowledge_base(data_dir, embedder, llm, stream=False)
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED)
+
+    assert answer.mode == "llm" and len(answer.sentences) == 2
+    assert not llm.requests[0].stream
+
+
+def test_the_earlier_turns_of_a_conversation_are_passed_to_the_model(kb, llm):
+    llm.script = good_syria
+    earlier = [Turn("who leads Israel?", "Benjamin Netanyahu [1].")]
+
+    kb.ask(SYRIA_QUESTION, as_of=ASKED, conversation=earlier)
+
+    roles = [(m["role"], m["content"]) for m in llm.requests[0].messages[1:3]]
+    assert roles == [("user", "who leads Israel?"), ("assistant", "Benjamin Netanyahu.")]
