@@ -18,11 +18,13 @@ from tqdm import tqdm
 
 from bot import terminal
 from bot.settings import AppSettings
+from bot.terminal_draft import DraftPrinter
 from index.config import load_settings
 from index.display import printable
 from index.errors import ConfigError, NewsbotError
 from index.indexer import ReindexProgress
 from index.knowledge_base import KnowledgeBase
+from index.llm.client import API_KEY_VARIABLE, OpenAIChat, chat_model
 from index.records import SearchFilters
 from index.web.urls import display_url
 
@@ -96,12 +98,14 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(settings)
-    answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args))
+    kb = _knowledge_base(settings)
     if args.json:
+        answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args))
         print(json.dumps(terminal.answer_json(answer), ensure_ascii=False, indent=2))
-    else:
-        print(terminal.answer_text(answer))
+        return 0
+    printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
+    answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args), on_text=printer)
+    printer.finish(answer)
     return 0
 
 
@@ -121,7 +125,8 @@ def cmd_stats(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(settings)
+    kb = _knowledge_base(settings)
+    printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
     interactive = sys.stdin.isatty()
     kb.searcher()  # load the model and index before the first prompt
     questions = [args.first] if args.first else []
@@ -130,7 +135,7 @@ def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
     for question in _chat_lines(questions, interactive):
         print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
         try:
-            print(terminal.answer_text(kb.ask(question, as_of=_asked_on(args))))
+            printer.finish(kb.ask(question, as_of=_asked_on(args), on_text=printer))
         except ValueError as error:  # a bad question ends only that question
             print(f"newsbot: {error}")
         print()
@@ -161,7 +166,7 @@ def cmd_run(settings: AppSettings, args: argparse.Namespace) -> int:
         )
     from bot.discord.run import run_bot
 
-    asyncio.run(run_bot(settings, token))
+    asyncio.run(run_bot(settings, token, chat=_chat_model(settings)))
     return 0
 
 
@@ -179,9 +184,22 @@ def cmd_start(settings: AppSettings, args: argparse.Namespace) -> int:
 def cmd_bench(settings: AppSettings, args: argparse.Namespace) -> int:
     from index.bench.quality import run_benchmark
 
-    report = run_benchmark(settings, args.directory, work_dir=args.work_dir, log=_stderr)
+    report = run_benchmark(
+        settings, args.directory, work_dir=args.work_dir, log=_stderr, chat=_chat_model(settings)
+    )
     print(json.dumps(report.as_json()) if args.json else report.text())
     return 0
+
+
+def _knowledge_base(settings: AppSettings) -> KnowledgeBase:
+    """The knowledge base that answers questions: with a language model when ``[llm]``
+    names a server."""
+    return KnowledgeBase(settings, chat=_chat_model(settings))
+
+
+def _chat_model(settings: AppSettings) -> OpenAIChat | None:
+    """The ``[llm]`` server's client, its API key (if any) from the environment only."""
+    return chat_model(settings.llm, os.environ.get(API_KEY_VARIABLE, "").strip() or None)
 
 
 def _stderr(message: str) -> None:

@@ -13,6 +13,7 @@ from bot.discord.endpoints import use_endpoints
 from bot.settings import AppSettings
 from index.errors import ConfigError, IndexNotFoundError
 from index.knowledge_base import KnowledgeBase
+from index.llm.client import ChatModel
 from index.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ SHUTDOWN_GRACE = 10.0  # seconds running work may take to finish after SIGINT/SI
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def run_bot(settings: AppSettings, token: str) -> None:
+async def run_bot(settings: AppSettings, token: str, chat: ChatModel | None = None) -> None:
     """Run newsbot on Discord until SIGINT or SIGTERM, then stop cleanly.
 
     On a signal the bot stops taking questions and starting scheduled refreshes, gives
@@ -30,9 +31,10 @@ async def run_bot(settings: AppSettings, token: str) -> None:
     reindex (or scheduled refresh) still running is abandoned: its unpublished
     generation is removed by the next reindex, and the index in use is never touched.
     Raises ``ConfigError`` when Discord refuses the token or the message content intent.
+    With ``chat``, a language model writes the answers (``[llm]``).
     """
     use_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
-    knowledge_base = KnowledgeBase(settings)
+    knowledge_base = KnowledgeBase(settings, chat=chat)
     await asyncio.to_thread(_open_index, knowledge_base)
     feedback = FeedbackStore(settings.index.data_dir / FEEDBACK_FILE)
     try:
