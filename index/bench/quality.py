@@ -26,11 +26,13 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index.bench.llm import llm_text, measure_llm
 from index.config import Settings
 from index.embedding import Embedder
 from index.errors import NewsbotError
 from index.ingest.dates import parse_date
 from index.knowledge_base import KnowledgeBase
+from index.llm.client import ChatModel
 from index.search.answer import evidence_strength
 from index.search.recency import UNDATED, latest_allowed
 from index.search.retrieval import Mode
@@ -66,6 +68,7 @@ class BenchReport:
     peak_rss_mb: float
     calibration: list[dict[str, float]] = field(default_factory=list)
     min_relevance: float = 0.0
+    llm: dict[str, Any] | None = None  # with [llm]: see index.bench.llm
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -79,7 +82,7 @@ class BenchReport:
             "questions": self.questions,
             "as_of": self.as_of,
             "weak_evidence_calibration": self.calibration,
-        }
+        } | ({"llm": self.llm} if self.llm is not None else {})
 
     def text(self) -> str:
         asked = "each asked as of its date" if self.as_of else "asked today"
@@ -105,6 +108,8 @@ class BenchReport:
             f"{row['unanswerable_refused']:22.3f}"
             for row in self.calibration
         ]
+        if self.llm is not None:
+            lines += llm_text(self.llm)
         return "\n".join(lines)
 
 
@@ -113,7 +118,10 @@ def run_benchmark(
     directory: Path,
     work_dir: Path | None = None,
     log: Callable[[str], None] = lambda _: None,
+    chat: ChatModel | None = None,
 ) -> BenchReport:
+    """Measure newsbot on ``directory``; with ``chat``, also its answers written by a
+    language model (the figures above stay those of the extractive answers)."""
     articles_file = directory / "articles.jsonl"
     questions = _read_questions(directory / "questions.jsonl")
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
@@ -164,6 +172,12 @@ def run_benchmark(
             contains.append(_contains(reply.text, question.answer))
             strengths.append(evidence_strength(reply.hits))
 
+        llm = None
+        if chat is not None:
+            log("asking the questions of the language model ...")
+            asked = [(q.text, q.answer, q.asked or date.today()) for q in questions]
+            llm = measure_llm(KnowledgeBase(settings, model, chat), asked, _contains)
+
         log("calibrating the weak-evidence threshold ...")
         calibration = _calibrate(kb, questions, strengths, ranked["newsbot"])
         systems = {
@@ -188,6 +202,7 @@ def run_benchmark(
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         calibration=calibration,
         min_relevance=settings.answer.min_relevance,
+        llm=llm,
     )
 
 

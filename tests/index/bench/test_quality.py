@@ -8,6 +8,8 @@ import pytest
 
 from bot.cli import main
 from tests.conftest import FIXTURES
+from tests.fakellm import ScriptedLLM
+from tests.fakellm.scripts import reasonable
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -29,5 +31,29 @@ def test_bench_json_reports_every_figure_for_every_system(tmp_path, capsys):
     assert report["index_tokens_per_s"]["newsbot"] > 0 and report["index_tokens_per_s"]["naive"] > 0
     assert 0 < report["ask_ms"]["p50"] <= report["ask_ms"]["p95"]
     assert report["peak_rss_mb"] > 0
+    assert "llm" not in report  # without [llm], the report is what it always was
     calibration = report["weak_evidence_calibration"]
     assert [row["threshold"] for row in calibration] == [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
+
+
+def test_bench_with_a_language_model_also_measures_its_answers(tmp_path, capsys):
+    with ScriptedLLM(reasonable) as llm:
+        config = tmp_path / "newsbot.toml"
+        config.write_text(f'[llm]\nbase_url = "{llm.base_url}"\nmodel = "scripted"\n')
+        argv = ["--config", str(config), "bench", str(FIXTURES / "bench"), "--json"]
+        assert main([*argv, "--work-dir", str(tmp_path / "work")]) == 0
+    assert llm.errors == []
+    report = json.loads(capsys.readouterr().out)
+
+    figures = report["llm"]
+    # The question asked before its answer was published has no evidence: refused
+    # without asking the model. The scripted model quotes the passage sentence closest
+    # to each other question, cited: verification keeps every one.
+    assert figures["questions"] == 5 and figures["model_asked"] == len(llm.requests) == 4
+    assert figures["llm_mode"] == 0.8 and figures["fallbacks"] == {}
+    assert figures["sentences_generated"] == 4 and figures["sentences_dropped"] == 0.0
+    assert 0.5 <= figures["answer_contains_llm_mode"] <= 1.0
+    assert 0.0 <= figures["answer_contains"] <= 0.8
+    for timing in ("first_text_ms", "answer_ms"):
+        assert 0 < figures[timing]["p50"] <= figures[timing]["p95"]
+    assert report["systems"]["newsbot"]["hit@5"] == 0.8  # the rest is unchanged
