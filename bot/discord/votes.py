@@ -63,7 +63,8 @@ async def recorded_with_votes(bot: BotServices, answer: Answer) -> discord.ui.Vi
     """Keep ``answer`` as shown in the feedback store; the buttons that rate it."""
     text = answer.text if answer.answered else NO_ANSWER
     sources = [{"number": c.number, **article_json(c.article)} for c in answer.citations]
-    answer_id = await asyncio.to_thread(bot.feedback.record_answer, answer.question, text, sources)
+    record = bot.feedback.record_answer
+    answer_id = await asyncio.to_thread(record, answer.question, text, sources, answer.mode)
     view = discord.ui.View(timeout=None)
     for vote in _VOTES:
         view.add_item(VoteButton(answer_id, vote))

@@ -1,7 +1,9 @@
 """Readers' votes on answers: a SQLite file of its own, apart from the index generations.
 
 A reindex replaces generations and never touches this file, so votes collected over the
-years stay with the question, answer text and sources they were given on.
+years stay with the question, answer text and sources they were given on, and how the
+answer was written ("llm" or "extractive"; files from before that was recorded get the
+column on opening, their answers marked "extractive", as they all were).
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from index.records import AnswerMode
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
     question TEXT NOT NULL,
     answer TEXT NOT NULL,
-    sources TEXT NOT NULL
+    sources TEXT NOT NULL,
+    mode TEXT NOT NULL DEFAULT 'extractive'
 );
 CREATE TABLE IF NOT EXISTS votes (
     answer_id TEXT NOT NULL REFERENCES answers(id),
@@ -54,15 +59,34 @@ class FeedbackStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._migrate()
 
-    def record_answer(self, question: str, answer_text: str, sources: list[dict[str, Any]]) -> str:
-        """Keep an answer as shown to people; returns its id (32 hex digits)."""
+    def _migrate(self) -> None:
+        """Bring a file written by an earlier newsbot up to the current columns."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(answers)")}
+        if "mode" not in columns:
+            self._db.execute(
+                "ALTER TABLE answers ADD COLUMN mode TEXT NOT NULL DEFAULT 'extractive'"
+            )
+
+    def record_answer(
+        self,
+        question: str,
+        answer_text: str,
+        sources: list[dict[str, Any]],
+        mode: AnswerMode = "extractive",
+    ) -> str:
+        """Keep an answer as shown to people, and how it was written; returns its id
+        (32 hex digits)."""
+        if mode not in ("llm", "extractive"):
+            raise ValueError(f"an answer's mode is 'llm' or 'extractive', got {mode!r}")
         answer_id = uuid.uuid4().hex
+        sources_json = json.dumps(sources, default=str)
         with self._lock:
             self._db.execute(
-                "INSERT INTO answers (id, created_at, question, answer, sources) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (answer_id, _now(), question, answer_text, json.dumps(sources, default=str)),
+                "INSERT INTO answers (id, created_at, question, answer, sources, mode) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (answer_id, _now(), question, answer_text, sources_json, mode),
             )
         return answer_id
 

@@ -90,3 +90,47 @@ def test_concurrent_votes_from_threads_are_all_recorded(store: FeedbackStore) ->
         list(pool.map(lambda user: store.vote(answer_id, str(user), 1), range(200)))
 
     assert store.counts(answer_id) == VoteCounts(up=200, down=0)
+
+
+def test_answers_are_kept_with_how_they_were_written(store: FeedbackStore) -> None:
+    written = store.record_answer("who?", "Putin [1]", SOURCES, mode="llm")
+    quoted = store.record_answer("who?", "Putin [1]", SOURCES)
+
+    with sqlite3.connect(store.path) as db:
+        modes = dict(db.execute("SELECT id, mode FROM answers"))
+    assert modes == {written: "llm", quoted: "extractive"}
+    with pytest.raises(ValueError, match="'llm' or 'extractive'"):
+        store.record_answer("who?", "Putin [1]", SOURCES, mode="guess")  # type: ignore[arg-type]
+
+
+def test_a_file_from_before_modes_were_kept_gets_the_column_and_keeps_its_votes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "feedback.sqlite"
+    with sqlite3.connect(path) as db:  # the schema as newsbot wrote it until now
+        db.executescript(
+            """
+            CREATE TABLE answers (id TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+                question TEXT NOT NULL, answer TEXT NOT NULL, sources TEXT NOT NULL);
+            CREATE TABLE votes (answer_id TEXT NOT NULL REFERENCES answers(id),
+                user_id TEXT NOT NULL, value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+                voted_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));
+            INSERT INTO answers VALUES ('0123456789abcdef0123456789abcdef',
+                '2024-01-01T00:00:00+00:00', 'who?', 'Putin [1]', '[]');
+            """
+        )
+        old_id = db.execute("SELECT id FROM answers").fetchone()[0]
+        db.execute("INSERT INTO votes VALUES (?, 'u1', 1, '2024-01-01T00:00:00+00:00')", (old_id,))
+
+    store = FeedbackStore(path)
+    try:
+        new_id = store.record_answer("why?", "Because [1]", SOURCES, mode="llm")
+        assert store.vote(old_id, "u2", -1)
+        assert store.counts(old_id) == VoteCounts(up=1, down=1)
+    finally:
+        store.close()
+    reopened = FeedbackStore(path)  # opening again changes nothing
+    reopened.close()
+    with sqlite3.connect(path) as db:
+        modes = dict(db.execute("SELECT id, mode FROM answers"))
+    assert modes == {old_id: "extractive", new_id: "llm"}
