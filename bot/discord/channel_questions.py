@@ -1,9 +1,12 @@
 """Questions asked in channels: a mention anywhere the bot works, and every message in
 ask channels and in the threads the bot opened. The answer opens a thread on the
-question; follow-ups there are answered with the thread's earlier questions in mind."""
+question; follow-ups there are answered with the thread's earlier questions (and, for a
+language model, the bot's earlier answers) in mind. With a language model the answer
+streams (``bot.discord.streaming``)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -13,16 +16,19 @@ import discord
 from discord.ext import commands
 
 from bot.discord import answer_cards, cards
+from bot.discord.answer_cards import DRAFT_NOTE
 from bot.discord.embeds import NO_PINGS, to_embed
+from bot.discord.markdown import unescape
 from bot.discord.services import BotServices
+from bot.discord.streaming import Draft, stream_answer
 from bot.discord.votes import recorded_with_votes
-from index.records import Answer
+from index.records import Answer, Turn
 
 log = logging.getLogger(__name__)
 
 _QUESTION_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 _LOOKBACK = 20  # thread messages read back to find the earlier questions
-_EARLIER_KEPT = 4  # earlier questions passed on; the knowledge base uses the latest ones
+_EARLIER_KEPT = 4  # earlier exchanges passed on; retrieval and the model use the latest ones
 _THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
 
 
@@ -74,31 +80,44 @@ class ChannelQuestions(commands.Cog):
         if (wait := bot.cooldown.retry_after(message.author.id)) > 0:
             await _reply(message, cards.cooldown_text(wait))
             return
-        async with bot.tracked(), message.channel.typing():
-            earlier = await self._earlier_questions(message)
+        async with bot.tracked():
+            earlier = await self._earlier_turns(message)
             # Asked when it was sent: a question that waited in a queue keeps its day.
-            ask = functools.partial(bot.knowledge_base.ask, as_of=message.created_at.date())
-            answer = await bot.run_blocking(ask, question, None, earlier)
+            ask = functools.partial(
+                bot.knowledge_base.ask,
+                question,
+                None,
+                [turn.question for turn in earlier],
+                as_of=message.created_at.date(),
+                conversation=earlier,
+            )
+            draft = _ReplyDraft(self, message, question)
+            answer = await stream_answer(
+                bot.run_blocking,
+                lambda on_text: ask(on_text=on_text),
+                draft,
+                message.channel.typing(),
+            )
             view = await recorded_with_votes(bot, answer)
-            await self._post(message, answer, view)
+            await self._post(message, answer, view, draft)
 
-    async def _post(self, message: discord.Message, answer: Answer, view: discord.ui.View) -> None:
-        """In a new thread on the question when threads are on and possible, else as a
-        reply; plain text where the bot may not embed, with the buttons under the last."""
+    async def _post(
+        self, message: discord.Message, answer: Answer, view: discord.ui.View, draft: _ReplyDraft
+    ) -> None:
+        """Where the draft was shown (replacing it) or, without one, in a new thread on the
+        question when threads are on and possible, else as a reply; plain text where the
+        bot may not embed, with the buttons under the last."""
         pieces: list[dict[str, Any]]
         if _can_embed(message.channel):
-            pieces = [{"embed": to_embed(answer_cards.answer_card(answer))}]
+            pieces = [{"content": None, "embed": to_embed(answer_cards.answer_card(answer))}]
         else:
             pieces = [{"content": text} for text in answer_cards.answer_texts(answer)]
         pieces[-1]["view"] = view
-        thread = await self._open_thread(message, answer.question)
-        for number, piece in enumerate(pieces):
-            if thread is not None:
-                await thread.send(**piece, allowed_mentions=NO_PINGS)
-            elif number == 0:
-                await message.reply(**piece, mention_author=False, allowed_mentions=NO_PINGS)
-            else:
-                await message.channel.send(**piece, allowed_mentions=NO_PINGS)
+        first, *others = pieces
+        if not await draft.replace(first):
+            await draft.send(first=True, **{k: v for k, v in first.items() if v is not None})
+        for piece in others:
+            await draft.send(first=False, **piece)
 
     async def _open_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         if not self.bot.settings.discord.answer_in_threads:
@@ -114,25 +133,85 @@ class ChannelQuestions(commands.Cog):
             log.warning("no thread in channel %s (%s): answering in place", channel_id, error)
             return None
 
-    async def _earlier_questions(self, message: discord.Message) -> list[str]:
-        """The questions asked before this one in a thread the bot answers in, oldest
-        first: the message the thread was opened on, then the people's messages."""
+    async def _earlier_turns(self, message: discord.Message) -> list[Turn]:
+        """The exchanges before this question in a thread the bot answers in, oldest
+        first: the message the thread was opened on, then the people's messages, each
+        with the bot's answer to it (the text of its messages up to the vote buttons)."""
         channel = message.channel
         me = self.bot.user
         if me is None or not isinstance(channel, discord.Thread) or not self._is_ask_place(channel):
             return []
-        texts = []
+        turns: list[Turn] = []
+        asked: str | None = None
+        answered: list[str] = []
+
+        def close() -> None:
+            if asked:
+                turns.append(Turn(asked, " ".join(answered)))
+
         starter = channel.starter_message or await _fetch_starter(channel)
         if starter is not None and not starter.author.bot:
-            texts.append(starter.content)
-        earlier = [
-            m.content
-            async for m in channel.history(limit=_LOOKBACK, before=message)
-            if not m.author.bot and m.type in _QUESTION_TYPES
-        ]
-        texts += reversed(earlier)
-        questions = [q for q in (question_text(t, me.id) for t in texts) if q]
-        return questions[-_EARLIER_KEPT:]
+            asked = question_text(starter.content, me.id)
+        history = [m async for m in channel.history(limit=_LOOKBACK, before=message)]
+        for earlier in reversed(history):
+            if earlier.author.id == me.id and asked:
+                answered.append(_answer_text(earlier))
+                if earlier.components:  # the vote buttons end an answer
+                    close()
+                    asked, answered = None, []
+            elif not earlier.author.bot and earlier.type in _QUESTION_TYPES:
+                close()
+                asked, answered = question_text(earlier.content, me.id), []
+        close()
+        return turns[-_EARLIER_KEPT:]
+
+
+class _ReplyDraft(Draft):
+    """The answer to a message, streamed: in a new thread on the question when threads
+    are on and possible (opened at the first text), else as a reply."""
+
+    def __init__(self, cog: ChannelQuestions, message: discord.Message, question: str) -> None:
+        super().__init__()
+        self._cog, self._message, self._question = cog, message, question
+        self._thread: discord.Thread | None = None
+        self._placed = False
+        self.sent: discord.Message | None = None
+
+    async def send(self, *, first: bool, **piece: Any) -> discord.Message:
+        if not self._placed:
+            self._placed = True
+            self._thread = await self._cog._open_thread(self._message, self._question)
+        if self._thread is not None:
+            return await self._thread.send(**piece, allowed_mentions=NO_PINGS)
+        if first:
+            return await self._message.reply(
+                **piece, mention_author=False, allowed_mentions=NO_PINGS
+            )
+        return await self._message.channel.send(**piece, allowed_mentions=NO_PINGS)
+
+    async def post(self, content: str) -> None:
+        self.sent = await self.send(first=True, content=content)
+
+    async def edit(self, content: str) -> None:
+        if self.sent is not None:
+            await self.sent.edit(content=content, allowed_mentions=NO_PINGS)
+
+    async def replace(self, piece: dict[str, Any]) -> bool:
+        """Turn the draft into ``piece`` (the answer); False when there is no draft to
+        turn (a broken one is deleted: the answer is sent anew)."""
+        if self.sent is None:
+            return False
+        if self.broken:
+            with contextlib.suppress(discord.HTTPException):
+                await self.sent.delete()
+            return False
+        await self.ready_to_edit()
+        try:
+            await self.sent.edit(**piece, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as error:
+            log.warning("could not finalise the streamed answer (%s): sending it anew", error)
+            return False
+        return True
 
 
 def question_text(content: str, bot_id: int) -> str:
@@ -148,6 +227,18 @@ async def _fetch_starter(thread: discord.Thread) -> discord.Message | None:
         return await thread.parent.fetch_message(thread.id)
     except discord.HTTPException:
         return None
+
+
+def _answer_text(message: discord.Message) -> str:
+    """What an answer message of the bot says: its card's answer, or its text without the
+    question line and the sources, unescaped."""
+    if message.embeds:
+        text = (message.embeds[0].description or "").split("\n\n")[0]
+    else:
+        lines = message.content.split("\n**Sources**")[0].splitlines()
+        skipped = ("*", DRAFT_NOTE)  # the question, notes, the draft's note
+        text = " ".join(line for line in lines if not line.startswith(skipped))
+    return unescape(text)
 
 
 def _can_embed(channel: Any) -> bool:

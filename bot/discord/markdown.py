@@ -56,6 +56,12 @@ def _escape_words(text: str) -> str:
     return _MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}" if m.group(1) else f"<{_ZWSP}", text)
 
 
+def unescape(text: str) -> str:
+    """Text that ``escape`` made inert, as it was written (for reading the bot's own
+    messages back)."""
+    return re.sub(r"\\([\\*_~`|\[\]#>.-])", r"\1", text).replace(_ZWSP, "")
+
+
 def plain(text: str) -> str:
     """Text from articles or people on one line, escaped."""
     return escape(" ".join(text.split()))

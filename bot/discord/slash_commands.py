@@ -12,6 +12,7 @@ import functools
 import logging
 import threading
 import time
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from discord.ext import commands
 from bot.discord import answer_cards, cards
 from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.services import BotServices
+from bot.discord.streaming import Draft, stream_answer
 from bot.discord.votes import recorded_with_votes
 from bot.terminal import summary_text
 from index.errors import InvalidQueryError
@@ -63,12 +65,21 @@ class SlashCommands(commands.Cog):
             )
             return
         async with bot.tracked():
-            await interaction.response.defer(thinking=True)
-            ask = functools.partial(bot.knowledge_base.ask, as_of=asked_on)
-            answer = await bot.run_blocking(ask, question, filters)
+            await interaction.response.defer(thinking=True)  # Discord shows it "thinking"
+            ask = functools.partial(bot.knowledge_base.ask, question, filters, as_of=asked_on)
+            draft = _ResponseDraft(interaction)
+            answer = await stream_answer(
+                bot.run_blocking, lambda on_text: ask(on_text=on_text), draft, nullcontext()
+            )
             view = await recorded_with_votes(bot, answer)
             embed = to_embed(answer_cards.answer_card(answer))
-            await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+            if draft.started:  # the streamed response becomes the answer
+                await draft.ready_to_edit()
+                await interaction.edit_original_response(
+                    content=None, embed=embed, view=view, allowed_mentions=NO_PINGS
+                )
+            else:
+                await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
     @app_commands.command(description="List the passages that best match a query")
     @app_commands.describe(
@@ -177,6 +188,20 @@ class SlashCommands(commands.Cog):
                 log.warning("could not show reindex progress: %s", error)
             last_edit = time.monotonic()
         return reindex.result()
+
+
+class _ResponseDraft(Draft):
+    """The answer to /ask, streamed in the deferred response."""
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        super().__init__()
+        self._interaction = interaction
+
+    async def post(self, content: str) -> None:
+        await self.edit(content)
+
+    async def edit(self, content: str) -> None:
+        await self._interaction.edit_original_response(content=content, allowed_mentions=NO_PINGS)
 
 
 class _ProgressRelay:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -52,6 +53,7 @@ class RecordedRequest:
     ``route`` is the matched template (``POST /channels/{channel_id}/messages``), None
     for an unknown route.
     ``json`` is the JSON body, or the ``payload_json`` part of a multipart body.
+    ``at`` is when it arrived (``time.monotonic()``), for tests of how often the bot calls.
     """
 
     method: str
@@ -62,6 +64,7 @@ class RecordedRequest:
     files: list[str]
     host: str
     status: int = 0
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True, slots=True)

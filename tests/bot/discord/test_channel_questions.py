@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.discord import cards
+from bot.discord import answer_cards
 from bot.discord.client import NewsBot
 from index.knowledge_base import KnowledgeBase
 from tests.bot.discord.conftest import StartBot
@@ -104,7 +104,7 @@ async def test_follow_up_in_the_thread_is_answered_with_the_earlier_question(
     )
     alone = knowledge_base.ask("and what does Tehran say?", as_of=ASKED)
     assert with_context.text != alone.text  # the test would prove nothing otherwise
-    assert description(answer) == cards.answer_card(with_context).description
+    assert description(answer) == answer_cards.answer_card(with_context).description
     assert "Tehran" in description(answer)
     assert int(answer.message_reference["message_id"]) == follow_up.id
 
