@@ -111,3 +111,11 @@ def test_split_message_hard_cuts_a_word_longer_than_a_message() -> None:
     pieces = markdown.split_message("x" * 4500)
 
     assert [len(p) for p in pieces] == [2000, 2000, 500]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Putin *and* Netanyahu_x [1] @everyone <@123> `code` # 1. > quote - list", "plain text."],
+)
+def test_unescape_gives_back_what_escape_made_inert(text: str) -> None:
+    assert markdown.unescape(markdown.escape(text)) == text
