@@ -37,6 +37,10 @@ T = TypeVar("T")
 # Questions wait for the model in turn (it encodes one batch at a time); a second worker
 # lets retrieval and answer composition of one question overlap the encoding of the next.
 QUERY_WORKERS = 2
+# A question answered by a language model holds its worker while the model writes (up to
+# [llm] timeout_seconds, mostly waiting on the network): more workers let other questions
+# and lookups through meanwhile (the model still encodes one batch at a time).
+LLM_WORKERS = 4
 _COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forgotten
 
 
@@ -78,7 +82,8 @@ class NewsBot(commands.Bot):
         self.feedback = feedback
         self.cooldown = Cooldown(settings.discord.cooldown_seconds)
         self.accepting = True
-        self._executor = ThreadPoolExecutor(QUERY_WORKERS, thread_name_prefix="newsbot-query")
+        workers = QUERY_WORKERS + (LLM_WORKERS if settings.llm.enabled else 0)
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="newsbot-query")
         self._jobs: set[asyncio.Task[Any]] = set()
         self.reindex_guard = ReindexGuard()  # /reindex and the scheduled refresh share it
         self.announcer = Announcer(self, settings.discord.announce_channel_id)

@@ -24,7 +24,7 @@ from tests.bot.discord.helpers import TIMEOUT, VOTE_ID, assert_never_pings, desc
 from tests.fakediscord import FakeDiscord, Message
 from tests.fakediscord.model import EMBED_LINKS
 from tests.fakediscord.records import RecordedRequest
-from tests.fakellm import CutOff, ScriptedLLM, Status, Text
+from tests.fakellm import CutOff, Hang, ScriptedLLM, Status, Text
 from tests.fakellm.scripts import GOOD_SYRIA, INVENTED, SYRIA_ANCHOR, SYRIA_QUESTION, good_syria
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.model]
@@ -51,14 +51,17 @@ def llm() -> Iterator[ScriptedLLM]:
 
 
 @pytest.fixture
-def knowledge_base(
-    settings: AppSettings, embedder: Embedder, built_index: Path, llm: ScriptedLLM
-) -> KnowledgeBase:
+def settings(settings: AppSettings, llm: ScriptedLLM) -> AppSettings:
+    """The bot's settings with an [llm] section naming the scripted model."""
+    section = LLMSettings(base_url=llm.base_url, model="scripted", timeout_seconds=15)
+    return settings.model_copy(update={"llm": section})
+
+
+@pytest.fixture
+def knowledge_base(settings: AppSettings, embedder: Embedder, built_index: Path) -> KnowledgeBase:
     """The knowledge base of the fixtures, with the scripted model writing answers."""
     shutil.copytree(built_index, settings.index.data_dir, dirs_exist_ok=True)
-    section = LLMSettings(base_url=llm.base_url, model="scripted", timeout_seconds=15)
-    with_llm = settings.model_copy(update={"llm": section})
-    knowledge_base = KnowledgeBase(with_llm, embedder, OpenAIChat(section))
+    knowledge_base = KnowledgeBase(settings, embedder, OpenAIChat(settings.llm))
     knowledge_base.searcher()
     return knowledge_base
 
@@ -203,3 +206,20 @@ async def test_where_the_bot_may_not_embed_the_draft_becomes_the_plain_answer(
     assert answer.content.startswith(f"**{SYRIA_QUESTION}**\n{WRITTEN}")
     assert "[1] Running Iran Out of Syria" in answer.content and DRAFT_NOTE not in answer.content
     assert_never_pings(fake_discord, answer)
+
+
+async def test_questions_waiting_on_the_model_do_not_hold_up_other_commands(
+    fake_discord: FakeDiscord, newsbot: NewsBot, llm: ScriptedLLM
+) -> None:
+    llm.script = lambda request: Hang()
+    for _ in range(3):  # more than the workers a bot without a model has
+        await fake_discord.send_message(
+            fake_discord.channel.id, fake_discord.owner.id, SYRIA_QUESTION, mention_bot=True
+        )
+    # All three reach the model at once, and a search is answered meanwhile: well before
+    # the model's 15 s run out and free a worker.
+    await fake_discord.wait_for(lambda: len(llm.requests) == 3, 10.0, "three model requests")
+    record = await fake_discord.invoke_slash("search", {"query": "tram"})
+    results = await record.wait_for_response(10.0)
+
+    assert "Eastholm" in str(results.embeds)
