@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from index.errors import ConfigError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+Backend = Literal["onnx-int8", "torch"]
 
 
 class Section(BaseModel):
@@ -35,9 +36,35 @@ class IndexSettings(Section):
 
 
 class ModelSettings(Section):
+    """The embedding model and how it runs.
+
+    ``backend`` "onnx-int8" (the default on the CPU) runs the model's weights exported to
+    ONNX and quantised to int8 with onnxruntime; "torch" runs them as sentence-transformers
+    loads them. On any other ``device`` the default is "torch", and asking for "onnx-int8"
+    there is an error: the int8 model runs on the CPU only.
+    """
+
     name: str = DEFAULT_MODEL
+    backend: Backend = "onnx-int8"
     batch_size: int = Field(default=32, ge=1, le=1024)
     device: str = "cpu"
+    cache_dir: Path | None = None  # the int8 model's cache; None: <data_dir>/models
+
+    @model_validator(mode="before")
+    @classmethod
+    def _torch_off_the_cpu(cls, data: object) -> object:
+        if isinstance(data, dict) and "backend" not in data and data.get("device", "cpu") != "cpu":
+            return {**data, "backend": "torch"}
+        return data
+
+    @model_validator(mode="after")
+    def _int8_on_the_cpu(self) -> Self:
+        if self.backend == "onnx-int8" and self.device != "cpu":
+            raise ValueError(
+                f"backend 'onnx-int8' runs on the CPU only, not on device '{self.device}': "
+                'set backend = "torch" or device = "cpu"'
+            )
+        return self
 
 
 class ChunkSettings(Section):
@@ -141,7 +168,10 @@ class Settings(Section):
                 "articles": [base / p for p in self.index.articles],
             }
         )
-        return self.model_copy(update={"index": index})
+        # The model cache stays where it is when a caller moves the data dir (the bench).
+        cache_dir = base / (self.model.cache_dir or self.index.data_dir / "models")
+        model = self.model.model_copy(update={"cache_dir": cache_dir})
+        return self.model_copy(update={"index": index, "model": model})
 
 
 SettingsT = TypeVar("SettingsT", bound=Settings)

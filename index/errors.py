@@ -18,11 +18,16 @@ class IndexNotFoundError(NewsbotError):
 
 
 class IndexMismatchError(NewsbotError):
-    """The index was built with another model or dimension than the settings ask for."""
+    """The index was built with another model, backend or dimension than the settings ask
+    for."""
 
 
 class IndexCorruptError(NewsbotError):
     """An index file is truncated, altered or unreadable."""
+
+
+class ModelCacheError(NewsbotError):
+    """The cached int8 model is missing, truncated or altered; loading it rebuilds it."""
 
 
 class ReindexBusyError(NewsbotError):

@@ -12,7 +12,7 @@ from datetime import date, datetime
 import numpy as np
 
 from index.config import Settings
-from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.embedding import Embedder, load_embedder
 from index.errors import (
     IndexCorruptError,
     IndexMismatchError,
@@ -74,7 +74,7 @@ class KnowledgeBase:
     def embedder(self) -> Embedder:
         with self._embedder_lock:
             if self._embedder is None:
-                self._embedder = SentenceTransformerEmbedder(self.settings.model)
+                self._embedder = load_embedder(self.settings.model, self.settings.index.data_dir)
             return self._embedder
 
     def searcher(self) -> Searcher:

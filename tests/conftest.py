@@ -1,4 +1,4 @@
-"""Shared fixtures: the real embedding model (loaded once) and settings over tmp dirs."""
+"""Shared fixtures: the real embedding models (loaded once) and settings over tmp dirs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from index.config import Settings
-from index.embedding import SentenceTransformerEmbedder
+from index.embedding import Embedder, SentenceTransformerEmbedder, load_embedder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COLLECTION = FIXTURES / "collection"
@@ -21,7 +21,23 @@ ASKED = date(2025, 1, 1)
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The int8 model's cache folder, shared by every test and settings file of the session
+    (the ``embedder`` fixture builds the model in it once)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path) -> Embedder:
+    """The embedder users get by default: the int8 model, exported from the bundled
+    weights offline by this fixture."""
+    settings = Settings().model.model_copy(update={"cache_dir": model_cache})
+    return load_embedder(settings, model_cache)
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    """The same model in fp32, as sentence-transformers runs it (the "torch" backend)."""
     return SentenceTransformerEmbedder(Settings().model)
 
 
@@ -34,15 +50,18 @@ def articles_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, articles_dir: Path) -> Settings:
-    return (
-        Settings()
-        .resolve_paths(tmp_path)
-        .model_copy(
-            update={
-                "index": Settings().index.model_copy(
-                    update={"data_dir": tmp_path / "data", "articles": [articles_dir]}
-                )
-            }
-        )
+def settings(tmp_path: Path, articles_dir: Path, model_cache: Path) -> Settings:
+    defaults = Settings()
+    return defaults.resolve_paths(tmp_path).model_copy(
+        update={
+            "index": defaults.index.model_copy(
+                update={"data_dir": tmp_path / "data", "articles": [articles_dir]}
+            ),
+            "model": defaults.model.model_copy(update={"cache_dir": model_cache}),
+        }
     )
+
+
+def model_section(model_cache: Path) -> str:
+    """The ``[model]`` section of a test's settings file: the session's model cache."""
+    return f'[model]\ncache_dir = "{model_cache}"\n'

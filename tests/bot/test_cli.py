@@ -12,14 +12,17 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.conftest import model_section
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture
-def config(tmp_path: Path, articles_dir: Path) -> Path:
+def config(tmp_path: Path, articles_dir: Path, model_cache: Path) -> Path:
     path = tmp_path / "newsbot.toml"
-    path.write_text(f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n')
+    path.write_text(
+        f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n' + model_section(model_cache)
+    )
     return path
 
 

@@ -12,21 +12,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import model_section
 from tests.fakediscord import FakeDiscord
 
 pytestmark = [pytest.mark.model, pytest.mark.asyncio]
 
-TIMEOUT = 90  # the child loads torch and the model before it connects
+TIMEOUT = 90  # the child loads the model before it connects
 
 
-async def test_newsbot_run_answers_a_mention_and_stops_cleanly(tmp_path: Path, built_index: Path):
+async def test_newsbot_run_answers_a_mention_and_stops_cleanly(
+    tmp_path: Path, built_index: Path, model_cache: Path
+):
     async with FakeDiscord() as server:
         data_dir = tmp_path / "data"
         shutil.copytree(built_index, data_dir)
         config = tmp_path / "newsbot.toml"
         config.write_text(
             f'[index]\ndata_dir = "{data_dir}"\narticles = []\n'
-            f'[discord]\napi_base_url = "{server.api_base_url}"\n'
+            + model_section(model_cache)
+            + f'[discord]\napi_base_url = "{server.api_base_url}"\n'
             f'gateway_url = "{server.gateway_url}"\n'
             f"dev_guild_id = {server.guild.id}\nanswer_in_threads = false\n"
         )

@@ -1,4 +1,5 @@
-"""The core settings: the [llm] section."""
+"""The core settings: the [llm] section; the embedding backend follows the device;
+the model cache's place."""
 
 from __future__ import annotations
 
@@ -45,3 +46,34 @@ def test_a_server_without_a_model_is_an_error_that_says_what_to_add(tmp_path: Pa
 def test_bad_llm_settings_are_errors_naming_the_key(tmp_path: Path, line: str, message: str):
     with pytest.raises(ConfigError, match=message):
         load_settings(write(tmp_path, f'[llm]\nmodel = "m"\n{line}\n'))
+
+
+def test_the_int8_backend_is_the_default_and_caches_in_the_data_dir(tmp_path):
+    settings = load_settings(write(tmp_path, '[index]\ndata_dir = "store"\n'))
+    assert settings.model.backend == "onnx-int8"
+    assert settings.model.cache_dir == tmp_path.resolve() / "store" / "models"
+
+
+def test_the_model_cache_can_be_shared_between_data_dirs(tmp_path):
+    settings = load_settings(write(tmp_path, '[model]\ncache_dir = "../models"\n'))
+    assert settings.model.cache_dir == tmp_path.resolve() / ".." / "models"
+
+
+def test_off_the_cpu_the_default_backend_is_torch(tmp_path):
+    settings = load_settings(write(tmp_path, '[model]\ndevice = "cuda"\n'))
+    assert settings.model.backend == "torch"
+
+
+def test_asking_for_int8_off_the_cpu_is_an_error_that_says_what_to_set(tmp_path):
+    path = write(tmp_path, '[model]\ndevice = "cuda:0"\nbackend = "onnx-int8"\n')
+    with pytest.raises(ConfigError, match=r"setting 'model'.*CPU only.*backend = \"torch\""):
+        load_settings(path)
+
+
+def test_an_unknown_backend_is_an_error_naming_the_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"setting 'model\.backend'"):
+        load_settings(write(tmp_path, '[model]\nbackend = "int4"\n'))
+
+
+def test_unresolved_settings_leave_the_cache_to_the_data_dir():
+    assert Settings().model.cache_dir is None

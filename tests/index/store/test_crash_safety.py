@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from index.store.generations import open_current
+from tests.conftest import model_section
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -75,9 +76,13 @@ def add_articles(articles: Path, round_number: int) -> None:
         (articles / f"round-{i}.txt").write_text(f"Harbour report {i}\n\n{body}\n")
 
 
-def test_reindex_killed_at_random_moments_leaves_a_loadable_index(tmp_path, articles_dir):
+def test_reindex_killed_at_random_moments_leaves_a_loadable_index(
+    tmp_path, articles_dir, model_cache, embedder
+):
     config = tmp_path / "newsbot.toml"
-    config.write_text(f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n')
+    config.write_text(
+        f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n' + model_section(model_cache)
+    )
     data_dir = tmp_path / "data"
     Reindex(config).finish()
     initial = open_current(data_dir).manifest.articles

@@ -8,7 +8,7 @@ import pytest
 from bot.cli import main
 from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
-from tests.conftest import ASKED
+from tests.conftest import ASKED, model_section
 from tests.index.web.webserver import Versioned, WebServer, fixture
 
 pytestmark = pytest.mark.model
@@ -68,11 +68,14 @@ def test_unreachable_sources_are_reported_and_the_rest_is_indexed(settings, embe
     assert "fish market" in kb.ask("Where will the Saturday fish market move?", as_of=ASKED).text
 
 
-def test_newsbot_add_detects_a_page_fetches_it_and_reindexes(tmp_path, articles_dir, web, capsys):
+def test_newsbot_add_detects_a_page_fetches_it_and_reindexes(
+    tmp_path, articles_dir, web, capsys, model_cache
+):
     config = tmp_path / "newsbot.toml"
     config.write_text(
         f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n'
-        '[fetch]\nallowed_hosts = ["127.0.0.1"]\nretries = 0\n'
+        + model_section(model_cache)
+        + '[fetch]\nallowed_hosts = ["127.0.0.1"]\nretries = 0\n'
     )
     assert main(["--config", str(config), "add", "-q", web.url("/articles/wind.html")]) == 0
     out = capsys.readouterr().out
@@ -81,12 +84,13 @@ def test_newsbot_add_detects_a_page_fetches_it_and_reindexes(tmp_path, articles_
     assert "not modified" in capsys.readouterr().out
 
 
-def add_config(tmp_path, articles_dir, allowed_hosts=()):
+def add_config(tmp_path, articles_dir, model_cache, allowed_hosts=()):
     config = tmp_path / "newsbot.toml"
     hosts = ", ".join(f'"{host}"' for host in allowed_hosts)
     config.write_text(
         f'[index]\ndata_dir = "data"\narticles = ["{articles_dir}"]\n'
-        f"[fetch]\nallowed_hosts = [{hosts}]\nretries = 0\n"
+        + model_section(model_cache)
+        + f"[fetch]\nallowed_hosts = [{hosts}]\nretries = 0\n"
     )
     return config
 
@@ -94,9 +98,9 @@ def add_config(tmp_path, articles_dir, allowed_hosts=()):
 @pytest.mark.parametrize("kind", [None, "feed", "sitemap", "page"])
 @pytest.mark.parametrize("where", ["loopback", "private"])
 def test_newsbot_add_of_a_refused_url_fails_and_stores_nothing(
-    tmp_path, articles_dir, web, capsys, kind, where
+    tmp_path, articles_dir, web, capsys, kind, where, model_cache
 ):
-    config = add_config(tmp_path, articles_dir)  # 127.0.0.1 not allowed
+    config = add_config(tmp_path, articles_dir, model_cache)  # 127.0.0.1 not allowed
     url = web.url("/rss.xml") if where == "loopback" else "http://10.0.0.5/feed.xml"
     args = ["--config", str(config), "add", "-q", url] + (["--kind", kind] if kind else [])
 
@@ -111,9 +115,9 @@ def test_newsbot_add_of_a_refused_url_fails_and_stores_nothing(
 
 
 def test_newsbot_add_of_a_missing_page_fails_and_stores_nothing(
-    tmp_path, articles_dir, web, capsys
+    tmp_path, articles_dir, web, capsys, model_cache
 ):
-    config = add_config(tmp_path, articles_dir, ["127.0.0.1"])
+    config = add_config(tmp_path, articles_dir, model_cache, ["127.0.0.1"])
     url = web.url("/articles/gone.html")
 
     code = main(["--config", str(config), "add", "-q", "--kind", "page", url])
@@ -123,9 +127,9 @@ def test_newsbot_add_of_a_missing_page_fails_and_stores_nothing(
 
 
 def test_newsbot_add_with_a_kind_checks_it_then_fetches_and_reindexes(
-    tmp_path, articles_dir, web, capsys
+    tmp_path, articles_dir, web, capsys, model_cache
 ):
-    config = add_config(tmp_path, articles_dir, ["127.0.0.1"])
+    config = add_config(tmp_path, articles_dir, model_cache, ["127.0.0.1"])
 
     assert main(["--config", str(config), "add", "-q", "--kind", "feed", web.url("/rss.xml")]) == 0
     out = capsys.readouterr().out

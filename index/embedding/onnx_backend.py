@@ -1,0 +1,192 @@
+"""The "onnx-int8" backend: the model's transformer exported to ONNX with its weights
+quantised to int8 (``index.embedding.export`` builds it), run by onnxruntime on the CPU
+with the model's own tokenizer; pooling and normalisation as the model defines them.
+
+Loading a built model needs neither torch nor sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Encoding, Tokenizer
+
+from index.embedding.base import EncodeTurns, ProgressFn, encode_in_turns
+from index.errors import ModelCacheError
+from index.store.files import CHECKSUMS
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "model-int8.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+RECIPE_FILE = "recipe.json"
+FILES = (MODEL_FILE, TOKENIZER_FILE, RECIPE_FILE)  # all in checksums.json
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # the graph takes some of these
+POOLING = ("mean", "cls", "max")
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """What running the graph needs besides it; written beside it by the export."""
+
+    model: str
+    dimension: int
+    max_tokens: int  # the model's window, special tokens included
+    inputs: tuple[str, ...]  # the graph's inputs, in INPUTS order
+    pooling: str  # one of POOLING, as the model's Pooling module says
+    pad_id: int
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), indent=1).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Recipe:
+        values = json.loads(data)
+        recipe = cls(**{**values, "inputs": tuple(values["inputs"])})
+        if recipe.pooling not in POOLING or not set(recipe.inputs) <= set(INPUTS):
+            raise ValueError(f"unknown pooling or inputs in {values}")
+        return recipe
+
+
+class OnnxEmbedder:
+    """The int8 model of one cache folder. Tokenizing is thread-safe and runs beside
+    encodes; encodes take turns (each uses every core), urgent ones first."""
+
+    backend = "onnx-int8"
+
+    def __init__(self, folder: Path, batch_size: int = 32) -> None:
+        files = read_verified(folder)
+        try:
+            recipe = Recipe.from_json(files[RECIPE_FILE])
+        except (ValueError, TypeError, KeyError) as error:
+            raise ModelCacheError(f"{folder / RECIPE_FILE}: unreadable ({error})") from None
+        self.name = recipe.model
+        self.dimension = recipe.dimension
+        self.max_tokens = recipe.max_tokens
+        self._recipe = recipe
+        self._batch_size = batch_size
+        self._turns = EncodeTurns()
+        # Two tokenizers configured once and never changed, so both are safe to share:
+        # one counts whole texts, the other cuts them to the model's window.
+        self._counter = _tokenizer(files[TOKENIZER_FILE], max_length=None)
+        self._tokenizer = _tokenizer(files[TOKENIZER_FILE], max_length=recipe.max_tokens)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = len(os.sched_getaffinity(0))
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3  # errors only
+        self._session = ort.InferenceSession(
+            files[MODEL_FILE], options, providers=["CPUExecutionProvider"]
+        )
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces of each text, without special tokens."""
+        if not texts:
+            return []
+        encoded = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        return [len(encoding.ids) for encoding in encoded]
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each word piece of ``text``."""
+        return list(self._counter.encode(text, add_special_tokens=False).offsets)
+
+    def encode(
+        self, texts: Sequence[str], progress: ProgressFn | None = None, *, bulk: bool = False
+    ) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text; see ``encode_in_turns``."""
+        return encode_in_turns(
+            texts,
+            self._encode_batch,
+            dimension=self.dimension,
+            batch_size=self._batch_size,
+            turns=self._turns,
+            progress=progress,
+            bulk=bulk,
+        )
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encoded = self._tokenizer.encode_batch(texts)
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for rows in _similar_lengths([len(encoding.ids) for encoding in encoded]):
+            vectors[rows] = self._run([encoded[row] for row in rows])
+        return vectors
+
+    def _run(self, encoded: list[Encoding]) -> np.ndarray:
+        width = max(len(encoding.ids) for encoding in encoded)
+        ids = np.full((len(encoded), width), self._recipe.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encoded), width), dtype=np.int64)
+        types = np.zeros((len(encoded), width), dtype=np.int64)
+        for row, encoding in enumerate(encoded):  # padded on the right
+            length = len(encoding.ids)
+            ids[row, :length] = encoding.ids
+            mask[row, :length] = 1
+            types[row, :length] = encoding.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        (tokens,) = self._session.run(None, {name: feeds[name] for name in self._recipe.inputs})
+        return pool(np.asarray(tokens, dtype=np.float32), mask, self._recipe.pooling)
+
+
+def _similar_lengths(lengths: list[int]) -> list[list[int]]:
+    """Positions of a batch in groups whose shortest is at least half their longest.
+
+    Activations are quantised with one scale for a whole run, which the longest texts'
+    extremes set; a short text run among long ones loses precision (cosine to fp32 down
+    to 0.97 for a few words among sentences), run among its peers it does not (0.99), and
+    less padding is computed too.
+    """
+    groups: list[list[int]] = []
+    for position in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        if groups and 2 * lengths[position] >= lengths[groups[-1][0]]:
+            groups[-1].append(position)
+        else:
+            groups.append([position])
+    return groups
+
+
+def pool(tokens: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
+    """Unit-length sentence vectors from a batch's token vectors (batch, tokens, dim), as
+    sentence-transformers' Pooling and Normalize modules compute them."""
+    if mode == "mean":
+        weights = mask[..., None].astype(np.float32)
+        vectors = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    elif mode == "cls":
+        vectors = tokens[:, 0]  # padding is on the right: the first token is the first
+    elif mode == "max":
+        vectors = np.where(mask[..., None] > 0, tokens, -np.inf).max(axis=1)
+    else:
+        raise ValueError(f"unknown pooling mode {mode!r}")
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def read_verified(folder: Path) -> dict[str, bytes]:
+    """The cache folder's files, each as its checksum says (the bytes that were checked
+    are the bytes used); ModelCacheError if one is missing, truncated or altered."""
+    try:
+        expected = json.loads((folder / CHECKSUMS).read_bytes())
+        files = {name: (folder / name).read_bytes() for name in FILES}
+    except (OSError, ValueError) as error:
+        raise ModelCacheError(f"{folder}: incomplete or unreadable ({error})") from None
+    for name, data in files.items():
+        actual = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        if actual != expected.get(name):
+            raise ModelCacheError(f"{folder / name}: checksum mismatch (truncated or altered)")
+    return files
+
+
+def _tokenizer(config: bytes, max_length: int | None) -> Tokenizer:
+    tokenizer = Tokenizer.from_str(config.decode())
+    tokenizer.no_padding()
+    if max_length is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_length=max_length)
+    return tokenizer
