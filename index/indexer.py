@@ -234,6 +234,7 @@ def _build(
             report(ReindexProgress("writing", position, len(articles)))
         manifest = Manifest(
             model=model.name,
+            backend=model.backend,
             dimension=model.dimension,
             chunk_max_tokens=settings.chunking.max_tokens or model.max_tokens,
             chunk_overlap=settings.chunking.overlap_tokens,
@@ -255,6 +256,7 @@ def _reusable(settings: Settings, previous: Generation | None) -> bool:
     manifest = previous.manifest
     return (
         manifest.model == settings.model.name
+        and manifest.backend == settings.model.backend
         and manifest.chunk_overlap == settings.chunking.overlap_tokens
         and (settings.chunking.max_tokens in (None, manifest.chunk_max_tokens))
     )

@@ -247,6 +247,13 @@ class KnowledgeBase:
                 f"the index in {generation.path.parent} was built with model '{manifest.model}' "
                 f"but the settings ask for '{self.settings.model.name}': run 'newsbot reindex'"
             )
+        if manifest.backend != self.settings.model.backend:
+            # Vectors of one model from two backends differ a little: never mix them.
+            raise IndexMismatchError(
+                f"the index in {generation.path.parent} was built with backend "
+                f"'{manifest.backend}' but the settings ask for '{self.settings.model.backend}': "
+                "run 'newsbot reindex'"
+            )
         if manifest.dimension != self.embedder.dimension:
             raise IndexMismatchError(
                 f"the index in {generation.path.parent} holds {manifest.dimension}-dimensional "

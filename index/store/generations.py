@@ -80,6 +80,7 @@ class Manifest:
     """What a generation was built with and holds."""
 
     model: str
+    backend: str  # "onnx-int8" or "torch": how the vectors were computed
     dimension: int
     chunk_max_tokens: int
     chunk_overlap: int
@@ -280,6 +281,7 @@ class GenerationWriter:
         values = {
             "format_version": FORMAT_VERSION,
             "model": manifest.model,
+            "backend": manifest.backend,
             "dimension": manifest.dimension,
             "chunk_max_tokens": manifest.chunk_max_tokens,
             "chunk_overlap": manifest.chunk_overlap,
@@ -361,6 +363,7 @@ def _read_manifest(db: sqlite3.Connection) -> Manifest:
         )
     return Manifest(
         model=values["model"],
+        backend=values.get("backend", "torch"),  # before backends were recorded: torch
         dimension=values["dimension"],
         chunk_max_tokens=values["chunk_max_tokens"],
         chunk_overlap=values["chunk_overlap"],

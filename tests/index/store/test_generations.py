@@ -13,6 +13,7 @@ from index.errors import (
     ReindexBusyError,
 )
 from index.knowledge_base import KnowledgeBase
+from index.store.files import write_checksums
 from index.store.generations import current_name, open_current, reindex_lock
 
 pytestmark = pytest.mark.model
@@ -57,9 +58,39 @@ def test_an_index_built_with_another_model_is_a_clear_error(built, embedder):
         KnowledgeBase(other, embedder).search("Iran")
 
 
+def test_an_index_built_by_the_torch_backend_is_refused_for_int8_until_reindexed(
+    settings, embedder, torch_embedder
+):
+    by_torch = settings.model_copy(
+        update={"model": settings.model.model_copy(update={"backend": "torch"})}
+    )
+    KnowledgeBase(by_torch, torch_embedder).reindex()
+    assert open_current(settings.index.data_dir).manifest.backend == "torch"
+    kb = KnowledgeBase(settings, embedder)  # the default: onnx-int8
+    with pytest.raises(
+        IndexMismatchError, match=r"backend 'torch' .* ask for 'onnx-int8': run 'newsbot reindex'"
+    ):
+        kb.search("Iran")
+    summary = kb.reindex()
+    assert summary.chunks_embedded == summary.chunks > 0  # no vector of torch's kept
+    assert open_current(settings.index.data_dir).manifest.backend == "onnx-int8"
+    assert kb.search("Iran")
+
+
+def test_an_index_written_before_backends_were_recorded_counts_as_torch(built):
+    folder = generation_dir(built)
+    db = sqlite3.connect(folder / "index.sqlite")
+    with db:
+        db.execute("DELETE FROM manifest WHERE key = 'backend'")
+    db.close()
+    write_checksums(folder, ("index.sqlite", "vectors.faiss"))
+    assert open_current(built.index.data_dir).manifest.backend == "torch"
+
+
 def test_an_index_of_another_dimension_is_a_clear_error(built, embedder):
     class WiderEmbedder:
-        name, dimension, max_tokens = embedder.name, 768, embedder.max_tokens
+        name, backend, dimension = embedder.name, embedder.backend, 768
+        max_tokens = embedder.max_tokens
 
     with pytest.raises(IndexMismatchError, match="768"):
         KnowledgeBase(built, WiderEmbedder()).search("Iran")  # type: ignore[arg-type]
@@ -79,6 +110,7 @@ def test_the_database_is_in_wal_mode_and_holds_the_manifest(built):
     manifest = dict(db.execute("SELECT key, value FROM manifest"))
     assert manifest["model"] == '"sentence-transformers/all-MiniLM-L6-v2"'
     assert manifest["dimension"] == "384"
+    assert manifest["backend"] == '"onnx-int8"'
 
 
 def test_a_second_reindex_is_refused_while_one_holds_the_lock(built, embedder):
