@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.config import LLMSettings, load_settings
+from index.config import LLMSettings, Settings, load_settings
 from index.errors import ConfigError
 
 

@@ -7,15 +7,18 @@ import json
 import pytest
 
 from bot.cli import main
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, model_section
 from tests.fakellm import ScriptedLLM
 from tests.fakellm.scripts import reasonable
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
-def test_bench_json_reports_every_figure_for_every_system(tmp_path, capsys):
-    assert main(["bench", str(FIXTURES / "bench"), "--json", "--work-dir", str(tmp_path)]) == 0
+def test_bench_json_reports_every_figure_for_every_system(tmp_path, capsys, model_cache):
+    config = tmp_path / "newsbot.toml"
+    config.write_text(model_section(model_cache))
+    bench = ["bench", str(FIXTURES / "bench"), "--json", "--work-dir", str(tmp_path)]
+    assert main(["--config", str(config), *bench]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["systems"]) == {"newsbot", "bm25", "dense", "naive"}
     for hits in report["systems"].values():
@@ -30,16 +33,19 @@ def test_bench_json_reports_every_figure_for_every_system(tmp_path, capsys):
     assert 0.0 <= report["answer_contains"] <= 1.0
     assert report["index_tokens_per_s"]["newsbot"] > 0 and report["index_tokens_per_s"]["naive"] > 0
     assert 0 < report["ask_ms"]["p50"] <= report["ask_ms"]["p95"]
+    assert 0 < report["naive_query_ms"]["p50"] <= report["naive_query_ms"]["p95"]
     assert report["peak_rss_mb"] > 0
     assert "llm" not in report  # without [llm], the report is what it always was
     calibration = report["weak_evidence_calibration"]
     assert [row["threshold"] for row in calibration] == [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 
 
-def test_bench_with_a_language_model_also_measures_its_answers(tmp_path, capsys):
+def test_bench_with_a_language_model_also_measures_its_answers(tmp_path, capsys, model_cache):
     with ScriptedLLM(reasonable) as llm:
         config = tmp_path / "newsbot.toml"
-        config.write_text(f'[llm]\nbase_url = "{llm.base_url}"\nmodel = "scripted"\n')
+        config.write_text(
+            model_section(model_cache) + f'[llm]\nbase_url = "{llm.base_url}"\nmodel = "scripted"\n'
+        )
         argv = ["--config", str(config), "bench", str(FIXTURES / "bench"), "--json"]
         assert main([*argv, "--work-dir", str(tmp_path / "work")]) == 0
     assert llm.errors == []
