@@ -86,7 +86,7 @@ def load_int8_embedder(settings: ModelSettings, cache_root: Path) -> OnnxEmbedde
 
 def _build(name: str, folder: Path) -> None:
     """Export, quantise and check ``name`` into ``folder``; the caller holds the lock."""
-    log.info("building the int8 model of %s in %s (once; about a minute)", name, folder)
+    log.info("building the int8 model of %s in %s (once; up to a minute)", name, folder)
     started = time.perf_counter()
     _remove_leftovers(folder)
     model = load_sentence_transformer(name, device="cpu")
@@ -100,8 +100,8 @@ def _build(name: str, folder: Path) -> None:
             (partial / scratch).unlink()
         model.tokenizer.backend_tokenizer.save(str(partial / TOKENIZER_FILE))
         write_durably(partial / RECIPE_FILE, recipe.to_json())
-        for name_ in (MODEL_FILE, TOKENIZER_FILE):
-            _fsync(partial / name_)
+        for written in (MODEL_FILE, TOKENIZER_FILE):
+            _fsync(partial / written)
         write_checksums(partial, FILES)
         _check(model, partial)
         partial.chmod(0o755)  # mkdtemp made it private
