@@ -83,6 +83,10 @@ class OnnxEmbedder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only
+        # Idle workers sleep rather than spin: an encode is one step of a question, and
+        # spinning threads slowed what ran next on the same cores (FAISS, BM25, other
+        # models) several times over on a 2-core machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             files[MODEL_FILE], options, providers=["CPUExecutionProvider"]
         )
