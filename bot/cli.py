@@ -268,12 +268,7 @@ class _ProgressBar:
         bar.refresh()
 
 
-_PROGRESS_UNITS = {
-    "fetching": "source",
-    "reading": "article",
-    "embedding": "passage",
-    "writing": "article",
-}
+_PROGRESS_UNITS = {"fetching": "source", "reading": "source", "indexing": "source"}
 
 
 def _as_of_option(sub: argparse.ArgumentParser) -> None:

@@ -26,7 +26,8 @@ from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
 from index.search.answer import compose_answer, evidence_strength
 from index.search.recency import outdated_coverage
 from index.search.retrieval import Mode, Searcher
-from index.store.generations import Generation, current_name, open_current
+from index.store.generations import Generation, open_current
+from index.store.layout import current_name
 from index.web.live import LiveSources
 from index.web.urls import article_id, loose_key, storage_key
 
@@ -103,7 +104,7 @@ class KnowledgeBase:
             )
         previous = self._previous_generation()
         summary = reindex(
-            self.settings, lambda: self.embedder, previous, progress, self.live.articles()
+            self.settings, lambda: self.embedder, previous, progress, self.live.stored_sources()
         )
         summary.fetched = fetched
         if summary.changed and self._searcher is not None:
@@ -177,40 +178,44 @@ class KnowledgeBase:
         query = _checked(query_or_url)
         searcher = self.searcher()
         generation = searcher.generation
-        wanted = loose_key(query)
-        found = next(
-            (a for a in generation.articles if a.info.url and loose_key(a.info.url) == wanted),
-            None,
-        )
-        if found is None:
+        record = generation.article_by_url(loose_key(query))
+        if record is not None:
+            segment, row = generation.locate(record)
+        else:
             hits = searcher.search(query, k=1)
             if not hits:
                 return None
-            found = next(a for a in generation.articles if a.info.id == hits[0].article.id)
-        text = generation.article_text(found.row)
+            segment, row = generation.place(hits[0].chunk_id)
+        info = generation.infos(segment, [row])[row]
+        text = segment.article_text(row)
         opening = text[:opening_chars]
         if len(text) > opening_chars:
             opening = opening.rsplit(" ", 1)[0] + " …"
-        return ArticleDetail(article=found.info, opening=opening)
+        return ArticleDetail(article=info, opening=opening)
 
     def indexed_articles(self, keys: Sequence[str]) -> list[ArticleInfo]:
         """The articles of the current index that were fetched under ``keys`` (the web
         store's keys, as a refresh reports new ones), in that order; others are left out."""
-        articles = [a.info for a in self.searcher().generation.articles]
-        by_id = {info.id: info for info in articles}
-        by_url = {storage_key(info.url): info for info in articles if info.url}
+        generation = self.searcher().generation
         found: dict[str, ArticleInfo] = {}
         for key in keys:
-            info = by_id.get(article_id(key)) or by_url.get(storage_key(key))
-            if info is not None:
-                found.setdefault(info.id, info)
+            record = generation.article(article_id(storage_key(key)))
+            if record is None or not record.indexed:
+                record = generation.article_by_url(loose_key(key))
+            if record is None or not record.indexed:
+                continue
+            segment, row = generation.locate(record)
+            info = generation.infos(segment, [row])[row]
+            found.setdefault(info.id, info)
         return list(found.values())
 
     def stats(self) -> IndexStats:
         generation = self.searcher().generation
         manifest = generation.manifest
-        sources = Counter(a.info.source or "unknown" for a in generation.articles)
-        dates = [a.info.published for a in generation.articles if a.info.published]
+        oldest, newest = generation.date_range()
+        counts = Counter[str]()
+        for publisher, count in generation.publishers():
+            counts[publisher or "unknown"] += count
         return IndexStats(
             generation=generation.name,
             model=manifest.model,
@@ -219,9 +224,9 @@ class KnowledgeBase:
             articles=manifest.articles,
             chunks=manifest.chunks,
             built_at=manifest.built_at,
-            sources=tuple(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
-            oldest=min(dates, default=None),
-            newest=max(dates, default=None),
+            sources=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+            oldest=oldest,
+            newest=newest,
         )
 
     def _previous_generation(self) -> Generation | None:

@@ -87,7 +87,7 @@ class Hit:
     """One retrieved passage with the scores that ranked it."""
 
     article: ArticleInfo
-    chunk_id: int
+    chunk_id: str  # "<segment>:<chunk>", unique within a generation
     start: int
     end: int
     text: str

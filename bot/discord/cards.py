@@ -196,12 +196,7 @@ def sources_card(stats: IndexStats) -> Card:
 
 # -- reindex -------------------------------------------------------------------------
 
-_STAGE_UNITS = {
-    "fetching": "sources",
-    "reading": "articles",
-    "embedding": "passages",
-    "writing": "articles",
-}
+_STAGE_UNITS = {"fetching": "sources", "reading": "sources", "indexing": "sources"}
 
 
 def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> str:

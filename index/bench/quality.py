@@ -264,14 +264,9 @@ def _calibrate(
     "answer-removed" twin is the best match among passages that lack the answer string,
     a hard stand-in for a question the articles cannot answer.
     """
-    generation = kb.searcher().generation
-    count = generation.vectors.ntotal
-    vectors = generation.vectors.reconstruct_n(0, count)
-    titles = [article.info.title for article in generation.articles]
-    passages = [
-        _normalise(f"{titles[row]}\n{generation.chunk_text(i)}")
-        for i, row in enumerate(generation.chunk_article)
-    ]
+    texts, rows = zip(*kb.searcher().generation.live_passages(), strict=True)
+    passages = [_normalise(text) for text in texts]
+    vectors = np.stack(rows)
     query_vectors = kb.embedder.encode([question.text for question in questions])
     answerable, removed = [], []
     for question, query, strength, top in zip(

@@ -16,7 +16,7 @@ import logging
 import os
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.display import printable
@@ -27,6 +27,20 @@ from index.records import Article, Skipped
 log = logging.getLogger(__name__)
 
 _Parser = Callable[[bytes, str], Iterator[Article | Skipped]]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file of articles found under a root, with what tells whether it changed."""
+
+    path: Path
+    relative: str  # from the root: the articles' ids and origins derive from it
+    size: int
+    modified_ns: int
+
+    @property
+    def stamp(self) -> str:
+        return f"{self.size}:{self.modified_ns}"
 
 
 def load_articles(root: Path, *, max_file_bytes: int = 5_000_000) -> Iterator[Article | Skipped]:
@@ -41,20 +55,36 @@ def load_articles(root: Path, *, max_file_bytes: int = 5_000_000) -> Iterator[Ar
     """
     if max_file_bytes < 1:
         raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes}")
-    return _printable(_load_root(Path(root), max_file_bytes))
+    return _load_all(root, max_file_bytes)
 
 
-def _printable(items: Iterator[Article | Skipped]) -> Iterator[Article | Skipped]:
-    for item in items:
-        origin = printable(item.origin)
-        if isinstance(item, Skipped):
-            item = Skipped(origin, printable(item.reason))
-        elif origin != item.origin:
-            item = replace(item, origin=origin)
-        yield item
+def _load_all(root: Path, max_file_bytes: int) -> Iterator[Article | Skipped]:
+    for found in list_files(root):
+        if isinstance(found, Skipped):
+            yield found
+        else:
+            yield from read_file(found, max_file_bytes=max_file_bytes)
 
 
-def _load_root(root: Path, max_bytes: int) -> Iterator[Article | Skipped]:
+def _printable_skip(skipped: Skipped) -> Skipped:
+    return Skipped(printable(skipped.origin), printable(skipped.reason))
+
+
+def _printable(item: Article | Skipped) -> Article | Skipped:
+    if isinstance(item, Skipped):
+        return _printable_skip(item)
+    origin = printable(item.origin)
+    return replace(item, origin=origin) if origin != item.origin else item
+
+
+def list_files(root: Path) -> Iterator[SourceFile | Skipped]:
+    """The files under ``root`` (or ``root`` itself), without reading them: a reindex
+    reads only those whose size or modification time changed."""
+    for found in _list(Path(root)):
+        yield _printable_skip(found) if isinstance(found, Skipped) else found
+
+
+def _list(root: Path) -> Iterator[SourceFile | Skipped]:
     try:
         is_folder = root.is_dir()
         missing = not is_folder and not root.exists() and not root.is_symlink()
@@ -65,14 +95,21 @@ def _load_root(root: Path, max_bytes: int) -> Iterator[Article | Skipped]:
         yield Skipped(str(root), "not found")
     elif is_folder:
         real_root = root.resolve()
-        yield from _walk(root, "", real_root, frozenset({str(real_root)}), max_bytes)
+        yield from _walk(root, "", real_root, frozenset({str(real_root)}))
     else:
-        yield from _load_file(root, root.name, max_bytes)
+        yield _source_file(root, root.name)
+
+
+def read_file(source: SourceFile, *, max_file_bytes: int = 5_000_000) -> list[Article | Skipped]:
+    """The articles in one file, or why there are none; never raises."""
+    if max_file_bytes < 1:
+        raise ValueError(f"max_file_bytes must be positive, got {max_file_bytes}")
+    return [_printable(item) for item in _load_file(source.path, source.relative, max_file_bytes)]
 
 
 def _walk(
-    folder: Path, prefix: str, real_root: Path, ancestors: frozenset[str], max_bytes: int
-) -> Iterator[Article | Skipped]:
+    folder: Path, prefix: str, real_root: Path, ancestors: frozenset[str]
+) -> Iterator[SourceFile | Skipped]:
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -92,9 +129,19 @@ def _walk(
             if real in ancestors:
                 yield Skipped(relative, "symlink loop (links to a folder that contains it)")
                 continue
-            yield from _walk(path, relative + "/", real_root, ancestors | {real}, max_bytes)
+            yield from _walk(path, relative + "/", real_root, ancestors | {real})
         else:
-            yield from _load_file(path, relative, max_bytes)
+            yield _source_file(path, relative)
+
+
+def _source_file(path: Path, relative: str) -> SourceFile:
+    """A file with its size and time; (0, 0) when it cannot be read, so that reading it
+    reports why."""
+    try:
+        info = path.stat()
+    except OSError:
+        return SourceFile(path, relative, 0, 0)
+    return SourceFile(path, relative, info.st_size, info.st_mtime_ns)
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from index.ingest.sentences import split_sentences
+from index.ingest.terms import lexical_tokens
 from index.injection import addresses_an_ai
 from index.llm.draft import MARKER, cited_numbers, clean, without_markers
 from index.records import DroppedSentence, Hit
-from index.search.lexical import lexical_tokens
 
 MIN_SUPPORT = 0.5  # share of a sentence's content words that its passages must contain
 

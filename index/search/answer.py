@@ -11,9 +11,9 @@ import numpy as np
 from index.config import AnswerSettings
 from index.embedding import Embedder
 from index.ingest.sentences import split_sentences
+from index.ingest.terms import lexical_tokens
 from index.injection import addresses_an_ai
 from index.records import Answer, AnswerSentence, Citation, Hit
-from index.search.lexical import lexical_tokens
 
 _SPACES = re.compile(r"\s+")
 _MIN_SENTENCE_CHARS = 25

@@ -1,44 +1,56 @@
-"""Lexical side of retrieval: word tokens for BM25 and for sentence scoring."""
+"""Lexical side of retrieval: BM25 scores computed from each segment's postings with the
+whole index's statistics (tokens come from ``index.ingest.terms``).
+
+Scores follow Lucene's BM25 (as bm25s's default does): ``idf * tf / (tf + k1 * (1 - b +
+b * length / average length))`` with ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))``.
+Document frequencies and lengths are summed over every segment, so a passage scores the
+same whichever segment holds it. (Deleted passages still count in these statistics
+until their segment is merged away: a small, temporary skew.)
+"""
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
-import bm25s
 import numpy as np
-import Stemmer
 
-# bm25s sets its own logger to DEBUG on import, which would print every index build.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-_WORD = re.compile(r"\w+")
-_STEMMER = Stemmer.Stemmer("english")
-_STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | {"s", "t"}
+Postings = Mapping[str, tuple[np.ndarray, np.ndarray]]  # term -> (chunks, counts)
 
 
-def lexical_tokens(text: str) -> list[str]:
-    """Lower-cased, stemmed words without English stopwords."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
-    return _STEMMER.stemWords(words)
+def bm25_scores(
+    terms: Sequence[str],
+    postings: Sequence[Postings],
+    lengths: Sequence[np.ndarray],
+    corpus_chunks: int,
+    corpus_tokens: int,
+    k1: float,
+    b: float,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each segment: the chunks with any of ``terms`` and their BM25 scores.
 
-
-class LexicalIndex:
-    """BM25 over passages; built in memory from the generation's chunk texts."""
-
-    def __init__(self, passages: Sequence[str], k1: float = 0.9, b: float = 0.4) -> None:
-        self._size = len(passages)
-        self._bm25 = bm25s.BM25(k1=k1, b=b)
-        if passages:
-            self._bm25.index([lexical_tokens(p) or ["\x00"] for p in passages], show_progress=False)
-
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for ``query`` (zeros when no word is known)."""
-        tokens = lexical_tokens(query)
-        if not tokens or not self._size:
-            return np.zeros(self._size, dtype=np.float32)
-        known = self._bm25.get_tokens_ids(tokens)
-        if not known:
-            return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(known), dtype=np.float32)
+    ``postings[i]`` holds segment i's postings of the query terms it knows and
+    ``lengths[i]`` its chunks' lengths in tokens.
+    """
+    average = corpus_tokens / corpus_chunks if corpus_chunks else 1.0
+    frequency = Counter({t: sum(len(p[t][0]) for p in postings if t in p) for t in terms})
+    weights = Counter(terms)  # a word asked twice counts twice, as in bm25s
+    scored = []
+    for segment_postings, length in zip(postings, lengths, strict=True):
+        chunks_parts, score_parts = [], []
+        for term, (chunks, counts) in segment_postings.items():
+            df = frequency[term]
+            idf = np.log(1.0 + (corpus_chunks - df + 0.5) / (df + 0.5))
+            tf = np.asarray(counts, dtype=np.float32)
+            norm = k1 * (1.0 - b + b * np.asarray(length[chunks], dtype=np.float32) / average)
+            chunks_parts.append(np.asarray(chunks, dtype=np.int64))
+            score_parts.append(weights[term] * idf * tf / (tf + norm))
+        if not chunks_parts:
+            scored.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
+            continue
+        all_chunks = np.concatenate(chunks_parts)
+        unique, inverse = np.unique(all_chunks, return_inverse=True)
+        totals = np.zeros(len(unique), dtype=np.float32)
+        np.add.at(totals, inverse, np.concatenate(score_parts).astype(np.float32))
+        scored.append((unique, totals))
+    return scored

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (FAISS) and BM25 rankings fused, diversified, filtered."""
+"""Hybrid retrieval: dense and BM25 rankings over every segment of a generation, fused
+by reciprocal rank, weighed by the time prior, diversified, filtered."""
 
 from __future__ import annotations
 
@@ -8,31 +9,35 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
-import faiss
 import numpy as np
 
 from index.config import SearchSettings
 from index.embedding import Embedder
+from index.ingest.terms import lexical_tokens
 from index.records import Hit, SearchFilters
-from index.search.lexical import LexicalIndex
-from index.search.recency import UNDATED, TimePrior, latest_allowed
+from index.search.lexical import bm25_scores
+from index.search.recency import TimePrior, latest_allowed
 from index.store.generations import Generation
+from index.store.segments import UNDATED, Segment
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
+_Ranking = dict[tuple[int, int], tuple[int, float]]  # (segment, chunk) -> (rank, score)
 
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    chunk_id: int
+    segment: int  # position in the generation's segments
+    chunk: int
     score: float
     dense: float | None
     lexical: float | None
 
 
 class Searcher:
-    """Searches one generation; built once per generation and shared by all queries."""
+    """Searches one generation; built once per generation (in no time: everything is
+    memory-mapped) and shared by all queries."""
 
     def __init__(
         self, generation: Generation, embedder: Embedder, settings: SearchSettings
@@ -40,17 +45,6 @@ class Searcher:
         self.generation = generation
         self._embedder = embedder
         self._settings = settings
-        self._lexical = LexicalIndex(
-            [f"{title}\n{passage}" for title, passage in generation.chunk_texts()],
-            k1=settings.bm25_k1,
-            b=settings.bm25_b,
-        )
-        articles = generation.articles
-        self._article_source = np.array([(a.info.source or "").casefold() for a in articles])
-        self._article_date = np.array(
-            [a.info.published.toordinal() if a.info.published else UNDATED for a in articles],
-            dtype=np.int64,
-        )
         self._prior = TimePrior(
             present_weight=settings.present_weight,
             weight=settings.recency_weight,
@@ -71,26 +65,28 @@ class Searcher:
         query_vector: np.ndarray | None = None,
         as_of: date | None = None,
         prefer_recent: bool = True,
+        exact: bool = False,
     ) -> list[Hit]:
         """The ``k`` best passages for ``query``, at most ``max_per_article`` per article.
 
         Asked ``as_of`` a day, articles published after it are left out and, unless
         ``prefer_recent`` is off, newer articles weigh more (see ``index.search.recency``);
-        without ``as_of`` every article counts alike.
+        without ``as_of`` every article counts alike. ``exact`` searches every vector
+        exactly, also where an approximate index exists (to measure its recall).
         """
         k = k or self._settings.k
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         per_article = max_per_article or self._settings.max_per_article
-        allowed = self._allowed_chunks(filters, as_of)
-        if allowed is not None and not allowed.any():
+        allowed = [self._allowed(s, filters, as_of) for s in self.generation.segments]
+        if all(mask is not None and not mask.any() for mask in allowed):
             return []
         depth = max(self._settings.candidates, k * per_article)
-        dense: dict[int, tuple[int, float]] = {}
-        lexical: dict[int, tuple[int, float]] = {}
+        dense: _Ranking = {}
+        lexical: _Ranking = {}
         if mode in ("hybrid", "dense"):
             vector = query_vector if query_vector is not None else self.embed_query(query)
-            dense = self._dense(vector, depth, allowed)
+            dense = self._dense(vector, depth, allowed, exact)
         if mode in ("hybrid", "lexical"):
             lexical = self._bm25(query, depth, allowed)
         fused = self._fuse(dense, lexical)
@@ -98,67 +94,83 @@ class Searcher:
             fused = self._prefer_recent(fused, query, as_of)
         return self._diversify(fused, k, per_article)
 
-    def _allowed_chunks(
-        self, filters: SearchFilters | None, as_of: date | None
+    def _allowed(
+        self, segment: Segment, filters: SearchFilters | None, as_of: date | None
     ) -> np.ndarray | None:
+        """Which chunks of ``segment`` a search may return (None: all of them)."""
+        live = self.generation.live_chunks(segment)
         filters = filters or SearchFilters()
-        if not (filters.sources or filters.since or filters.until or as_of):
-            return None
-        keep = np.ones(len(self._article_source), dtype=bool)
-        if as_of is not None:  # undated articles may be of any day: they stay
-            keep &= self._article_date <= latest_allowed(as_of).toordinal()
+        cut = latest_allowed(as_of).toordinal() if as_of is not None else None
+        if cut is not None and segment.stats.newest <= cut:
+            cut = None  # nothing in this segment is newer: no need to look
+        if not (filters.sources or filters.since or filters.until or cut is not None):
+            return live
+        dates = np.asarray(segment.article_date)
+        keep = np.ones(segment.stats.articles, dtype=bool)
+        if cut is not None:  # undated articles may be of any day: they stay
+            keep &= dates <= cut
         if filters.sources:
-            wanted = [s.casefold() for s in filters.sources]
-            keep &= np.isin(self._article_source, wanted)
+            wanted = {s.casefold() for s in filters.sources}
+            ids = [i for i, name in enumerate(segment.publishers) if name in wanted]
+            keep &= np.isin(segment.article_source, ids)
         if filters.since:
-            keep &= self._article_date >= filters.since.toordinal()
+            keep &= dates >= filters.since.toordinal()
         if filters.until:
-            keep &= (self._article_date >= 0) & (self._article_date <= filters.until.toordinal())
-        return keep[self.generation.chunk_article]
+            keep &= (dates != UNDATED) & (dates <= filters.until.toordinal())
+        chunks = keep[np.asarray(segment.chunk_article)]
+        return chunks if live is None else chunks & live
 
     def _dense(
-        self, vector: np.ndarray, depth: int, allowed: np.ndarray | None
-    ) -> dict[int, tuple[int, float]]:
-        index = self.generation.vectors
-        if index.ntotal == 0:
-            return {}
-        params = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-            # faiss's type stubs lack the selector parameters its runtime has.
-            params = (
-                faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, depth))  # type: ignore[attr-defined]
-                if isinstance(index, faiss.IndexHNSW)
-                else faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-            )
-        scores, ids = index.search(vector.reshape(1, -1), min(depth, index.ntotal), params=params)
-        ranked = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        return {chunk: (rank, score) for rank, (chunk, score) in enumerate(ranked)}
+        self, vector: np.ndarray, depth: int, allowed: list[np.ndarray | None], exact: bool
+    ) -> _Ranking:
+        found: list[tuple[float, int, int]] = []
+        for position, segment in enumerate(self.generation.segments):
+            ids, scores = segment.vectors.search(vector, depth, allowed[position], exact=exact)
+            found += [(float(s), position, int(i)) for i, s in zip(ids, scores, strict=True)]
+        found.sort(key=lambda item: (-item[0], item[1], item[2]))
+        return {(p, c): (rank, s) for rank, (s, p, c) in enumerate(found[:depth])}
 
-    def _bm25(
-        self, query: str, depth: int, allowed: np.ndarray | None
-    ) -> dict[int, tuple[int, float]]:
-        scores = self._lexical.scores(query)
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        depth = min(depth, len(scores))
-        if depth == 0:
+    def _bm25(self, query: str, depth: int, allowed: list[np.ndarray | None]) -> _Ranking:
+        terms = lexical_tokens(query)
+        if not terms:
             return {}
-        top = np.argpartition(-scores, depth - 1)[:depth]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return {int(c): (rank, float(scores[c])) for rank, c in enumerate(top) if scores[c] > 0}
+        segments = self.generation.segments
+        manifest = self.generation.manifest
+        scored = bm25_scores(
+            terms,
+            [s.postings(terms) for s in segments],
+            [s.chunk_tokens for s in segments],
+            manifest.corpus_chunks,
+            manifest.corpus_tokens,
+            self._settings.bm25_k1,
+            self._settings.bm25_b,
+        )
+        found: list[tuple[float, int, int]] = []
+        for position, (chunks, scores) in enumerate(scored):
+            mask = allowed[position]
+            if mask is not None:
+                keep = mask[chunks]
+                chunks, scores = chunks[keep], scores[keep]
+            if len(chunks) > depth:
+                top = np.argpartition(-scores, depth - 1)[:depth]
+                chunks, scores = chunks[top], scores[top]
+            found += [
+                (float(s), position, int(c)) for c, s in zip(chunks, scores, strict=True) if s > 0
+            ]
+        found.sort(key=lambda item: (-item[0], item[1], item[2]))
+        return {(p, c): (rank, s) for rank, (s, p, c) in enumerate(found[:depth])}
 
-    def _fuse(
-        self, dense: dict[int, tuple[int, float]], lexical: dict[int, tuple[int, float]]
-    ) -> list[_Candidate]:
+    def _fuse(self, dense: _Ranking, lexical: _Ranking) -> list[_Candidate]:
         """Reciprocal rank fusion: robust to the two sides' incomparable score scales."""
         rrf_k = self._settings.rrf_k
         candidates = []
-        for chunk in dense.keys() | lexical.keys():
-            d, l = dense.get(chunk), lexical.get(chunk)
+        for key in dense.keys() | lexical.keys():
+            d, l = dense.get(key), lexical.get(key)
             score = sum(1.0 / (rrf_k + side[0] + 1) for side in (d, l) if side is not None)
-            candidates.append(_Candidate(chunk, score, d[1] if d else None, l[1] if l else None))
-        candidates.sort(key=lambda c: (-c.score, c.chunk_id))
+            candidates.append(
+                _Candidate(key[0], key[1], score, d[1] if d else None, l[1] if l else None)
+            )
+        candidates.sort(key=_order)
         return candidates
 
     def _prefer_recent(
@@ -167,13 +179,20 @@ class Searcher:
         """Scores times the time prior of each candidate's article, re-sorted."""
         if not candidates:
             return candidates
-        rows = self.generation.chunk_article[[c.chunk_id for c in candidates]]
+        segments = self.generation.segments
+        published = np.array(
+            [
+                segments[c.segment].article_date[segments[c.segment].chunk_article[c.chunk]]
+                for c in candidates
+            ],
+            dtype=np.int64,
+        )
         similarity = np.array([np.nan if c.dense is None else c.dense for c in candidates])
-        factors = self._prior.factors(question, as_of, self._article_date[rows], similarity)
+        factors = self._prior.factors(question, as_of, published, similarity)
         boosted = [
             replace(c, score=c.score * float(f)) for c, f in zip(candidates, factors, strict=True)
         ]
-        boosted.sort(key=lambda c: (-c.score, c.chunk_id))
+        boosted.sort(key=_order)
         return boosted
 
     def _diversify(self, candidates: Sequence[_Candidate], k: int, per_article: int) -> list[Hit]:
@@ -182,32 +201,53 @@ class Searcher:
         When fewer than ``k`` articles match, the remaining places go to further passages
         of the same articles rather than being left empty.
         """
-        taken: dict[int, int] = {}
+        segments = self.generation.segments
+        taken: dict[tuple[int, int], int] = {}
         chosen: list[_Candidate] = []
         held_back: list[_Candidate] = []
         for candidate in candidates:
-            row = int(self.generation.chunk_article[candidate.chunk_id])
-            if taken.get(row, 0) >= per_article:
+            article = (
+                candidate.segment,
+                int(segments[candidate.segment].chunk_article[candidate.chunk]),
+            )
+            if taken.get(article, 0) >= per_article:
                 held_back.append(candidate)
                 continue
-            taken[row] = taken.get(row, 0) + 1
+            taken[article] = taken.get(article, 0) + 1
             chosen.append(candidate)
             if len(chosen) == k:
                 break
         chosen += held_back[: k - len(chosen)]
-        return [self._hit(c) for c in chosen]
+        return self._hits(chosen)
 
-    def _hit(self, candidate: _Candidate) -> Hit:
-        generation = self.generation
-        row = int(generation.chunk_article[candidate.chunk_id])
-        start, end = (int(x) for x in generation.chunk_spans[candidate.chunk_id])
-        return Hit(
-            article=generation.articles[row].info,
-            chunk_id=candidate.chunk_id,
-            start=start,
-            end=end,
-            text=generation.article_text(row)[start:end],
-            score=candidate.score,
-            dense_score=candidate.dense,
-            lexical_score=candidate.lexical,
-        )
+    def _hits(self, chosen: Sequence[_Candidate]) -> list[Hit]:
+        segments = self.generation.segments
+        infos = {}
+        for position in {c.segment for c in chosen}:
+            segment = segments[position]
+            rows = sorted(
+                {int(segment.chunk_article[c.chunk]) for c in chosen if c.segment == position}
+            )
+            for row, info in self.generation.infos(segment, rows).items():
+                infos[position, row] = info
+        hits = []
+        for c in chosen:
+            segment = segments[c.segment]
+            row = int(segment.chunk_article[c.chunk])
+            hits.append(
+                Hit(
+                    article=infos[c.segment, row],
+                    chunk_id=f"{segment.name}:{c.chunk}",
+                    start=int(segment.chunk_start[c.chunk]),
+                    end=int(segment.chunk_end[c.chunk]),
+                    text=segment.chunk_text(c.chunk),
+                    score=c.score,
+                    dense_score=c.dense,
+                    lexical_score=c.lexical,
+                )
+            )
+        return hits
+
+
+def _order(candidate: _Candidate) -> tuple[float, int, int]:
+    return (-candidate.score, candidate.segment, candidate.chunk)

@@ -1,78 +1,49 @@
-"""On-disk index generations: a SQLite database and a FAISS file, published atomically.
+"""Generations: what readers open. A generation is a manifest naming the segments it is
+made of (and which of their articles are deleted) plus its catalog; publishing one is a
+rename and an atomic replace of ``CURRENT`` (see ``index.store.layout``).
 
-Layout of ``data_dir``::
+A reindex copies the previous catalog, writes the articles it (re)embedded into one new
+segment, marks replaced and removed articles deleted in the old ones, merges segments
+now and then (``index.store.merging``), and publishes. Killed at any moment, it leaves
+the previous generation current and intact; the next reindex removes its leftovers.
 
-    CURRENT              name of the generation readers should open
-    gen-000007/          a complete, immutable generation
-        index.sqlite     articles, chunks (with their vectors), manifest (WAL mode)
-        vectors.faiss    the FAISS index over the chunk vectors (faiss id = chunk id)
-        checksums.json   size and sha256 of both files, checked before anything reads them
-    gen-000008.partial/  a generation being built; never read, removed by the next reindex
-    reindex.lock         held (flock) by the one reindex allowed at a time
-
-A reindex writes a new ``.partial`` folder, fsyncs it, renames it and then replaces
-``CURRENT`` in one ``os.replace``. Killed at any moment, it leaves the previous
-generation current and intact. No pickle: SQLite rows, raw float32 and FAISS's format.
+Integrity: every file is checksummed when written. Opening a generation checks the
+manifest, the catalog's checksum and every segment file's size, which catches truncated,
+missing or swapped files at once without reading gigabytes; ``check_files`` verifies
+every checksum in full (``newsbot check``, and each reindex for the segments it reuses).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-import logging
-import os
-import re
 import shutil
-import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
-import faiss
 import numpy as np
 
-from index.errors import IndexCorruptError, IndexNotFoundError, ReindexBusyError
-from index.records import Article, ArticleInfo, Chunk, Reprint
-from index.store.files import fsync_dir, verify_checksums, write_checksums, write_durably
+from index.errors import IndexCorruptError
+from index.records import Article, ArticleInfo, Chunk
+from index.store import catalog as catalog_file
+from index.store.catalog import ArticleRecord, Catalog
+from index.store.files import (
+    CHECKSUMS,
+    fsync_dir,
+    verify_checksums,
+    write_checksums,
+    write_durably,
+)
+from index.store.layout import SEGMENTS, current_path, make_current, next_name
+from index.store.merging import MergePolicy
+from index.store.segment_writer import SegmentWriter
+from index.store.segments import Segment
 
-log = logging.getLogger(__name__)
-
-FORMAT_VERSION = 2
-_CURRENT = "CURRENT"
-_LOCK = "reindex.lock"
-_DB = "index.sqlite"
-_VECTORS = "vectors.faiss"
-_GENERATION = re.compile(r"^gen-(\d{6})$")
-
-_SCHEMA = """
-CREATE TABLE manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE articles (
-    row INTEGER PRIMARY KEY,          -- dense 0..n-1, the in-memory position
-    id TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    url TEXT,
-    source TEXT,
-    published TEXT,                   -- ISO date
-    author TEXT,
-    origin TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    text TEXT NOT NULL,
-    also_reported_by TEXT NOT NULL    -- JSON: [[source, url, title], ...]
-);
-CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY,           -- dense 0..n-1, the FAISS id
-    article_row INTEGER NOT NULL REFERENCES articles(row),
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    token_count INTEGER NOT NULL,
-    vector BLOB NOT NULL              -- float32, unit length
-);
-CREATE INDEX chunks_by_article ON chunks(article_row);
-"""
+FORMAT_VERSION = 3
+MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +51,7 @@ class Manifest:
     """What a generation was built with and holds."""
 
     model: str
-    backend: str  # "onnx-int8" or "torch": how the vectors were computed
+    backend: str  # how the model was run: vectors of another backend mean a reindex
     dimension: int
     chunk_max_tokens: int
     chunk_overlap: int
@@ -88,311 +59,324 @@ class Manifest:
     articles: int
     chunks: int
     built_at: datetime
+    segments: tuple[str, ...] = ()
+    deleted: dict[str, tuple[int, ...]] = field(default_factory=dict)  # article rows
+    corpus_chunks: int = 0  # every chunk of the segments, deleted ones included (BM25)
+    corpus_tokens: int = 0
 
-
-@dataclass(frozen=True, slots=True)
-class StoredArticle:
-    info: ArticleInfo
-    row: int
-    content_hash: str
+    def as_json(self) -> dict[str, object]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "model": self.model,
+            "backend": self.backend,
+            "dimension": self.dimension,
+            "chunk_max_tokens": self.chunk_max_tokens,
+            "chunk_overlap": self.chunk_overlap,
+            "vector_index": self.vector_index,
+            "articles": self.articles,
+            "chunks": self.chunks,
+            "built_at": self.built_at.isoformat(),
+            "segments": [
+                {"name": name, "deleted": list(self.deleted.get(name, ()))}
+                for name in self.segments
+            ],
+            "corpus_chunks": self.corpus_chunks,
+            "corpus_tokens": self.corpus_tokens,
+        }
 
 
 class Generation:
-    """One published, immutable generation opened for reading (thread-safe)."""
+    """One published generation opened for reading; thread-safe."""
 
-    def __init__(self, path: Path, vector_search_depth: int = 64) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        verify_checksums(path, (_DB, _VECTORS))
-        # immutable=1: the file never changes once published, so SQLite may skip locking.
-        uri = f"file:{path / _DB}?mode=ro&immutable=1"
-        try:
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            self.manifest = _read_manifest(self._db)
-            self.articles = self._load_articles()
-            chunk_rows = self._db.execute(
-                "SELECT article_row, start, end FROM chunks ORDER BY id"
-            ).fetchall()
-        except sqlite3.DatabaseError as error:
-            raise IndexCorruptError(f"{path / _DB}: unreadable index database ({error})") from None
+        self.data_dir = path.parent
+        self.manifest = _read_manifest(path)
+        verify_checksums(path, [catalog_file.FILE])
         self._lock = threading.Lock()
-        self.chunk_article = np.array([r[0] for r in chunk_rows], dtype=np.int32)
-        self.chunk_spans = np.array([(r[1], r[2]) for r in chunk_rows], dtype=np.int64)
-        self.vectors = _read_faiss(path / _VECTORS)
-        if self.vectors.ntotal != len(chunk_rows) or len(chunk_rows) != self.manifest.chunks:
-            raise IndexCorruptError(
-                f"{path}: {self.vectors.ntotal} vectors for {len(chunk_rows)} chunks "
-                f"(manifest says {self.manifest.chunks})"
+        self.catalog = Catalog(path / catalog_file.FILE)
+        self.segments = [
+            Segment(self.data_dir / SEGMENTS / name) for name in self.manifest.segments
+        ]
+        self._live: dict[str, np.ndarray | None] = {}
+        for segment in self.segments:
+            deleted = np.asarray(self.manifest.deleted.get(segment.name, ()), dtype=np.int64)
+            if len(deleted) and (deleted.min() < 0 or deleted.max() >= segment.stats.articles):
+                raise IndexCorruptError(f"{path / MANIFEST}: deleted rows outside {segment.name}")
+            self._live[segment.name] = (
+                ~np.isin(segment.chunk_article, deleted) if len(deleted) else None
             )
-        if isinstance(self.vectors, faiss.IndexHNSW):
-            self.vectors.hnsw.efSearch = vector_search_depth
+        chunks = sum(s.stats.chunks for s in self.segments)
+        if chunks != self.manifest.corpus_chunks:
+            raise IndexCorruptError(
+                f"{path / MANIFEST}: {chunks} passages in its segments, "
+                f"{self.manifest.corpus_chunks} expected: run 'newsbot reindex'"
+            )
 
     @property
     def name(self) -> str:
         return self.path.name
 
-    def _load_articles(self) -> list[StoredArticle]:
-        rows = self._db.execute(
-            "SELECT row, id, title, url, source, published, author, content_hash, "
-            "also_reported_by FROM articles ORDER BY row"
-        ).fetchall()
-        return [
-            StoredArticle(
-                info=ArticleInfo(
-                    id=r[1],
-                    title=r[2],
-                    url=r[3],
-                    source=r[4],
-                    published=date.fromisoformat(r[5]) if r[5] else None,
-                    author=r[6],
-                    also_reported_by=tuple(Reprint(*reprint) for reprint in json.loads(r[8])),
-                ),
-                row=r[0],
-                content_hash=r[7],
+    def live_chunks(self, segment: Segment) -> np.ndarray | None:
+        """Which chunks of ``segment`` belong to live articles (None: all of them)."""
+        return self._live[segment.name]
+
+    def infos(self, segment: Segment, rows: Sequence[int]) -> dict[int, ArticleInfo]:
+        """Article metadata by row, with the other publishers of each story."""
+        found = segment.articles(rows)
+        with self._lock:
+            reprints = self.catalog.reprints(info.id for info in found.values())
+        return {
+            row: ArticleInfo(
+                id=info.id,
+                title=info.title,
+                url=info.url,
+                source=info.source,
+                published=info.published,
+                author=info.author,
+                also_reported_by=reprints.get(info.id, ()),
             )
-            for r in rows
-        ]
+            for row, info in found.items()
+        }
 
-    def article_text(self, row: int) -> str:
+    def locate(self, record: ArticleRecord) -> tuple[Segment, int]:
+        for segment in self.segments:
+            if segment.name == record.segment and record.row is not None:
+                return segment, record.row
+        raise IndexCorruptError(f"{self.path}: article {record.id} is in no segment")
+
+    def place(self, chunk_id: str) -> tuple[Segment, int]:
+        """The segment and article row of a passage named by ``Hit.chunk_id``."""
+        name, _, chunk = chunk_id.rpartition(":")
+        for segment in self.segments:
+            if segment.name == name:
+                return segment, int(segment.chunk_article[int(chunk)])
+        raise ValueError(f"no passage {chunk_id!r} in {self.name}")
+
+    def article(self, article_id: str) -> ArticleRecord | None:
         with self._lock:
-            found = self._db.execute("SELECT text FROM articles WHERE row = ?", (row,)).fetchone()
-        if found is None:
-            raise IndexCorruptError(f"{self.path}: article row {row} is missing")
-        return str(found[0])
+            return self.catalog.article(article_id)
 
-    def chunk_texts(self) -> Iterator[tuple[str, str]]:
-        """``(title, passage)`` for every chunk in id order, for the lexical index."""
+    def article_by_url(self, url_key: str) -> ArticleRecord | None:
+        """The indexed article with this loose url key (or the one a copy stands for)."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT a.title, substr(a.text, c.start + 1, c.end - c.start) "
-                "FROM chunks c JOIN articles a ON a.row = c.article_row ORDER BY c.id"
-            ).fetchall()
-        yield from rows
+            return self.catalog.by_url_key(url_key)
 
-    def chunk_text(self, chunk_id: int) -> str:
-        start, end = self.chunk_spans[chunk_id]
-        return self.article_text(int(self.chunk_article[chunk_id]))[start:end]
+    def publishers(self) -> list[tuple[str | None, int]]:
+        with self._lock:
+            return self.catalog.publishers()
+
+    def date_range(self) -> tuple[date | None, date | None]:
+        with self._lock:
+            return self.catalog.date_range()
+
+    def live_passages(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every live passage as indexed (its article's title, then its text) with its
+        vector: a whole-index pass, for benchmarks and checks."""
+        for segment in self.segments:
+            live = self.live_chunks(segment)
+            chunks_of: dict[int, list[int]] = {}
+            for chunk, row in enumerate(np.asarray(segment.chunk_article)):
+                if live is None or live[chunk]:
+                    chunks_of.setdefault(int(row), []).append(chunk)
+            for row, title, text in segment.titled_texts():
+                for chunk in chunks_of.get(row, ()):
+                    start, end = int(segment.chunk_start[chunk]), int(segment.chunk_end[chunk])
+                    yield f"{title}\n{text[start:end]}", np.asarray(segment.vectors.vectors[chunk])
+
+    def check_files(self) -> None:
+        """Verify every checksum of every file in full; IndexCorruptError on the first
+        that does not match."""
+        for segment in self.segments:
+            names = json.loads((segment.path / CHECKSUMS).read_text(encoding="utf-8"))
+            verify_checksums(segment.path, list(names))
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self.catalog.close()
+        for segment in self.segments:
+            segment.close()
 
 
 class GenerationWriter:
-    """Builds the next generation in a ``.partial`` folder; ``publish`` makes it current."""
+    """Builds the next generation in a ``.partial`` folder; ``publish`` makes it current.
 
-    def __init__(self, data_dir: Path, previous: Generation | None) -> None:
-        number = _latest_number(data_dir) + 1
-        self.final_path = data_dir / f"gen-{number:06d}"
-        self.path = data_dir / f"gen-{number:06d}.partial"
-        self.path.mkdir()
-        self._data_dir = data_dir
-        self._db = sqlite3.connect(self.path / _DB)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+    Reuses the ``previous`` generation's segments and a copy of its catalog; what
+    changes goes into ``catalog`` (the indexer's to edit), ``add`` and ``delete``.
+    """
+
+    def __init__(self, data_dir: Path, previous: Generation | None, dimension: int) -> None:
+        self.data_dir = data_dir
+        self.name = next_name(data_dir, "gen")
+        self.path = data_dir / f"{self.name}.partial"
+        self.path.mkdir(parents=True)
+        self.dimension = dimension
         if previous is not None:
-            self._db.execute(
-                "ATTACH DATABASE ? AS previous", (f"file:{previous.path / _DB}?mode=ro",)
-            )
-        self._has_previous = previous is not None
-        self._article_rows = 0
-        self._chunk_ids = 0
-
-    def add_article(self, article: Article, content_hash: str) -> int:
-        row = self._article_rows
-        self._db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                row,
-                article.id,
-                article.title,
-                article.url,
-                article.source,
-                article.published.isoformat() if article.published else None,
-                article.author,
-                article.origin,
-                content_hash,
-                article.text,
-                json.dumps([[r.source, r.url, r.title] for r in article.also_reported_by]),
-            ),
+            shutil.copyfile(previous.path / catalog_file.FILE, self.path / catalog_file.FILE)
+        self.catalog = Catalog(
+            self.path / catalog_file.FILE, writable=True, create=previous is None
         )
-        self._article_rows += 1
-        return row
-
-    def add_chunks(self, row: int, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        first = self._chunk_ids
-        self._db.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                (first + i, row, c.ordinal, c.start, c.end, c.token_count, v.tobytes())
-                for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))
-            ),
+        self._segments: dict[str, Segment] = (
+            {s.name: s for s in previous.segments} if previous else {}
         )
-        self._chunk_ids += len(chunks)
+        self._deleted: dict[str, set[int]] = {
+            name: set(rows)
+            for name, rows in (previous.manifest.deleted if previous else {}).items()
+        }
+        self._order = list(self._segments)
+        self._writer: SegmentWriter | None = None
+        self.changed = False
+        self.published_chunks = 0
 
-    def copy_article(self, previous_row: int) -> int:
-        """Carry an unchanged article and its chunk vectors over; returns its chunk count."""
-        if not self._has_previous:
-            raise ValueError("no previous generation to copy from")
-        row = self._article_rows
-        self._db.execute(
-            "INSERT INTO articles SELECT ?, id, title, url, source, published, author, origin, "
-            "content_hash, text, also_reported_by FROM previous.articles WHERE row = ?",
-            (row, previous_row),
+    @property
+    def segment_names(self) -> list[str]:
+        """The segments this generation is made of (so far)."""
+        return list(self._order)
+
+    def add(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        terms: Sequence[Counter[str]],
+    ) -> tuple[str, int]:
+        """Index an article in the new segment; returns ``(segment, row)``."""
+        if self._writer is None:
+            folder = self.data_dir / SEGMENTS
+            folder.mkdir(exist_ok=True)
+            self._writer = SegmentWriter(folder / next_name(folder, "seg"), self.dimension)
+        self.changed = True
+        return self._writer.final_path.name, self._writer.add(article, chunks, vectors, terms)
+
+    def delete(self, segment: str, row: int) -> None:
+        """Mark an article of a segment (this generation's new one included) deleted."""
+        self.changed = True
+        self._deleted.setdefault(segment, set()).add(row)
+
+    def publish(self, base: Manifest, policy: MergePolicy) -> str:
+        """Write the new segment and any merge, the manifest and the catalog, make it all
+        durable and switch ``CURRENT`` to it; returns the generation's name."""
+        if self._writer is not None:
+            stats = self._writer.finish(policy.approximate(self._writer.chunks), policy.neighbors)
+            self._segments[stats.name] = Segment(self._writer.final_path)
+            self._order.append(stats.name)
+            self._writer = None
+        self._merge(policy)
+        live = [s for s in self._order if self._live_articles(s) > 0]
+        self.catalog.commit()
+        manifest = replace(
+            base,
+            articles=self.catalog.indexed_count(),
+            chunks=sum(self._live_chunks(name) for name in live),
+            segments=tuple(live),
+            deleted={n: tuple(sorted(self._deleted[n])) for n in live if self._deleted.get(n)},
+            corpus_chunks=sum(self._segments[n].stats.chunks for n in live),
+            corpus_tokens=sum(self._segments[n].stats.tokens for n in live),
         )
-        copied = self._db.execute(
-            "INSERT INTO chunks SELECT ? + ordinal, ?, ordinal, start, end, token_count, vector "
-            "FROM previous.chunks WHERE article_row = ? ORDER BY ordinal",
-            (self._chunk_ids, row, previous_row),
-        ).rowcount
-        self._article_rows += 1
-        self._chunk_ids += copied
-        return int(copied)
-
-    def publish(self, manifest: Manifest, hnsw_neighbors: int) -> Path:
-        """Write the FAISS file and manifest, make everything durable, then switch CURRENT."""
-        self._write_manifest(manifest)
-        self._db.commit()
-        if self._has_previous:
-            self._db.execute("DETACH DATABASE previous")
-        vectors = self._all_vectors(manifest.dimension)
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.close()
-        write_durably(self.path / _VECTORS, _build_faiss(vectors, manifest, hnsw_neighbors))
-        write_checksums(self.path, (_DB, _VECTORS))
+        self.catalog.close()
+        self.published_chunks = manifest.chunks
+        self._order = live
+        write_checksums(self.path, [catalog_file.FILE])
+        write_durably(self.path / MANIFEST, json.dumps(manifest.as_json(), indent=1).encode())
         fsync_dir(self.path)
-        os.rename(self.path, self.final_path)
-        fsync_dir(self._data_dir)
-        current_tmp = self._data_dir / f"{_CURRENT}.tmp"
-        write_durably(current_tmp, f"{self.final_path.name}\n".encode())
-        os.replace(current_tmp, self._data_dir / _CURRENT)
-        fsync_dir(self._data_dir)
-        return self.final_path
+        final = self.data_dir / self.name
+        self.path.rename(final)
+        fsync_dir(self.data_dir)
+        make_current(self.data_dir, self.name)
+        return self.name
 
     def abandon(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._db.close()
+        if self._writer is not None:
+            self._writer.abandon()
+        self.catalog.close()
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def _all_vectors(self, dimension: int) -> np.ndarray:
-        blobs = self._db.execute("SELECT vector FROM chunks ORDER BY id").fetchall()
-        vectors = np.frombuffer(b"".join(b[0] for b in blobs), dtype=np.float32)
-        return vectors.reshape(len(blobs), dimension)
+    def _live_articles(self, name: str) -> int:
+        return self._segments[name].stats.articles - len(self._deleted.get(name, ()))
 
-    def _write_manifest(self, manifest: Manifest) -> None:
-        values = {
-            "format_version": FORMAT_VERSION,
-            "model": manifest.model,
-            "backend": manifest.backend,
-            "dimension": manifest.dimension,
-            "chunk_max_tokens": manifest.chunk_max_tokens,
-            "chunk_overlap": manifest.chunk_overlap,
-            "vector_index": manifest.vector_index,
-            "articles": manifest.articles,
-            "chunks": manifest.chunks,
-            "built_at": manifest.built_at.isoformat(),
+    def _live_chunks(self, name: str) -> int:
+        segment = self._segments[name]
+        deleted = self._deleted.get(name)
+        if not deleted:
+            return segment.stats.chunks
+        return int((~np.isin(segment.chunk_article, list(deleted))).sum())
+
+    def _merge(self, policy: MergePolicy) -> None:
+        sizes = {
+            name: (
+                self._live_chunks(name),
+                self._segments[name].stats.chunks,
+                self._segments[name].stats.approximate,
+            )
+            for name in self._order
         }
-        self._db.executemany(
-            "INSERT INTO manifest VALUES (?, ?)", ((k, json.dumps(v)) for k, v in values.items())
-        )
+        chosen = policy.choose(sizes)
+        if not chosen:
+            return
+        folder = self.data_dir / SEGMENTS
+        writer = SegmentWriter(folder / next_name(folder, "seg"), self.dimension)
+        try:
+            for name in chosen:
+                segment = self._segments[name]
+                deleted = self._deleted.get(name, set())
+                rows = np.array([r for r in range(segment.stats.articles) if r not in deleted])
+                ids = segment.article_ids()
+                for old, new in zip(rows, writer.copy_from(segment, rows), strict=True):
+                    self.catalog.move(ids[old], writer.final_path.name, new)
+            stats = writer.finish(policy.approximate(writer.chunks), policy.neighbors)
+        except BaseException:
+            writer.abandon()
+            raise
+        self._segments[stats.name] = Segment(writer.final_path)
+        self._order = [n for n in self._order if n not in chosen] + [stats.name]
+        for name in chosen:
+            self._deleted.pop(name, None)
 
 
-def open_current(data_dir: Path, vector_search_depth: int = 64) -> Generation:
+def open_current(data_dir: Path) -> Generation:
     """Open the generation named by ``CURRENT``."""
     # A reindex may publish and prune between reading CURRENT and opening: read again.
     for _ in range(3):
-        try:
-            name = (data_dir / _CURRENT).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise IndexNotFoundError(
-                f"no index in {data_dir}: run 'newsbot reindex' first"
-            ) from None
-        if not _GENERATION.match(name):
-            raise IndexCorruptError(f"{data_dir / _CURRENT}: names no generation ({name[:40]!r})")
-        path = data_dir / name
+        path = current_path(data_dir)
         if path.is_dir():
-            return Generation(path, vector_search_depth)
-    raise IndexCorruptError(f"{data_dir / _CURRENT} names {name}, which does not exist")
+            try:
+                return Generation(path)
+            except IndexCorruptError:
+                if current_path(data_dir) == path:
+                    raise
+    raise IndexCorruptError(f"{data_dir / 'CURRENT'} names {path.name}, which does not exist")
 
 
-@contextlib.contextmanager
-def reindex_lock(data_dir: Path) -> Iterator[None]:
-    """Hold the data directory's reindex lock; the OS releases it if the process dies."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / _LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ReindexBusyError(f"another reindex is running on {data_dir}") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def prune(data_dir: Path, keep: Iterable[str]) -> None:
-    """Remove leftovers of killed reindexes and generations older than those in ``keep``."""
-    kept = set(keep)
-    for path in data_dir.iterdir():
-        stale_partial = path.name.endswith(".partial")
-        old_generation = _GENERATION.match(path.name) and path.name not in kept
-        if path.is_dir() and (stale_partial or old_generation):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def current_name(data_dir: Path) -> str | None:
+def _read_manifest(path: Path) -> Manifest:
+    file = path / MANIFEST
     try:
-        return (data_dir / _CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-
-
-def _latest_number(data_dir: Path) -> int:
-    numbers = [
-        int(m.group(1))
-        for p in data_dir.iterdir()
-        if (m := re.match(r"^gen-(\d{6})(\.partial)?$", p.name))
-    ]
-    return max(numbers, default=0)
-
-
-def _read_manifest(db: sqlite3.Connection) -> Manifest:
-    values = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM manifest")}
-    if values.get("format_version") != FORMAT_VERSION:
-        raise IndexCorruptError(
-            f"index format {values.get('format_version')} is not {FORMAT_VERSION}: "
-            "run 'newsbot reindex'"
+        values = json.loads(file.read_text(encoding="utf-8"))
+        if not isinstance(values, dict):
+            raise ValueError(f"a JSON {type(values).__name__}, not an object")
+        if values.get("format_version") != FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"{file}: index format {values.get('format_version')!r} is not "
+                f"{FORMAT_VERSION}: run 'newsbot reindex'"
+            )
+        segments = values["segments"]
+        return Manifest(
+            model=str(values["model"]),
+            backend=str(values["backend"]),
+            dimension=int(values["dimension"]),
+            chunk_max_tokens=int(values["chunk_max_tokens"]),
+            chunk_overlap=int(values["chunk_overlap"]),
+            vector_index=str(values["vector_index"]),
+            articles=int(values["articles"]),
+            chunks=int(values["chunks"]),
+            built_at=datetime.fromisoformat(values["built_at"]),
+            segments=tuple(str(s["name"]) for s in segments),
+            deleted={str(s["name"]): tuple(int(r) for r in s["deleted"]) for s in segments},
+            corpus_chunks=int(values["corpus_chunks"]),
+            corpus_tokens=int(values["corpus_tokens"]),
         )
-    return Manifest(
-        model=values["model"],
-        backend=values.get("backend", "torch"),  # before backends were recorded: torch
-        dimension=values["dimension"],
-        chunk_max_tokens=values["chunk_max_tokens"],
-        chunk_overlap=values["chunk_overlap"],
-        vector_index=values["vector_index"],
-        articles=values["articles"],
-        chunks=values["chunks"],
-        built_at=datetime.fromisoformat(values["built_at"]),
-    )
-
-
-def _read_faiss(path: Path) -> faiss.Index:
-    # Read the bytes that were checksummed, so the file cannot change in between.
-    data = np.frombuffer(path.read_bytes(), dtype=np.uint8)
-    try:
-        return faiss.deserialize_index(data)
-    except RuntimeError as error:
-        raise IndexCorruptError(f"{path}: FAISS cannot read it ({error})") from None
-
-
-def _build_faiss(vectors: np.ndarray, manifest: Manifest, hnsw_neighbors: int) -> bytes:
-    index: faiss.Index
-    if manifest.vector_index == "hnsw":
-        index = faiss.IndexHNSWFlat(manifest.dimension, hnsw_neighbors, faiss.METRIC_INNER_PRODUCT)
-    else:
-        index = faiss.IndexFlatIP(manifest.dimension)
-    if len(vectors):
-        index.add(vectors)
-    return faiss.serialize_index(index).tobytes()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    except IndexCorruptError:
+        raise
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{file}: missing: run 'newsbot reindex'") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexCorruptError(f"{file}: unreadable ({error!r}): run 'newsbot reindex'") from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -263,10 +263,12 @@ class WebStore:
             ).fetchall()
         return [_web_article(row) for row in rows]
 
-    def articles(self) -> Iterator[Article]:
-        """Every stored article as an ``Article`` (id from its URL, origin its URL)."""
-        for stored in self.web_articles():
-            yield stored.as_article()
+    def stamps(self) -> list[tuple[str, str]]:
+        """``(url, fetched_at)`` of every stored article, ordered by url: what a reindex
+        compares without reading any text."""
+        with self._lock:
+            rows = self._db.execute("SELECT url, fetched_at FROM articles ORDER BY url").fetchall()
+        return [(str(url), str(fetched_at)) for url, fetched_at in rows]
 
     def __len__(self) -> int:
         with self._lock:

@@ -3,13 +3,15 @@ and pages, fetched into the web store whose articles every reindex includes."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from index.config import FetchSettings, Settings
-from index.records import Article
+from index.ingest.sources import Source
+from index.records import Article, Skipped
 from index.web.article_store import WebStore
 from index.web.feeds import FeedError, parse_feed, parse_sitemap
 from index.web.fetcher import HTML_TYPES, Fetcher, FetchError, FetchResult, default_user_agent
@@ -96,9 +98,13 @@ class LiveSources:
             result = fetcher.fetch(url, kind=kind or "any")
         return kind or _kind_of(url, result)
 
-    def articles(self) -> Iterator[Article]:
-        if (self._settings.index.data_dir / WEB_STORE_FILE).exists():
-            yield from self.store.articles()
+    def stored_sources(self) -> Iterator[Source]:
+        """The fetched articles as sources of a reindex (none when nothing was fetched)."""
+        if not (self._settings.index.data_dir / WEB_STORE_FILE).exists():
+            return
+        store = self.store
+        for url, fetched_at in store.stamps():
+            yield Source(f"web:{url}", fetched_at, functools.partial(_read_stored, store, url))
 
     def close(self) -> None:
         with self._store_lock:
@@ -136,3 +142,10 @@ def make_fetcher(settings: FetchSettings) -> Fetcher:
         user_agent=default_user_agent(settings.contact_url),
         allowed_hosts=settings.allowed_hosts,
     )
+
+
+def _read_stored(store: WebStore, url: str) -> list[Article | Skipped]:
+    found = store.get(url)
+    if found is None:  # removed between listing and reading
+        return [Skipped(url, "no longer in the web article store")]
+    return [found.as_article()]

@@ -136,10 +136,10 @@ def test_sources_card_lists_publishers_size_and_last_reindex() -> None:
 
 
 def test_reindex_progress_text() -> None:
-    progress = ReindexProgress("embedding", 250, 1000)
+    progress = ReindexProgress("indexing", 250, 1000)
 
     assert cards.reindex_progress_text(progress, 12.4) == (
-        "Reindexing… embedding 250 of 1,000 passages (25%) (12 s)"
+        "Reindexing… indexing 250 of 1,000 sources (25%) (12 s)"
     )
     assert cards.reindex_progress_text(None, 0) == "Reindexing… starting (0 s)"
 

@@ -15,7 +15,7 @@ from bot.discord import cards
 from bot.settings import AppSettings
 from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
-from index.store.generations import reindex_lock
+from index.store.layout import reindex_lock
 from tests.bot.discord.conftest import StartBot
 from tests.bot.discord.helpers import assert_never_pings, description
 from tests.fakediscord import FakeDiscord, InteractionRecord

@@ -1,7 +1,9 @@
+"""Copies of a story are recognised by their MinHash signatures, whose bands find the
+candidates; the original is the earliest."""
+
 from datetime import date
 
-from index.ingest.syndication import find_groups
-from index.records import Article
+from index.ingest.syndication import band_keys, goes_first, same_story, signature
 
 STORY = (
     "Dock workers in Port Aven ended a nine-day ferry strike on Monday after the operator "
@@ -14,30 +16,34 @@ STORY = (
 )
 
 
-def article(i: int, text: str, published: date | None = None) -> Article:
-    return Article(id=str(i), title=f"t{i}", text=text, published=published)
-
-
-def test_near_identical_copies_form_one_group_with_the_earliest_as_original():
+def test_near_identical_copies_are_the_same_story_and_share_a_band():
     edited = STORY.replace("on Monday", "on Monday evening") + "Reporting by a wire service."
-    articles = [
-        article(0, STORY, date(2024, 3, 2)),
-        article(1, "An unrelated story about a library and its new opening hours. " * 5),
-        article(2, edited, date(2024, 3, 1)),
-    ]
-    [group] = find_groups(articles)
-    assert (group.original, group.copies) == (2, (0,))
+    original, copy = signature(STORY), signature(edited)
+    assert same_story(original, copy)
+    assert set(band_keys(original)) & set(band_keys(copy))
 
 
-def test_stories_that_merely_share_a_topic_are_not_grouped():
+def test_stories_that_merely_share_a_topic_are_not_the_same_story():
     other = (
         "Ferry crews in Port Aven voted on Friday to strike over pay and rest rules, the "
         "union said, warning that services to the islands could stop within a week unless "
         "the operator improved its offer of a four per cent rise for this year. "
     )
-    assert find_groups([article(0, STORY), article(1, other)]) == []
+    unrelated = "An unrelated story about a library and its new opening hours. " * 5
+    assert not same_story(signature(STORY), signature(other))
+    assert not same_story(signature(STORY), signature(unrelated))
 
 
-def test_grouping_is_the_same_on_every_run():
-    articles = [article(i, STORY + f"Update {i // 2}." * (i % 2)) for i in range(6)]
-    assert find_groups(articles) == find_groups(articles)
+def test_signatures_are_the_same_on_every_run_and_none_without_words():
+    assert (signature(STORY) == signature(STORY)).all()
+    assert signature(STORY).dtype.name == "uint64" and len(signature(STORY)) == 64
+    assert signature("  ... !!! ") is None
+    assert len(signature("Short text")) == 64  # fewer words than a shingle still count
+
+
+def test_the_earliest_is_the_original_undated_counts_as_latest_ties_keep_the_known():
+    assert goes_first(date(2024, 3, 1), date(2024, 3, 2))
+    assert not goes_first(date(2024, 3, 2), date(2024, 3, 1))
+    assert goes_first(date(2024, 3, 1), None) and not goes_first(None, date(2024, 3, 1))
+    assert not goes_first(date(2024, 3, 1), date(2024, 3, 1))
+    assert not goes_first(None, None)

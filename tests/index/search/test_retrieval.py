@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pytest
 
 from index.knowledge_base import KnowledgeBase
@@ -46,16 +45,6 @@ def test_search_filters_by_source_and_date_range(kb):
 def test_one_article_does_not_fill_the_top_results(kb):
     hits = kb.search("Iran Syria Russia Israel Putin", k=5)
     assert titles(hits).count(SEED) <= 2
-
-
-def test_dense_ranking_matches_brute_force_cosine(kb, embedder):
-    searcher = kb.searcher()
-    generation = searcher.generation
-    vectors = generation.vectors.reconstruct_n(0, generation.vectors.ntotal)
-    query = embedder.encode(["trams to the university"])[0]
-    expected = np.argsort(-(vectors @ query))[:5]
-    hits = searcher.search("trams to the university", k=5, mode="dense", max_per_article=99)
-    assert [h.chunk_id for h in hits] == expected.tolist()
 
 
 def test_the_approximate_hnsw_index_answers_and_filters_like_the_exact_one(settings, embedder):

@@ -1,11 +1,16 @@
-"""The generation store: integrity checks, model mismatch, publishing and locking."""
+"""The generation store: integrity checks, model mismatch, publishing and locking, and
+work proportional to what changed (segments reused, merged, opened without rebuilding)."""
 
 from __future__ import annotations
 
-import sqlite3
+import json
 
+import numpy as np
 import pytest
 
+import index.indexer.run
+import index.ingest.sources
+import index.ingest.terms
 from index.errors import (
     IndexCorruptError,
     IndexMismatchError,
@@ -13,8 +18,9 @@ from index.errors import (
     ReindexBusyError,
 )
 from index.knowledge_base import KnowledgeBase
-from index.store.files import write_checksums
-from index.store.generations import current_name, open_current, reindex_lock
+from index.store.generations import open_current
+from index.store.layout import current_name, reindex_lock
+from tests.conftest import ASKED
 
 pytestmark = pytest.mark.model
 
@@ -29,25 +35,45 @@ def generation_dir(settings):
     return settings.index.data_dir / current_name(settings.index.data_dir)
 
 
+def segment_dirs(settings):
+    return sorted((settings.index.data_dir / "segments").iterdir())
+
+
+def with_index(settings, **changes):
+    return settings.model_copy(update={"index": settings.index.model_copy(update=changes)})
+
+
 def test_opening_an_empty_data_dir_says_to_reindex(settings, embedder):
     with pytest.raises(IndexNotFoundError, match="newsbot reindex"):
         KnowledgeBase(settings, embedder).search("anything")
 
 
-def test_a_truncated_vector_file_is_detected_before_faiss_reads_it(built):
-    vectors = generation_dir(built) / "vectors.faiss"
+def test_a_truncated_vector_file_is_detected_when_the_index_opens(built):
+    [segment] = segment_dirs(built)
+    vectors = segment / "vectors.f32"
     vectors.write_bytes(vectors.read_bytes()[:-100])
-    with pytest.raises(IndexCorruptError, match="checksum mismatch"):
+    with pytest.raises(IndexCorruptError, match=r"vectors\.f32: .*truncated or altered"):
         open_current(built.index.data_dir)
 
 
-def test_a_flipped_byte_in_the_database_is_detected(built):
-    database = generation_dir(built) / "index.sqlite"
-    data = bytearray(database.read_bytes())
+def test_a_flipped_byte_in_the_catalog_is_detected_when_the_index_opens(built):
+    catalog = generation_dir(built) / "catalog.sqlite"
+    data = bytearray(catalog.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    database.write_bytes(bytes(data))
-    with pytest.raises(IndexCorruptError, match=r"index\.sqlite: checksum mismatch"):
+    catalog.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match=r"catalog\.sqlite: checksum mismatch"):
         open_current(built.index.data_dir)
+
+
+def test_a_flipped_byte_in_a_segment_is_found_by_the_full_check(built):
+    [segment] = segment_dirs(built)
+    articles = segment / "articles.sqlite"
+    data = bytearray(articles.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    articles.write_bytes(bytes(data))
+    generation = open_current(built.index.data_dir)  # sizes are right: opens at once
+    with pytest.raises(IndexCorruptError, match=r"articles\.sqlite: checksum mismatch"):
+        generation.check_files()
 
 
 def test_an_index_built_with_another_model_is_a_clear_error(built, embedder):
@@ -77,16 +103,6 @@ def test_an_index_built_by_the_torch_backend_is_refused_for_int8_until_reindexed
     assert kb.search("Iran")
 
 
-def test_an_index_written_before_backends_were_recorded_counts_as_torch(built):
-    folder = generation_dir(built)
-    db = sqlite3.connect(folder / "index.sqlite")
-    with db:
-        db.execute("DELETE FROM manifest WHERE key = 'backend'")
-    db.close()
-    write_checksums(folder, ("index.sqlite", "vectors.faiss"))
-    assert open_current(built.index.data_dir).manifest.backend == "torch"
-
-
 def test_an_index_of_another_dimension_is_a_clear_error(built, embedder):
     class WiderEmbedder:
         name, backend, dimension = embedder.name, embedder.backend, 768
@@ -97,20 +113,20 @@ def test_an_index_of_another_dimension_is_a_clear_error(built, embedder):
 
 
 def test_a_corrupt_index_is_rebuilt_by_reindex(built, embedder):
-    vectors = generation_dir(built) / "vectors.faiss"
-    vectors.write_bytes(b"garbage")
+    [segment] = segment_dirs(built)
+    (segment / "vectors.f32").write_bytes(b"garbage")
     summary = KnowledgeBase(built, embedder).reindex()
     assert summary.changed and summary.added == summary.articles
     assert open_current(built.index.data_dir).manifest.articles == summary.articles
 
 
-def test_the_database_is_in_wal_mode_and_holds_the_manifest(built):
-    db = sqlite3.connect(generation_dir(built) / "index.sqlite")
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    manifest = dict(db.execute("SELECT key, value FROM manifest"))
-    assert manifest["model"] == '"sentence-transformers/all-MiniLM-L6-v2"'
-    assert manifest["dimension"] == "384"
-    assert manifest["backend"] == '"onnx-int8"'
+def test_the_manifest_records_model_segments_and_counts(built):
+    manifest = json.loads((generation_dir(built) / "manifest.json").read_text())
+    assert manifest["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest["backend"] == "onnx-int8"
+    assert manifest["dimension"] == 384 and manifest["vector_index"] == "auto"
+    assert [s["name"] for s in manifest["segments"]] == [p.name for p in segment_dirs(built)]
+    assert manifest["articles"] == 7 and manifest["chunks"] == manifest["corpus_chunks"]
 
 
 def test_a_second_reindex_is_refused_while_one_holds_the_lock(built, embedder):
@@ -118,13 +134,126 @@ def test_a_second_reindex_is_refused_while_one_holds_the_lock(built, embedder):
         KnowledgeBase(built, embedder).reindex()
 
 
-def test_publishing_keeps_only_the_current_and_previous_generations(built, embedder, articles_dir):
+def test_publishing_keeps_the_current_and_previous_generations_and_their_segments(
+    built, embedder, articles_dir
+):
     kb = KnowledgeBase(built, embedder)
     for round_number in range(3):
         (articles_dir / "extra.txt").write_text(
             f"Extra report\n\nRound {round_number}: the harbour reopened after the storm passed."
         )
         kb.reindex()
-    generations = sorted(p.name for p in built.index.data_dir.iterdir() if p.is_dir())
-    assert len(generations) == 2
-    assert current_name(built.index.data_dir) == generations[-1]
+    data_dir = built.index.data_dir
+    generations = sorted(p.name for p in data_dir.iterdir() if p.name.startswith("gen-"))
+    assert len(generations) == 2 and current_name(data_dir) == generations[-1]
+    used = set()
+    for name in generations:
+        manifest = json.loads((data_dir / name / "manifest.json").read_text())
+        used.update(s["name"] for s in manifest["segments"])
+    assert {p.name for p in segment_dirs(built)} == used
+
+
+def test_a_changed_file_is_the_only_one_read_and_goes_into_a_new_segment(
+    built, embedder, articles_dir, monkeypatch
+):
+    first = [p.name for p in segment_dirs(built)]
+    read = []
+    original = index.ingest.sources.read_file
+
+    def counting(source, **options):
+        read.append(source.relative)
+        return original(source, **options)
+
+    monkeypatch.setattr(index.ingest.sources, "read_file", counting)
+    (articles_dir / "transport" / "eastholm-tram-line-opens.md").write_text(
+        "---\ntitle: Eastholm opens Line 4\ndate: 2024-05-20\nsource: Lakeside Courier\n---\n\n"
+        "The new tram line to the university opened on Monday with 18 stops and a fleet of "
+        "twelve trams, the city said."
+    )
+    summary = KnowledgeBase(built, embedder).reindex()
+    assert read == ["transport/eastholm-tram-line-opens.md"]
+    assert (summary.updated, summary.unchanged, summary.chunks_embedded) == (1, 6, 1)
+    manifest = json.loads((generation_dir(built) / "manifest.json").read_text())
+    assert [s["name"] for s in manifest["segments"]][:1] == first  # reused, not copied
+    assert len(manifest["segments"][0]["deleted"]) == 1  # the tram article's old version
+
+
+def test_an_unchanged_reindex_neither_reads_chunks_nor_signs(built, embedder, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("an unchanged collection was worked on")
+
+    for name in ("chunk_article", "signature"):
+        monkeypatch.setattr(index.indexer.run, name, forbidden)
+    monkeypatch.setattr(index.ingest.sources, "read_file", forbidden)
+    summary = KnowledgeBase(built, embedder).reindex()
+    assert not summary.changed and summary.unchanged == summary.articles == 7
+
+
+def test_a_generation_opens_without_rebuilding_its_lexical_index(built, embedder, monkeypatch):
+    def forbidden(text):
+        raise AssertionError("passages were tokenised while opening")
+
+    monkeypatch.setattr(index.ingest.terms, "term_counts", forbidden)
+    kb = KnowledgeBase(built, embedder)
+    searcher = kb.searcher()
+    hits = searcher.search("Grindavik lava", k=3, mode="lexical")
+    assert hits[0].article.title == "Fissure eruption forces evacuation of Grindavik"
+
+
+@pytest.mark.parametrize(("approximate_from", "graphs"), [(1, 1), (1000, 0)])
+def test_auto_builds_a_graph_only_for_segments_from_its_threshold(
+    settings, embedder, approximate_from, graphs
+):
+    kb = KnowledgeBase(with_index(settings, approximate_from=approximate_from), embedder)
+    kb.reindex()
+    assert len(list(settings.index.data_dir.glob("segments/*/vectors.hnsw"))) == graphs
+    hits = kb.search("volcano lava", k=3, as_of=ASKED)
+    assert hits[0].article.title == "Fissure eruption forces evacuation of Grindavik"
+    exact = kb.searcher().search("volcano lava", k=3, exact=True)
+    assert [h.chunk_id for h in hits] == [h.chunk_id for h in exact]
+
+
+def test_small_segments_are_merged_and_deleted_articles_dropped(built, embedder, articles_dir):
+    kb = KnowledgeBase(built, embedder)
+    topics = ["cranes", "lighthouse", "ferries", "fish market", "dry dock", "pilot boats"]
+    for round_number, topic in enumerate(topics):
+        (articles_dir / f"round-{round_number}.txt").write_text(
+            f"Round {round_number} report\n\nThe {topic} of the harbour were the talk of "
+            f"round {round_number}: {topic} {topic} and more {topic}, said everyone."
+        )
+        (articles_dir / "round-0.txt").write_text(
+            f"Round 0 report\n\nVersion {round_number}: the harbour cranes are working again "
+            "after the engineers replaced their cables."
+        )
+        kb.reindex()
+    manifest = json.loads((generation_dir(built) / "manifest.json").read_text())
+    assert len(manifest["segments"]) <= 5  # never more than MAX_SMALL small ones, plus one
+    assert manifest["articles"] == 7 + 6
+    assert manifest["corpus_chunks"] - manifest["chunks"] <= manifest["chunks"] // 4 + 1
+    assert "Version 5" in kb.search("harbour cranes working again version", k=1)[0].text
+
+
+def test_dense_search_over_segments_matches_brute_force(built, embedder, articles_dir):
+    (articles_dir / "another.txt").write_text(
+        "Another report\n\nTrams to the university run every six minutes from Monday."
+    )
+    kb = KnowledgeBase(built, embedder)
+    kb.reindex()
+    generation = kb.searcher().generation
+    assert len(generation.segments) == 2
+    texts, vectors = zip(*generation.live_passages(), strict=True)
+    query = embedder.encode(["trams to the university"])[0]
+    expected = [texts[i] for i in np.argsort(-(np.stack(vectors) @ query))[:5]]
+    hits = kb.searcher().search("trams to the university", k=5, mode="dense", max_per_article=99)
+    assert [h.passage for h in hits] == expected
+
+
+def test_changing_the_vector_index_rewrites_segments_without_embedding(built, embedder):
+    assert not list(built.index.data_dir.glob("segments/*/vectors.hnsw"))
+    summary = KnowledgeBase(with_index(built, vector_index="hnsw"), embedder).reindex()
+    assert summary.changed and summary.chunks_embedded == 0 and summary.unchanged == 7
+    assert len(list(built.index.data_dir.glob("segments/*/vectors.hnsw"))) == 1
+    assert (
+        KnowledgeBase(with_index(built, vector_index="hnsw"), embedder).stats().vector_index
+        == "hnsw"
+    )

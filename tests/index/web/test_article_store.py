@@ -58,7 +58,7 @@ def test_stored_articles_come_back_as_records_with_ids_from_their_urls(store: We
     store.upsert_article(_article(final_url="https://www.news.test/2024/tram"))
     store.upsert_article(_article("https://news.test/b", published=None, author=None))
 
-    articles = list(store.articles())
+    articles = [stored.as_article() for stored in store.web_articles()]
 
     assert articles == [
         Article(
@@ -121,7 +121,7 @@ def test_store_persists_across_reopening_in_wal_mode(tmp_path: Path):
         store.record_fetch(URL, etag='"v1"', last_modified=None)
 
     with WebStore(path) as reopened:
-        assert [a.origin for a in reopened.articles()] == [URL]
+        assert [a.as_article().origin for a in reopened.web_articles()] == [URL]
         assert reopened.source_state(URL).etag == '"v1"'  # type: ignore[union-attr]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -275,7 +275,7 @@ def test_page_source_is_updated_only_when_it_changes(
     changed = refresh([source], fetcher, store)
 
     assert (first.new_articles, unchanged.not_modified, changed.updated_articles) == (1, 1, 1)
-    (article,) = store.articles()
+    (article,) = (stored.as_article() for stored in store.web_articles())
     assert "next spring" in article.text and article.source == "Gazette"
 
 

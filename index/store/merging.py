@@ -1,0 +1,49 @@
+"""When segments are merged: often enough that a search visits few of them and deleted
+articles do not pile up, rarely enough that a reindex stays proportional to what
+changed (a merge rewrites the segments it takes, so big ones are taken seldom).
+
+- Small segments (below ``approximate_from`` live passages, searched exactly) are merged
+  together once there are more than ``MAX_SMALL`` of them or they add up to a big one.
+- A segment with more than ``MAX_DELETED`` of its passages deleted is rewritten.
+- Beyond ``MAX_LARGE`` big segments, the two smallest are merged.
+- A segment whose index no longer fits the vector index setting (a graph where "flat"
+  wants none, none where "hnsw" or "auto" wants one) is rewritten, without re-embedding.
+
+What a merge produces is approximate (an HNSW graph) when the vector index setting says
+so: always for "hnsw", never for "flat", from ``approximate_from`` passages for "auto".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_SMALL = 4
+MAX_LARGE = 4
+MAX_DELETED = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class MergePolicy:
+    vector_index: str  # "flat", "hnsw" or "auto"
+    approximate_from: int  # live passages from which "auto" builds an HNSW graph
+    neighbors: int  # HNSW graph degree
+
+    def approximate(self, passages: int) -> bool:
+        if self.vector_index == "auto":
+            return passages >= self.approximate_from
+        return self.vector_index == "hnsw"
+
+    def choose(self, sizes: dict[str, tuple[int, int, bool]]) -> list[str]:
+        """Segments to merge into one, oldest first, given ``{name: (live passages, all
+        passages, has a graph)}`` in order of age; empty when none need it."""
+        small = [n for n, (live, _, _) in sizes.items() if live < self.approximate_from]
+        large = [n for n in sizes if n not in small]
+        chosen = {n for n, (live, _, graph) in sizes.items() if graph != self.approximate(live)}
+        if len(small) > MAX_SMALL or sum(sizes[n][0] for n in small) >= self.approximate_from:
+            chosen.update(small)
+        chosen.update(
+            n for n, (live, total, _) in sizes.items() if total and 1 - live / total > MAX_DELETED
+        )
+        if len(large) > MAX_LARGE:
+            chosen.update(sorted(large, key=lambda n: sizes[n][0])[:2])
+        return [n for n in sizes if n in chosen]
