@@ -30,6 +30,8 @@ from index.store.segments import (
 )
 from index.store.vectors import build_hnsw
 
+_BLOCK = 1 << 22  # postings sorted at a time
+
 
 class SegmentWriter:
     """Writes one segment into ``<name>.partial``; ``finish`` makes it final.
@@ -52,9 +54,11 @@ class SegmentWriter:
         }
         self._vectors = open(self.path / VECTORS, "wb")  # noqa: SIM115
         self._terms: dict[str, int] = {}
-        self._posting_chunks: list[np.ndarray] = []
-        self._posting_terms: list[np.ndarray] = []
-        self._posting_counts: list[np.ndarray] = []
+        # Postings arrive chunk by chunk; they are kept on disk until finish sorts them.
+        self._unsorted = {
+            part: open(self.path / f"unsorted.{part}", "wb")  # noqa: SIM115 (closed in finish)
+            for part in ("terms", "chunks", "counts")
+        }
         self._dates: list[int] = []
         self._sources: list[int] = []
         self._publishers: dict[str, int] = {}
@@ -104,12 +108,11 @@ class SegmentWriter:
         self._vectors.write(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
         for offset, counts in enumerate(terms):
             ids = [self._terms.setdefault(term, len(self._terms)) for term in counts]
-            self._posting_terms.append(np.asarray(ids, dtype=np.int32))
-            self._posting_chunks.append(np.full(len(ids), first + offset, dtype=np.int32))
-            self._posting_counts.append(
-                np.minimum(np.fromiter(counts.values(), np.int64, len(ids)), 65535).astype(
-                    np.uint16
-                )
+            tf = np.fromiter(counts.values(), np.int64, len(ids))
+            self._append_postings(
+                np.asarray(ids, dtype=np.int32),
+                np.full(len(ids), first + offset, dtype=np.int32),
+                np.minimum(tf, 65535).astype(np.uint16),
             )
         self.articles += 1
         self.chunks += len(chunks)
@@ -159,23 +162,32 @@ class SegmentWriter:
         term_map = np.zeros(len(segment.posting_offsets) - 1, dtype=np.int32)
         for term, old in segment.vocabulary():
             term_map[old] = self._terms.setdefault(term, len(self._terms))
-        posting_terms = np.repeat(
-            np.arange(len(term_map), dtype=np.int32), np.diff(np.asarray(segment.posting_offsets))
-        )
-        new_chunks = chunk_map[segment.posting_chunks]
-        keep = new_chunks >= 0
-        self._posting_terms.append(term_map[posting_terms[keep]])
-        self._posting_chunks.append(new_chunks[keep].astype(np.int32))
-        self._posting_counts.append(np.asarray(segment.posting_counts[keep]))
+        offsets = np.asarray(segment.posting_offsets)
+        for term_id in range(len(term_map)):  # a term at a time: memory stays small
+            start, end = int(offsets[term_id]), int(offsets[term_id + 1])
+            new_chunks = chunk_map[segment.posting_chunks[start:end]]
+            keep = new_chunks >= 0
+            if keep.any():
+                self._append_postings(
+                    np.full(int(keep.sum()), term_map[term_id], dtype=np.int32),
+                    new_chunks[keep].astype(np.int32),
+                    np.asarray(segment.posting_counts[start:end])[keep],
+                )
         self.articles += len(rows)
         self.chunks += len(kept)
         self._tokens += int(np.asarray(segment.chunk_tokens[kept]).sum())
         return new_rows.tolist()
 
+    def _append_postings(self, terms: np.ndarray, chunks: np.ndarray, counts: np.ndarray) -> None:
+        self._unsorted["terms"].write(terms.tobytes())
+        self._unsorted["chunks"].write(chunks.tobytes())
+        self._unsorted["counts"].write(counts.tobytes())
+        self._postings += len(terms)
+
     def finish(self, approximate: bool, neighbors: int) -> SegmentStats:
         """Write what is left, build the HNSW index if ``approximate``, checksum
         everything, make it durable and rename the folder to its final name."""
-        for handle in (*self._files.values(), self._vectors):
+        for handle in (*self._files.values(), self._vectors, *self._unsorted.values()):
             handle.close()
         self._write_array("article_date", self._dates)
         self._write_array("article_source", self._sources)
@@ -217,7 +229,7 @@ class SegmentWriter:
         return stats
 
     def abandon(self) -> None:
-        for handle in (*self._files.values(), self._vectors):
+        for handle in (*self._files.values(), self._vectors, *self._unsorted.values()):
             handle.close()
         self._db.close()
         shutil.rmtree(self.path, ignore_errors=True)
@@ -226,22 +238,49 @@ class SegmentWriter:
         (self.path / array_file(name)).write_bytes(np.asarray(values, dtype=ARRAYS[name]).tobytes())
 
     def _write_postings(self) -> None:
-        """Postings sorted by term, then chunk: a term's postings are one slice."""
-        terms = _concat(self._posting_terms, np.int32)
-        chunks = _concat(self._posting_chunks, np.int32)
-        counts = _concat(self._posting_counts, np.uint16)
-        order = np.lexsort((chunks, terms))
+        """Postings sorted by term (then chunk, as they arrived): a term's postings are
+        one slice. A counting sort in blocks, so memory stays proportional to a block
+        and the vocabulary, however many postings there are."""
+        unsorted = {
+            part: np.memmap(self.path / f"unsorted.{part}", dtype, "r")
+            if self._postings
+            else np.zeros(0, dtype)
+            for part, dtype in (("terms", np.int32), ("chunks", np.int32), ("counts", np.uint16))
+        }
+        sizes = np.zeros(len(self._terms), dtype=np.int64)
+        for start in range(0, self._postings, _BLOCK):
+            sizes += np.bincount(unsorted["terms"][start : start + _BLOCK], minlength=len(sizes))
         offsets = np.zeros(len(self._terms) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms, minlength=len(self._terms)), out=offsets[1:])
-        self._postings = len(terms)
+        np.cumsum(sizes, out=offsets[1:])
         self._write_array("postings.offsets", offsets)
-        self._write_array("postings.chunks", chunks[order])
-        self._write_array("postings.counts", counts[order])
+        outputs = {
+            part: _output(self.path / array_file(f"postings.{part}"), self._postings)
+            for part in ("chunks", "counts")
+        }
+        cursor = offsets[:-1].copy()
+        for start in range(0, self._postings, _BLOCK):
+            terms = np.asarray(unsorted["terms"][start : start + _BLOCK])
+            order = np.argsort(terms, kind="stable")
+            sorted_terms = terms[order]
+            first = np.searchsorted(sorted_terms, sorted_terms, side="left")
+            places = cursor[sorted_terms] + (np.arange(len(order)) - first)
+            for part, output in outputs.items():
+                output[places] = np.asarray(unsorted[part][start : start + _BLOCK])[order]
+            cursor += np.bincount(sorted_terms, minlength=len(cursor))
+        for output in outputs.values():
+            if isinstance(output, np.memmap):
+                output.flush()
+        for part in ("terms", "chunks", "counts"):
+            (self.path / f"unsorted.{part}").unlink()
         self._db.executemany("INSERT INTO terms VALUES (?, ?)", self._terms.items())
 
 
-def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+def _output(path: Path, size: int) -> np.ndarray:
+    dtype = ARRAYS[path.name.rpartition(".")[0]]
+    if size == 0:
+        path.write_bytes(b"")
+        return np.zeros(0, dtype)
+    return np.memmap(path, dtype, "w+", shape=(size,))
 
 
 def _fsync_file(path: Path) -> None:
