@@ -191,6 +191,14 @@ def cmd_bench(settings: AppSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_scale(settings: AppSettings, args: argparse.Namespace) -> int:
+    from index.bench.scale import run_scale_benchmark
+
+    report = run_scale_benchmark(settings, args.articles, work_dir=args.work_dir, log=_stderr)
+    print(json.dumps(report.as_json()) if args.json else report.text())
+    return 0
+
+
 def _knowledge_base(settings: AppSettings) -> KnowledgeBase:
     """The knowledge base that answers questions: with a language model when ``[llm]``
     names a server."""
@@ -331,6 +339,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("directory", type=Path, help="folder with articles.jsonl, questions.jsonl")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--work-dir", type=Path, help="where to build the indexes (default: temp)")
+    scale = command("bench-scale", cmd_bench_scale, "measure the index at N synthetic articles")
+    scale.add_argument("articles", type=_positive, help="how many articles to generate")
+    scale.add_argument("--json", action="store_true", help="print one JSON object")
+    scale.add_argument("--work-dir", type=Path, help="where to build it (default: temp)")
     return parser
 
 
