@@ -80,7 +80,8 @@ class Run:
 
     def update(self, sources: list[Source], changed: list[Source], gone: set[str]) -> None:
         rereads = self._copies_to_reread([s.key for s in changed] + sorted(gone))
-        todo = [s for s in sources if s in changed or s.key in rereads]
+        wanted = rereads | {s.key for s in changed}
+        todo = [s for s in sources if s.key in wanted]
         for done, source in enumerate(todo, start=1):
             self._read(source)
             self.report(ReindexProgress("indexing", done, len(todo)))

@@ -1,0 +1,38 @@
+"""`newsbot bench-scale` runs end to end on a small N and reports every figure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+KEYS = {
+    "articles",
+    "passages",
+    "reindex_s",
+    "unchanged_reindex_s",
+    "changed_reindex_s",
+    "open_s",
+    "peak_rss_mb",
+    "disk_mb",
+    "search_ms",
+    "recall_at_10",
+    "model_passages_per_s",
+}
+
+
+def test_bench_scale_json_reports_every_figure(tmp_path, capsys):
+    assert main(["bench-scale", "40", "--json", "--work-dir", str(tmp_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= KEYS
+    assert report["articles"] == 40 and report["passages"] >= 40
+    assert 0 < report["unchanged_reindex_s"] < report["reindex_s"]
+    assert 0 < report["search_ms"]["p50"] <= report["search_ms"]["p95"]
+    assert report["recall_at_10"] == 1.0  # exact below the approximate_from threshold
+    assert report["model_passages_per_s"] > 0 and report["disk_mb"] > 0
+    assert "stand-in" in report["encoder"]
+    assert list(tmp_path.iterdir()) == []  # the synthetic collection is removed
