@@ -119,6 +119,16 @@ def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(settings: AppSettings, args: argparse.Namespace) -> int:
+    """Verify the index in full; changes nothing (a damaged index: exit 1, one line)."""
+    stats = KnowledgeBase(settings).check()
+    print(
+        f"index {stats.generation} is sound: {stats.articles} articles, {stats.chunks} "
+        "passages; every file matches its checksum and the parts agree"
+    )
+    return 0
+
+
 def cmd_stats(settings: AppSettings, args: argparse.Namespace) -> int:
     print(terminal.stats_text(KnowledgeBase(settings).stats()))
     return 0
@@ -326,6 +336,7 @@ def _parser() -> argparse.ArgumentParser:
         _as_of_option(sub)
 
     command("stats", cmd_stats, "describe the index")
+    command("check", cmd_check, "verify the index in full without changing it")
     command("run", cmd_run, f"run the Discord bot (token from {TOKEN_VARIABLE})")
     for name, run, help in (
         ("chat", cmd_chat, "terminal chat: one question per line"),

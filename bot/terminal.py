@@ -161,6 +161,8 @@ def summary_text(summary: ReindexSummary) -> str:
         head += f" ({summary.chunks_embedded} passages embedded; now {summary.generation})"
     lines = [head] + [f"  skipped {report_line(s)}" for s in summary.skipped]
     lines += [f"  truncated {report_line(t)}" for t in summary.truncated]
+    if summary.repaired is not None:
+        lines.insert(0, f"the index was damaged and is rebuilt: {printable(summary.repaired)}")
     if summary.fetched is not None:
         lines.insert(0, fetch_text(summary.fetched))
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
 from index.search.answer import compose_answer, evidence_strength
 from index.search.recency import outdated_coverage
 from index.search.retrieval import Mode, Searcher
+from index.store.checks import check_generation
 from index.store.generations import Generation, open_current
 from index.store.layout import current_name
 from index.web.live import LiveSources
@@ -102,11 +103,12 @@ class KnowledgeBase:
             fetched = self.live.refresh(
                 progress=lambda p: report(ReindexProgress("fetching", p.done, p.total))
             )
-        previous = self._previous_generation()
+        previous, damage = self._previous_generation()
         summary = reindex(
             self.settings, lambda: self.embedder, previous, progress, self.live.stored_sources()
         )
         summary.fetched = fetched
+        summary.repaired = damage
         if summary.changed and self._searcher is not None:
             self.searcher()  # in use: open the new generation now, not on the next question
         return summary
@@ -210,40 +212,37 @@ class KnowledgeBase:
         return list(found.values())
 
     def stats(self) -> IndexStats:
-        generation = self.searcher().generation
-        manifest = generation.manifest
-        oldest, newest = generation.date_range()
-        counts = Counter[str]()
-        for publisher, count in generation.publishers():
-            counts[publisher or "unknown"] += count
-        return IndexStats(
-            generation=generation.name,
-            model=manifest.model,
-            dimension=manifest.dimension,
-            vector_index=manifest.vector_index,
-            articles=manifest.articles,
-            chunks=manifest.chunks,
-            built_at=manifest.built_at,
-            sources=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
-            oldest=oldest,
-            newest=newest,
-        )
+        return _stats(self.searcher().generation)
 
-    def _previous_generation(self) -> Generation | None:
-        """The generation a reindex builds on; opened without the model, which an
-        unchanged collection never needs."""
-        searcher = self._searcher
-        data_dir = self.settings.index.data_dir
-        if searcher is not None and searcher.generation.name == current_name(data_dir):
-            return searcher.generation
+    def check(self) -> IndexStats:
+        """Verify the current index in full without changing anything: every file against
+        its checksum and every part against the others. IndexCorruptError names the
+        first damage; a reindex repairs it."""
+        generation = open_current(self.settings.index.data_dir)
         try:
-            return open_current(data_dir)
+            check_generation(generation)
+            return _stats(generation)
+        finally:
+            generation.close()
+
+    def _previous_generation(self) -> tuple[Generation | None, str | None]:
+        """The generation a reindex builds on, checked in full (opened without the model,
+        which an unchanged collection never needs); or None and the damage found, so
+        that the reindex rebuilds from the sources, which is exactly what repairs it."""
+        data_dir = self.settings.index.data_dir
+        try:
+            searcher = self._searcher
+            if searcher is not None and searcher.generation.name == current_name(data_dir):
+                generation = searcher.generation
+            else:
+                generation = open_current(data_dir)
+            check_generation(generation)
         except IndexNotFoundError:
-            return None
+            return None, None
         except IndexCorruptError as error:
-            # Rebuilding from the sources is exactly what fixes this.
             log.warning("rebuilding from scratch: %s", error)
-            return None
+            return None, str(error)
+        return generation, None
 
     def _check_model(self, generation: Generation) -> None:
         manifest = generation.manifest
@@ -274,3 +273,23 @@ def _checked(text: str, limit: int = 2000) -> str:
     if len(text) > limit:
         raise InvalidQueryError(f"the question is too long ({len(text)} characters; limit {limit})")
     return text
+
+
+def _stats(generation: Generation) -> IndexStats:
+    manifest = generation.manifest
+    oldest, newest = generation.date_range()
+    counts = Counter[str]()
+    for publisher, count in generation.publishers():
+        counts[publisher or "unknown"] += count
+    return IndexStats(
+        generation=generation.name,
+        model=manifest.model,
+        dimension=manifest.dimension,
+        vector_index=manifest.vector_index,
+        articles=manifest.articles,
+        chunks=manifest.chunks,
+        built_at=manifest.built_at,
+        sources=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+        oldest=oldest,
+        newest=newest,
+    )

@@ -38,6 +38,7 @@ class ReindexSummary:
     seconds: float = 0.0
     generation: str | None = None  # None when nothing changed and no generation was built
     fetched: RefreshSummary | None = None  # what fetching the web sources brought, if run
+    repaired: str | None = None  # the damage that made this reindex rebuild from scratch
 
     @property
     def changed(self) -> bool:

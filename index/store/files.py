@@ -20,22 +20,37 @@ def write_checksums(folder: Path, names: Iterable[str]) -> None:
     write_durably(folder / CHECKSUMS, json.dumps(checksums, indent=1).encode())
 
 
+def read_checksums(folder: Path) -> dict[str, dict[str, object]]:
+    """The checksums recorded in ``folder``: ``{name: {"bytes": n, "sha256": hex}}``;
+    IndexCorruptError (naming the file) when it is unreadable or of another shape."""
+    path = folder / CHECKSUMS
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexCorruptError(f"{path}: unreadable ({error}): run 'newsbot reindex'") from None
+    entries_fit = isinstance(recorded, dict) and all(
+        isinstance(e, dict) and isinstance(e.get("bytes"), int) and isinstance(e.get("sha256"), str)
+        for e in recorded.values()
+    )
+    if not entries_fit:
+        raise IndexCorruptError(f"{path}: not a checksum list: run 'newsbot reindex'")
+    return recorded
+
+
 def verify_checksums(folder: Path, names: Iterable[str]) -> None:
     """IndexCorruptError unless each named file of ``folder`` is as its checksum says."""
-    try:
-        expected = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise IndexCorruptError(f"{folder / CHECKSUMS}: unreadable ({error})") from None
+    expected = read_checksums(folder)
     for name in names:
         try:
             actual = file_digest(folder / name)
         except OSError as error:
-            raise IndexCorruptError(f"{folder / name}: unreadable ({error})") from None
+            message = f"{folder / name}: unreadable ({error.strerror}): run 'newsbot reindex'"
+            raise IndexCorruptError(message) from None
         if actual != expected.get(name):
+            recorded = expected.get(name, {}).get("bytes")
             raise IndexCorruptError(
                 f"{folder / name}: checksum mismatch (truncated or altered; "
-                f"{actual['bytes']} bytes, expected {expected.get(name, {}).get('bytes')}): "
-                "run 'newsbot reindex'"
+                f"{actual['bytes']} bytes, expected {recorded}): run 'newsbot reindex'"
             )
 
 

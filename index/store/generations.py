@@ -9,8 +9,9 @@ the previous generation current and intact; the next reindex removes its leftove
 
 Integrity: every file is checksummed when written. Opening a generation checks the
 manifest, the catalog's checksum and every segment file's size, which catches truncated,
-missing or swapped files at once without reading gigabytes; ``check_files`` verifies
-every checksum in full (``newsbot check``, and each reindex for the segments it reuses).
+missing or swapped files at once without reading gigabytes; ``index.store.checks``
+verifies every checksum and how the parts agree (``newsbot check``, and every reindex
+before it builds on a generation).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from index.records import Article, ArticleInfo, Chunk
 from index.store import catalog as catalog_file
 from index.store.catalog import ArticleRecord, Catalog
 from index.store.files import (
-    CHECKSUMS,
     fsync_dir,
     verify_checksums,
     write_checksums,
@@ -183,13 +183,6 @@ class Generation:
                 for chunk in chunks_of.get(row, ()):
                     start, end = int(segment.chunk_start[chunk]), int(segment.chunk_end[chunk])
                     yield f"{title}\n{text[start:end]}", np.asarray(segment.vectors.vectors[chunk])
-
-    def check_files(self) -> None:
-        """Verify every checksum of every file in full; IndexCorruptError on the first
-        that does not match."""
-        for segment in self.segments:
-            names = json.loads((segment.path / CHECKSUMS).read_text(encoding="utf-8"))
-            verify_checksums(segment.path, list(names))
 
     def close(self) -> None:
         with self._lock:
@@ -379,4 +372,5 @@ def _read_manifest(path: Path) -> Manifest:
     except FileNotFoundError:
         raise IndexCorruptError(f"{file}: missing: run 'newsbot reindex'") from None
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise IndexCorruptError(f"{file}: unreadable ({error!r}): run 'newsbot reindex'") from None
+        reason = f"{type(error).__name__}: {error}"[:200]
+        raise IndexCorruptError(f"{file}: unreadable ({reason}): run 'newsbot reindex'") from None

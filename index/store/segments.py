@@ -35,6 +35,7 @@ import numpy as np
 
 from index.errors import IndexCorruptError
 from index.records import ArticleInfo
+from index.store.files import verify_checksums
 from index.store.vectors import VectorIndex
 
 FORMAT = 1
@@ -106,6 +107,13 @@ class Segment:
             approximate=bool(meta["approximate"]),
         )
         self.publishers: list[str] = list(meta["publishers"])
+        # What queries index with, and the graph FAISS would walk, are verified in full
+        # (damage there could crash or mislead a search); the bulk (vectors, postings,
+        # texts) is bounds-checked where it is used and verified by index.store.checks.
+        verified = [
+            array_file(n) for n in ARRAYS if n not in ("postings.chunks", "postings.counts")
+        ]
+        verify_checksums(folder, verified + ([GRAPH] if self.stats.approximate else []))
         _check_sizes(folder, self.stats, self.dimension, meta["terms"], meta["postings"])
         arrays = {name: _map(folder / array_file(name), dtype) for name, dtype in ARRAYS.items()}
         self.chunk_article = arrays["chunk_article"]
@@ -123,7 +131,10 @@ class Segment:
             folder / GRAPH if self.stats.approximate else None,
         )
         uri = f"file:{folder / DATABASE}?mode=ro&immutable=1"
-        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.DatabaseError as error:
+            raise IndexCorruptError(f"{folder / DATABASE}: unreadable ({error})") from None
         self._lock = threading.Lock()
 
     def postings(self, terms: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -137,7 +148,10 @@ class Segment:
         found = {}
         for term, term_id in rows:
             start, end = int(self.posting_offsets[term_id]), int(self.posting_offsets[term_id + 1])
-            found[str(term)] = (self.posting_chunks[start:end], self.posting_counts[start:end])
+            chunks = self.posting_chunks[start:end]
+            if len(chunks) and int(chunks.max()) >= self.stats.chunks:
+                raise IndexCorruptError(f"{self.path / array_file('postings.chunks')}: damaged")
+            found[str(term)] = (chunks, self.posting_counts[start:end])
         return found
 
     def articles(self, rows: Sequence[int]) -> dict[int, ArticleInfo]:

@@ -44,6 +44,11 @@ class VectorIndex:
     def approximate(self) -> bool:
         return self._graph is not None
 
+    @property
+    def graph(self) -> faiss.Index | None:
+        """The HNSW graph, if the segment has one (for checks)."""
+        return self._graph
+
     def search(
         self,
         query: np.ndarray,

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.store.checks import check_generation
 from index.store.generations import open_current
 from tests.conftest import model_section
 
@@ -112,7 +113,7 @@ def test_reindex_killed_at_random_moments_leaves_a_loadable_index(
 
         generation = open_current(data_dir)  # verifies manifest, catalog and file sizes
         assert generation.manifest.articles in possible
-        generation.check_files()  # and every checksum in full
+        check_generation(generation)  # and every checksum in full
         query = np.ones(generation.manifest.dimension, dtype=np.float32)
         for segment in generation.segments:
             ids, _ = segment.vectors.search(query / np.linalg.norm(query), 3)

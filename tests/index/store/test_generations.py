@@ -18,6 +18,7 @@ from index.errors import (
     ReindexBusyError,
 )
 from index.knowledge_base import KnowledgeBase
+from index.store.checks import check_generation
 from index.store.generations import open_current
 from index.store.layout import current_name, reindex_lock
 from tests.conftest import ASKED
@@ -73,7 +74,7 @@ def test_a_flipped_byte_in_a_segment_is_found_by_the_full_check(built):
     articles.write_bytes(bytes(data))
     generation = open_current(built.index.data_dir)  # sizes are right: opens at once
     with pytest.raises(IndexCorruptError, match=r"articles\.sqlite: checksum mismatch"):
-        generation.check_files()
+        check_generation(generation)
 
 
 def test_an_index_built_with_another_model_is_a_clear_error(built, embedder):

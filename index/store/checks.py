@@ -1,0 +1,80 @@
+"""A generation checked in full: every file against its checksum, and every part
+against the others (what opening an index cannot afford to read).
+
+Run by ``newsbot check`` (which changes nothing) and by every reindex before it builds
+on a generation, so a damaged index is rebuilt from the sources rather than carried on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.errors import IndexCorruptError
+from index.store.files import read_checksums, verify_checksums
+from index.store.generations import Generation
+from index.store.segments import Segment
+
+_GRAPH_SAMPLE = 1000  # vectors per segment compared with the graph's codes
+_GRAPH_MIN_COSINE = 0.98  # 8-bit codes keep vectors well above this
+
+
+def check_generation(generation: Generation) -> None:
+    """IndexCorruptError (naming the file) at the first damage found."""
+    for segment in generation.segments:
+        verify_checksums(segment.path, list(read_checksums(segment.path)))
+        if segment.dimension != generation.manifest.dimension:
+            raise IndexCorruptError(
+                f"{generation.path / 'manifest.json'}: {generation.manifest.dimension} "
+                f"dimensions, but {segment.name} holds {segment.dimension}: run 'newsbot reindex'"
+            )
+        check_segment(segment)
+    _check_catalog(generation)
+
+
+def check_segment(segment: Segment) -> None:
+    """The arrays, the articles and the graph of a segment agree with each other."""
+    stats, path = segment.stats, segment.path
+    rows = np.asarray(segment.chunk_article)
+    if len(rows) and (rows.min() < 0 or rows.max() >= stats.articles or np.any(np.diff(rows) < 0)):
+        raise IndexCorruptError(f"{path / 'chunk_article.i32'}: rows out of order or range")
+    if np.any(np.asarray(segment.chunk_start) > np.asarray(segment.chunk_end)):
+        raise IndexCorruptError(f"{path / 'chunk_start.i32'}: a chunk ends before it starts")
+    offsets = np.asarray(segment.posting_offsets)
+    chunks = np.asarray(segment.posting_chunks)
+    if np.any(np.diff(offsets) < 0) or offsets[-1] != len(chunks):
+        raise IndexCorruptError(f"{path / 'postings.offsets.i64'}: offsets out of order")
+    if len(chunks) and (chunks.min() < 0 or chunks.max() >= stats.chunks):
+        raise IndexCorruptError(f"{path / 'postings.chunks.i32'}: a chunk out of range")
+    if len(segment.article_ids()) != stats.articles:
+        raise IndexCorruptError(f"{path / 'articles.sqlite'}: not {stats.articles} articles")
+    graph = segment.vectors.graph
+    if graph is not None and stats.chunks:
+        sample = np.unique(np.linspace(0, stats.chunks - 1, _GRAPH_SAMPLE).astype(np.int64))
+        coded = np.stack([graph.reconstruct(int(i)) for i in sample])
+        vectors = np.asarray(segment.vectors.vectors[sample])
+        cosine = np.sum(coded * vectors, axis=1) / (
+            np.linalg.norm(coded, axis=1) * np.linalg.norm(vectors, axis=1) + 1e-12
+        )
+        if float(cosine.min()) < _GRAPH_MIN_COSINE:
+            raise IndexCorruptError(
+                f"{path / 'vectors.hnsw'}: the graph's vectors differ from vectors.f32 "
+                f"(cosine {float(cosine.min()):.3f}): run 'newsbot reindex'"
+            )
+
+
+def _check_catalog(generation: Generation) -> None:
+    segments = {s.name: s for s in generation.segments}
+    places = list(generation.catalog.indexed_places())
+    if len(places) != generation.manifest.articles:
+        raise IndexCorruptError(
+            f"{generation.catalog.path}: {len(places)} indexed articles, the manifest says "
+            f"{generation.manifest.articles}: run 'newsbot reindex'"
+        )
+    deleted = {name: set(rows) for name, rows in generation.manifest.deleted.items()}
+    for article_id, name, row in places:
+        segment = segments.get(name)
+        if segment is None or not 0 <= row < segment.stats.articles or row in deleted.get(name, ()):
+            raise IndexCorruptError(
+                f"{generation.catalog.path}: article {article_id} points to no live row "
+                f"({name} row {row}): run 'newsbot reindex'"
+            )
