@@ -102,6 +102,7 @@ class StandInEncoder:
     def __init__(self, model: Embedder) -> None:
         self._model = model
         self.name = model.name
+        self.backend = model.backend  # the index must open with the configured model
         self.dimension = model.dimension
         self.max_tokens = model.max_tokens
         projection = np.random.default_rng(20261203).standard_normal(

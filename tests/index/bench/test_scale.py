@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.cli import main
+from tests.conftest import model_section
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -25,8 +26,13 @@ KEYS = {
 }
 
 
-def test_bench_scale_json_reports_every_figure(tmp_path, capsys):
-    assert main(["bench-scale", "40", "--json", "--work-dir", str(tmp_path)]) == 0
+def test_bench_scale_json_reports_every_figure(tmp_path, capsys, model_cache):
+    config = tmp_path / "newsbot.toml"
+    config.write_text(model_section(model_cache))
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = ["--config", str(config), "bench-scale", "40", "--json", "--work-dir", str(work)]
+    assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report) >= KEYS
     assert report["articles"] == 40 and report["passages"] >= 40
@@ -35,4 +41,4 @@ def test_bench_scale_json_reports_every_figure(tmp_path, capsys):
     assert report["recall_at_10"] == 1.0  # exact below the approximate_from threshold
     assert report["model_passages_per_s"] > 0 and report["disk_mb"] > 0
     assert "stand-in" in report["encoder"]
-    assert list(tmp_path.iterdir()) == []  # the synthetic collection is removed
+    assert list(work.iterdir()) == []  # the synthetic collection is removed
