@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -118,6 +119,26 @@ def model_folder(name: str) -> Path | None:
         return Path(snapshot_download(name, local_files_only=True))
     except Exception:  # not in the cache, or not a hub name at all
         return None
+
+
+def declared_dimension(name: str) -> int | None:
+    """The vector size the model's files declare, read without loading it (None when its
+    files are not on this machine or declare none): the last Dense layer's output, else
+    the pooling layer's input."""
+    folder = model_folder(name)
+    if folder is None:
+        return None
+    try:
+        modules = json.loads((folder / "modules.json").read_text())
+        for module in reversed(modules):
+            config = json.loads((folder / module["path"] / "config.json").read_text())
+            if module["type"].endswith(".Dense"):
+                return int(config["out_features"])
+            if module["type"].endswith(".Pooling"):
+                return int(config["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("cannot read the vector size that model '%s' declares", name)
+    return None
 
 
 def bundled_model_path() -> Path | None:

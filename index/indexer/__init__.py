@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from index.config import Settings
 from index.embedding import Embedder
+from index.embedding.torch_backend import declared_dimension
 from index.indexer.report import ProgressCallback, ReindexProgress, ReindexSummary
 from index.indexer.run import Run, duplicates
 from index.ingest.sources import Source, file_sources
@@ -73,11 +74,16 @@ def reindex(
 
 
 def reusable(settings: Settings, previous: Generation) -> bool:
-    """Whether the previous generation's vectors were made the way these settings would."""
+    """Whether the previous generation's vectors were made the way these settings would.
+
+    A model replaced under the same name (a local folder) is caught by the vector size its
+    files declare, read without loading it: an unchanged collection never loads the model.
+    """
     manifest = previous.manifest
     return (
         manifest.model == settings.model.name
         and manifest.backend == settings.model.backend
+        and declared_dimension(settings.model.name) in (None, manifest.dimension)
         and manifest.chunk_overlap == settings.chunking.overlap_tokens
         and (settings.chunking.max_tokens in (None, manifest.chunk_max_tokens))
     )

@@ -4,6 +4,8 @@ work proportional to what changed (segments reused, merged, opened without rebui
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from index.errors import (
     IndexNotFoundError,
     ReindexBusyError,
 )
+from index.indexer import reusable
 from index.knowledge_base import KnowledgeBase
 from index.store.checks import check_generation
 from index.store.generations import open_current
@@ -258,3 +261,26 @@ def test_changing_the_vector_index_rewrites_segments_without_embedding(built, em
         KnowledgeBase(with_index(built, vector_index="hnsw"), embedder).stats().vector_index
         == "hnsw"
     )
+
+
+def test_a_model_replaced_under_the_same_name_means_new_vectors(built, tmp_path):
+    """A local model folder now holding a 768-dimensional model: its files say so, and
+    the 384-dimensional vectors are not reused (before, reindex said "unchanged")."""
+    folder = tmp_path / "model"
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "modules.json").write_text(
+        json.dumps(
+            [
+                {"path": "", "type": "sentence_transformers.models.Transformer"},
+                {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            ]
+        )
+    )
+    (folder / "1_Pooling" / "config.json").write_text('{"word_embedding_dimension": 768}')
+    settings = built.model_copy(
+        update={"model": built.model.model_copy(update={"name": str(folder)})}
+    )
+    previous = open_current(built.index.data_dir)
+    as_built = SimpleNamespace(manifest=replace(previous.manifest, model=str(folder)))
+    assert not reusable(settings, as_built)  # type: ignore[arg-type]
+    assert reusable(built, previous)
