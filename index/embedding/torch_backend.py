@@ -131,11 +131,11 @@ def declared_dimension(name: str) -> int | None:
     try:
         modules = json.loads((folder / "modules.json").read_text())
         for module in reversed(modules):
-            config = json.loads((folder / module["path"] / "config.json").read_text())
-            if module["type"].endswith(".Dense"):
-                return int(config["out_features"])
-            if module["type"].endswith(".Pooling"):
-                return int(config["word_embedding_dimension"])
+            kind = module["type"].rsplit(".", 1)[-1]
+            if kind in ("Dense", "Pooling"):
+                config = json.loads((folder / module["path"] / "config.json").read_text())
+                key = "out_features" if kind == "Dense" else "word_embedding_dimension"
+                return int(config[key])
     except (OSError, ValueError, KeyError, TypeError):
         log.warning("cannot read the vector size that model '%s' declares", name)
     return None

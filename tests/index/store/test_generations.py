@@ -13,6 +13,7 @@ import pytest
 import index.indexer.run
 import index.ingest.sources
 import index.ingest.terms
+from index.embedding.torch_backend import declared_dimension
 from index.errors import (
     IndexCorruptError,
     IndexMismatchError,
@@ -283,4 +284,4 @@ def test_a_model_replaced_under_the_same_name_means_new_vectors(built, tmp_path)
     previous = open_current(built.index.data_dir)
     as_built = SimpleNamespace(manifest=replace(previous.manifest, model=str(folder)))
     assert not reusable(settings, as_built)  # type: ignore[arg-type]
-    assert reusable(built, previous)
+    assert reusable(built, previous) and declared_dimension(built.model.name) == 384
