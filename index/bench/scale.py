@@ -60,6 +60,7 @@ class ScaleReport:
     search_ms: dict[str, float]
     recall_at_10: float
     model_passages_per_s: float
+    model_backend: str
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +75,7 @@ class ScaleReport:
             "search_ms": self.search_ms,
             "recall_at_10": self.recall_at_10,
             "model_passages_per_s": self.model_passages_per_s,
+            "model_backend": self.model_backend,
             "encoder": "stand-in (hashed bag of words); the real model's speed is separate",
         }
 
@@ -90,7 +92,7 @@ class ScaleReport:
                 f"p95 {self.search_ms['p95']:.1f} ms",
                 f"recall@10 of the approximate vector index: {self.recall_at_10:.3f}",
                 f"peak memory {self.peak_rss_mb:,.0f} MB, on disk {self.disk_mb:,.0f} MB",
-                f"real model: {self.model_passages_per_s:,.0f} passages/s",
+                f"real model ({self.model_backend}): {self.model_passages_per_s:,.0f} passages/s",
             ]
         )
 
@@ -206,6 +208,7 @@ def _run(settings: Settings, count: int, scratch: Path, log: Callable[[str], Non
         },
         recall_at_10=float(np.mean(recalls)) if summary.articles else 0.0,
         model_passages_per_s=_model_speed(real, words, rng),
+        model_backend=real.backend,
     )
 
 

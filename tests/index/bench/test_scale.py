@@ -23,6 +23,7 @@ KEYS = {
     "search_ms",
     "recall_at_10",
     "model_passages_per_s",
+    "model_backend",
 }
 
 
