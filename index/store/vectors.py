@@ -14,7 +14,6 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from index.errors import IndexCorruptError
 
@@ -23,7 +22,6 @@ BUILD_DEPTH = 80  # HNSW's efConstruction
 _TRAIN_SAMPLE = 100_000  # vectors the 8-bit quantiser learns its ranges from
 _EXACT_BELOW = 0.05  # share of allowed passages under which the graph is not used
 _OVERFETCH = 2  # graph candidates per result, re-scored exactly
-_BLAS = ThreadpoolController()
 _GATHER_BELOW = 8  # gather rows under 1/8 of a segment; past it the whole product is faster
 
 
@@ -95,29 +93,28 @@ class VectorIndex:
     def _exact(
         self, query: np.ndarray, depth: int, candidates: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        # One question's product is too small to share out: BLAS threads waiting for a
-        # busy CPU (a reindex embedding beside the bot) made it 5x slower, not faster.
-        with _BLAS.limit(limits=1, user_api="blas"):
-            return self._products(query, depth, candidates)
-
-    def _products(
-        self, query: np.ndarray, depth: int, candidates: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
         if candidates is None:
-            scores = self.vectors @ query
+            scores = _products(self.vectors, query)
             ids = np.arange(len(scores))
         elif len(candidates) * _GATHER_BELOW < len(self.vectors):
             ids = np.sort(candidates)  # sorted reads are kinder to the page cache
-            scores = self.vectors[ids] @ query
+            scores = _products(self.vectors[ids], query)
         else:
             # Gathering many rows copies them one by one; the whole product reads the
             # file in order and costs less than the copy.
             ids = np.sort(candidates)
-            scores = (self.vectors @ query)[ids]
+            scores = _products(self.vectors, query)[ids]
         depth = min(depth, len(ids))
         top = np.argpartition(-scores, depth - 1)[:depth]
         top = top[np.argsort(-scores[top], kind="stable")]
         return ids[top].astype(np.int64), scores[top].astype(np.float32)
+
+
+def _products(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosines of ``query`` with every row: einsum's single-threaded loop, not BLAS,
+    whose threads waited on a busy CPU (a reindex embedding beside the bot) and made one
+    question's product up to 5x slower; limiting them is process-wide and races."""
+    return np.einsum("ij,j->i", vectors, query)
 
 
 def build_hnsw(vectors: np.ndarray, neighbors: int) -> bytes:
