@@ -18,6 +18,7 @@ from bot.discord.markdown import (
     FIELD_NAME_LIMIT,
     FIELD_VALUE_LIMIT,
     FIELDS_LIMIT,
+    FOOTER_LIMIT,
     MESSAGE_LIMIT,
     THREAD_NAME_LIMIT,
     TITLE_LIMIT,
@@ -28,7 +29,7 @@ from bot.discord.markdown import (
     shorten,
 )
 from bot.terminal import UNDATED, also_reported_by
-from index.errors import NewsbotError
+from index.errors import IndexNotFoundError, InvalidQueryError, ReindexBusyError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import (
@@ -39,8 +40,10 @@ from index.records import (
     Skipped,
     Truncated,
 )
+from index.search.questions import last_question
 from index.web.refresh import RefreshSummary
 
+PREPARING = "I'm still preparing my articles; please ask again in a few minutes."
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 NOT_HERE = "I don't answer here. Ask in one of the channels newsbot is enabled in."
 SHUTTING_DOWN = "newsbot is restarting; please ask again in a minute."
@@ -53,6 +56,7 @@ REINDEX_RUNNING = (
 )
 VOTE_THANKS = "Thanks, your vote is recorded."
 VOTE_UNKNOWN = "This answer is too old to rate."
+MORE_EXPIRED = "This answer is too old to show in full; ask again to see it."
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
 _SHOWN_FAILED = 10  # sources and pages that failed to fetch, listed after a reindex
 ANNOUNCED_MAX = 30  # new articles listed in one announcement; the rest are counted
@@ -73,6 +77,8 @@ class Card:
     title: str
     description: str = ""
     fields: tuple[Field, ...] = ()
+    url: str | None = None  # the title links there
+    footer: str = ""
 
     def __post_init__(self) -> None:
         problems = [
@@ -80,6 +86,7 @@ class Card:
             for what, text, limit in [
                 ("title", self.title, TITLE_LIMIT),
                 ("description", self.description, DESCRIPTION_LIMIT),
+                ("footer", self.footer, FOOTER_LIMIT),
                 *((f"field name {f.name!r}", f.name, FIELD_NAME_LIMIT) for f in self.fields),
                 *((f"field value of {f.name!r}", f.value, FIELD_VALUE_LIMIT) for f in self.fields),
             ]
@@ -98,12 +105,19 @@ class Card:
     def size(self) -> int:
         """Characters Discord counts against the 6000 of an embed."""
         fields = sum(len(f.name) + len(f.value) for f in self.fields)
-        return len(self.title) + len(self.description) + fields
+        return len(self.title) + len(self.description) + len(self.footer) + fields
 
 
 def thread_name(question: str) -> str:
-    """A thread title from a question (Discord shows thread names without markdown)."""
-    return shorten(" ".join(question.split()), THREAD_NAME_LIMIT) or "Question"
+    """A thread title from a question: a long one's question sentence (Discord shows
+    thread names without markdown)."""
+    return shorten(last_question(question, THREAD_NAME_LIMIT), THREAD_NAME_LIMIT) or "Question"
+
+
+def title_of(question: str) -> str:
+    """A card title from a question: one longer than a thread name shows its question
+    sentence, as the thread does."""
+    return shorten(plain(last_question(question, THREAD_NAME_LIMIT)), TITLE_LIMIT)
 
 
 def article_meta(article: ArticleInfo) -> str:
@@ -150,6 +164,21 @@ def filters_text(filters: SearchFilters) -> str:
     if filters.until:
         parts.append(f"until {filters.until.isoformat()}")
     return ("Only articles " + " ".join(parts)) if parts else ""
+
+
+def applied_text(filters: SearchFilters | None, as_of: date | None) -> str:
+    """The filters an answer was given, as its footer shows them (no markdown there):
+    "Publisher: Lakeside Courier · since 2024-05-01 · as of 2024-02-01"."""
+    parts = []
+    if filters and filters.sources:
+        parts.append("Publisher: " + ", ".join(filters.sources))
+    if filters and filters.since:
+        parts.append(f"since {filters.since.isoformat()}")
+    if filters and filters.until:
+        parts.append(f"until {filters.until.isoformat()}")
+    if as_of:
+        parts.append(f"as of {as_of.isoformat()}")
+    return shorten(" · ".join(parts), 300)
 
 
 def article_card(detail: ArticleDetail) -> Card:
@@ -314,11 +343,23 @@ def cooldown_text(retry_after: float) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    """What a user is told about an error: a NewsbotError's own message (written for
-    users: bad question, no index yet, reindex busy...), else only an apology."""
-    if isinstance(error, NewsbotError):
+    """What a member is told about an error, in a line and without server details: a
+    bad question's own message, that the articles are still being prepared, that a
+    reindex is busy, else only an apology (the log has the rest)."""
+    if isinstance(error, InvalidQueryError):
         return shorten(escape(str(error)), 1500)
+    if isinstance(error, IndexNotFoundError):
+        return PREPARING
+    if isinstance(error, ReindexBusyError):
+        return REINDEX_RUNNING
     return APOLOGY
+
+
+def too_long_text(length: int, limit: int) -> str:
+    return (
+        f"Your question is {length:,} characters long; I can take up to {limit:,}. "
+        "Please shorten it to the question itself."
+    )
 
 
 def _day(day: date | None) -> str | None:

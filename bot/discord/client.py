@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import cards
+from bot.discord.answer_view import MoreButton, RecentAnswers
 from bot.discord.channel_questions import ChannelQuestions
 from bot.discord.embeds import NO_PINGS
 from bot.discord.refresh import REFRESH_INTERVAL, Announcer, RefreshScheduler, ReindexGuard
@@ -81,6 +82,7 @@ class NewsBot(commands.Bot):
         self.knowledge_base = knowledge_base
         self.feedback = feedback
         self.cooldown = Cooldown(settings.discord.cooldown_seconds)
+        self.recent_answers = RecentAnswers()
         self.accepting = True
         workers = QUERY_WORKERS + (LLM_WORKERS if settings.llm.enabled else 0)
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="newsbot-query")
@@ -92,7 +94,8 @@ class NewsBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.add_cog(ChannelQuestions(self))
         await self.add_cog(SlashCommands(self))
-        self.add_dynamic_items(VoteButton)  # vote buttons of answers sent before a restart
+        # The buttons of answers sent before a restart work too.
+        self.add_dynamic_items(VoteButton, MoreButton)
         guild_id = self.settings.discord.dev_guild_id
         if guild_id is not None:
             # Guild commands appear at once; global ones can take a while to reach clients.
@@ -222,11 +225,14 @@ class NewsTree(app_commands.CommandTree[NewsBot]):
 
 
 async def tell_privately(interaction: discord.Interaction[Any], text: str) -> None:
-    """Answer the interaction with ``text`` for the user's eyes (a deferred public
-    response is filled instead: Discord cannot make it private any more)."""
+    """Answer the interaction with ``text`` for the user's eyes; once a response was
+    deferred (Discord cannot make it private any more), ``text`` replaces the "thinking"
+    message or the draft, whatever it showed."""
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            await interaction.edit_original_response(
+                content=text, embeds=[], view=None, allowed_mentions=NO_PINGS
+            )
         else:
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
     except discord.HTTPException:

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,21 +22,25 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import answer_cards, cards
+from bot.discord.answer_view import answer_view
 from bot.discord.embeds import NO_PINGS, to_embed
+from bot.discord.markdown import shorten
 from bot.discord.services import BotServices
 from bot.discord.streaming import Draft, stream_answer
-from bot.discord.votes import recorded_with_votes
 from bot.terminal import summary_text
-from index.errors import InvalidQueryError
+from index.errors import InvalidQueryError, NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.records import SearchFilters
+from index.search.publishers import matching_publishers, resolve_publisher
 
 log = logging.getLogger(__name__)
 
+UNKNOWN_PUBLISHER = "unknown"  # how the index counts articles without a publisher
+_CHOICES = 25  # autocomplete suggestions Discord shows at most
 PROGRESS_INTERVAL = 2.0  # seconds between progress edits of the /reindex reply
 
 _QUESTION = app_commands.Range[str, 1, 2000]
-_SOURCE = "Only articles from this publisher"
+_SOURCE = "Only articles from this publisher (suggestions as you type)"
 _SINCE = "Only articles published on or after this day (YYYY-MM-DD)"
 _AS_OF = "Answer as of this day (YYYY-MM-DD): later articles are left out; default: today"
 
@@ -57,8 +62,9 @@ class SlashCommands(commands.Cog):
         as_of: str | None = None,
     ) -> None:
         bot = self.bot
-        filters = search_filters(source, since)
-        asked_on = option_day(as_of, "as_of") or interaction.created_at.date()
+        chosen_day = option_day(as_of, "as_of")
+        # A bad option is refused before the cooldown starts, and privately.
+        filters = await self._filters(source, since)
         if (wait := bot.cooldown.retry_after(interaction.user.id)) > 0:
             await interaction.response.send_message(
                 cards.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
@@ -66,13 +72,14 @@ class SlashCommands(commands.Cog):
             return
         async with bot.tracked():
             await interaction.response.defer(thinking=True)  # Discord shows it "thinking"
+            asked_on = chosen_day or interaction.created_at.date()
             ask = functools.partial(bot.knowledge_base.ask, question, filters, as_of=asked_on)
             draft = _ResponseDraft(interaction)
             answer = await stream_answer(
                 bot.run_blocking, lambda on_text: ask(on_text=on_text), draft, nullcontext()
             )
-            view = await recorded_with_votes(bot, answer)
-            embed = to_embed(answer_cards.answer_card(answer))
+            view = await answer_view(bot, answer)
+            embed = to_embed(answer_cards.answer_card(answer, filters, chosen_day))
             if draft.started:  # the streamed response becomes the answer
                 await draft.ready_to_edit()
                 await interaction.edit_original_response(
@@ -80,6 +87,32 @@ class SlashCommands(commands.Cog):
                 )
             else:
                 await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+
+    async def _filters(self, source: str | None, since: str | None) -> SearchFilters:
+        """The filters of the options; a publisher the index does not know, or a day that
+        is not YYYY-MM-DD, is the member's error."""
+        filters = search_filters(source, since)
+        if not filters.sources:
+            return filters
+        known = await self._publishers()
+        publisher = resolve_publisher(filters.sources[0], known)
+        return replace(filters, sources=(publisher,))
+
+    async def _publishers(self) -> list[str]:
+        """The indexed publishers, largest first (off the query workers: it is quick, and
+        must not wait behind questions)."""
+        stats = await asyncio.to_thread(self.bot.knowledge_base.stats)
+        return [name for name, _ in stats.sources if name != UNKNOWN_PUBLISHER]
+
+    async def _complete_source(
+        self, interaction: discord.Interaction[Any], typed: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            known = await self._publishers()
+        except NewsbotError:
+            return []  # no index yet: nothing to suggest
+        matches = matching_publishers(typed, known, _CHOICES)
+        return [app_commands.Choice(name=shorten(p, 100), value=p[:100]) for p in matches]
 
     @app_commands.command(description="List the passages that best match a query")
     @app_commands.describe(
@@ -99,7 +132,7 @@ class SlashCommands(commands.Cog):
         private: bool = False,
     ) -> None:
         bot = self.bot
-        filters = search_filters(source, since)
+        filters = await self._filters(source, since)
         async with bot.tracked():
             await interaction.response.defer(ephemeral=private, thinking=True)
             search = functools.partial(
@@ -110,6 +143,9 @@ class SlashCommands(commands.Cog):
             await interaction.followup.send(
                 embed=embed, ephemeral=private, allowed_mentions=NO_PINGS
             )
+
+    ask.autocomplete("source")(_complete_source)
+    search.autocomplete("source")(_complete_source)
 
     @app_commands.command(description="Show an article: title, publisher, date, link and opening")
     @app_commands.rename(query_or_url="query-or-url")

@@ -15,8 +15,6 @@ import discord
 from bot.discord import cards
 from bot.discord.embeds import NO_PINGS
 from bot.discord.services import BotServices
-from bot.terminal import NO_ANSWER, article_json
-from index.records import Answer
 
 _VOTES = {"up": ("\N{THUMBS UP SIGN}", 1), "down": ("\N{THUMBS DOWN SIGN}", -1)}
 
@@ -59,13 +57,5 @@ class VoteButton(
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-async def recorded_with_votes(bot: BotServices, answer: Answer) -> discord.ui.View:
-    """Keep ``answer`` as shown in the feedback store; the buttons that rate it."""
-    text = answer.text if answer.answered else NO_ANSWER
-    sources = [{"number": c.number, **article_json(c.article)} for c in answer.citations]
-    record = bot.feedback.record_answer
-    answer_id = await asyncio.to_thread(record, answer.question, text, sources, answer.mode)
-    view = discord.ui.View(timeout=None)
-    for vote in _VOTES:
-        view.add_item(VoteButton(answer_id, vote))
-    return view
+def vote_buttons(answer_id: str) -> list[VoteButton]:
+    return [VoteButton(answer_id, vote) for vote in _VOTES]

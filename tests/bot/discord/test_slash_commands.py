@@ -16,10 +16,15 @@ from tests.bot.discord.helpers import (
     add_articles,
     assert_answers_the_seed_question,
     assert_never_pings,
+    link_buttons,
+    sources,
 )
 from tests.fakediscord import FakeDiscord
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.model]
+
+TRAM_TITLE = "Eastholm opens Line 4 tram to the university after three years of works"
+TRAM_URL = "https://lakesidecourier.example/city/eastholm-line-4-tram-opens"
 
 
 async def test_slash_ask_is_deferred_then_followed_up(
@@ -32,7 +37,7 @@ async def test_slash_ask_is_deferred_then_followed_up(
     assert [event.kind for event in record.events] == ["callback", "followup"]
     assert_answers_the_seed_question(answer)
     assert_never_pings(fake_discord, answer)
-    assert len(answer.custom_ids) == 2
+    assert len(answer.custom_ids) == 3
 
 
 async def test_slash_ask_filters_by_source(fake_discord: FakeDiscord, newsbot: NewsBot) -> None:
@@ -41,8 +46,12 @@ async def test_slash_ask_filters_by_source(fake_discord: FakeDiscord, newsbot: N
     )
     answer = await record.wait_for_response(TIMEOUT)
 
-    [source] = answer.embeds[0]["fields"]
-    assert source["value"].startswith("Lakeside Courier · 2024-05-20")
+    [source] = sources(answer)
+    assert source.startswith(f"[1] [{TRAM_TITLE}]({TRAM_URL}) — Lakeside Courier · 2024-05-20")
+    [embed] = answer.embeds
+    assert embed["footer"]["text"] == "Publisher: Lakeside Courier · since 2024-05-01"
+    assert embed["url"] == TRAM_URL
+    assert link_buttons(answer) == [("Open article", TRAM_URL)]
 
 
 async def test_slash_ask_with_a_bad_date_is_refused_at_once_and_privately(
@@ -67,7 +76,7 @@ async def test_slash_ask_answers_as_of_the_day_given(
     alice = await fake_discord.add_member(fake_discord.guild.id, "alice")  # no cooldown
     record = await fake_discord.invoke_slash("ask", {"question": question}, user_id=alice.id)
     today = await record.wait_for_response(TIMEOUT)
-    assert tram in str(today.embeds[0]["fields"])
+    assert tram in sources(today)[0]
 
 
 async def test_slash_search_lists_passages_privately_when_asked(

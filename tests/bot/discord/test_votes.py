@@ -25,7 +25,7 @@ async def test_thumbs_up_is_recorded_once_per_user(
     alice = await fake_discord.add_member(fake_discord.guild.id, "alice")
     record = await fake_discord.invoke_slash("ask", {"question": QUESTION})
     answer = await record.wait_for_response(TIMEOUT)
-    up, down = answer.custom_ids
+    up, down, _more = answer.custom_ids
 
     clicks = [
         await fake_discord.click_button(answer.id, up),
