@@ -31,11 +31,8 @@ from bot.discord.markdown import (
 from bot.terminal import UNDATED, also_reported_by
 from index.errors import IndexNotFoundError, InvalidQueryError, ReindexBusyError
 from index.indexer import ReindexProgress, ReindexSummary
-from index.knowledge_base import IndexStats
 from index.records import (
-    ArticleDetail,
     ArticleInfo,
-    Hit,
     SearchFilters,
     Skipped,
     Truncated,
@@ -49,6 +46,7 @@ NOT_HERE = "I don't answer here. Ask in one of the channels newsbot is enabled i
 SHUTTING_DOWN = "newsbot is restarting; please ask again in a minute."
 ADMIN_ONLY = "Only server administrators can run /reindex."
 SERVER_ONLY = "This command works only in a server."
+NOTHING_TO_ASK = "That message has no text to ask about."
 EMPTY_MENTION = "Ask me about the news: mention me with a question, or use `/ask`."
 REINDEX_RUNNING = (
     "A reindex is already running (an admin's /reindex or the scheduled refresh of the web "
@@ -132,40 +130,6 @@ def article_meta(article: ArticleInfo) -> str:
     return " · ".join(p for p in parts if p)
 
 
-# -- lookups -------------------------------------------------------------------------
-
-
-def search_card(query: str, hits: Sequence[Hit], filters: SearchFilters | None = None) -> Card:
-    """A field per passage: rank and title, publisher and date, link, and the passage."""
-    title = shorten(f"Search: {plain(query)}", TITLE_LIMIT)
-    description = filters_text(filters) if filters else ""
-    if not hits:
-        return Card(title, (description + "\n" if description else "") + "No passages found.")
-    hits = hits[:FIELDS_LIMIT]
-    share = (EMBED_LIMIT - len(title) - len(description)) // len(hits)
-    fields = []
-    for rank, hit in enumerate(hits, start=1):
-        name = shorten(f"{rank}. {plain(hit.article.title)}", min(FIELD_NAME_LIMIT, share // 4))
-        head = "\n".join(p for p in (article_meta(hit.article), safe_url(hit.article.url)) if p)
-        room = min(FIELD_VALUE_LIMIT, share - len(name)) - len(head) - len("\n> ")
-        passage = shorten(plain(hit.text), room) if room > 40 else ""
-        value = "\n".join(p for p in (head, f"> {passage}" if passage else "") if p)
-        value = shorten(value, min(FIELD_VALUE_LIMIT, share - len(name)))
-        fields.append(Field(name, value))
-    return Card(title, description, tuple(fields))
-
-
-def filters_text(filters: SearchFilters) -> str:
-    parts = []
-    if filters.sources:
-        parts.append("from " + ", ".join(plain(s) for s in filters.sources))
-    if filters.since:
-        parts.append(f"since {filters.since.isoformat()}")
-    if filters.until:
-        parts.append(f"until {filters.until.isoformat()}")
-    return ("Only articles " + " ".join(parts)) if parts else ""
-
-
 def applied_text(filters: SearchFilters | None, as_of: date | None) -> str:
     """The filters an answer was given, as its footer shows them (no markdown there):
     "Publisher: Lakeside Courier · since 2024-05-01 · as of 2024-02-01"."""
@@ -179,48 +143,6 @@ def applied_text(filters: SearchFilters | None, as_of: date | None) -> str:
     if as_of:
         parts.append(f"as of {as_of.isoformat()}")
     return shorten(" · ".join(parts), 300)
-
-
-def article_card(detail: ArticleDetail) -> Card:
-    """The article's title, publisher, date, author, link and opening."""
-    article = detail.article
-    fields = [
-        Field("Publisher", plain(article.source) if article.source else "unknown", inline=True),
-        Field("Published", _day(article.published) or UNDATED, inline=True),
-    ]
-    if article.author:
-        fields.append(Field("Author", shorten(plain(article.author), 200), inline=True))
-    if url := safe_url(article.url):
-        fields.append(Field("Link", url))
-    if others := also_reported_by(article):
-        fields.append(Field("Also reported by", shorten(plain(others), 1000)))
-    title = shorten(plain(article.title), TITLE_LIMIT)
-    opening = shorten(escape(detail.opening.strip()), 2000)
-    return Card(title, opening, tuple(fields))
-
-
-def no_article_text(query: str) -> str:
-    return f"No indexed article matches “{shorten(plain(query), 200)}”."
-
-
-def sources_card(stats: IndexStats) -> Card:
-    """Publishers with their article counts, the index size and the last reindex time."""
-    fields = (
-        Field("Articles", f"{stats.articles:,}", inline=True),
-        Field("Passages", f"{stats.chunks:,}", inline=True),
-        Field("Last reindex", _moment(stats.built_at), inline=True),
-    )
-    lines: list[str] = []
-    room = DESCRIPTION_LIMIT - 120  # keeps room for the "… and N more" and date lines
-    for position, (source, count) in enumerate(stats.sources):
-        line = f"**{shorten(plain(source), 100)}**: {count:,} article{'s' if count != 1 else ''}"
-        if sum(len(x) + 1 for x in lines) + len(line) > room:
-            lines.append(f"… and {len(stats.sources) - position} more publishers")
-            break
-        lines.append(line)
-    if stats.oldest and stats.newest:
-        lines.append(f"\nPublished {stats.oldest.isoformat()} to {stats.newest.isoformat()}")
-    return Card("Indexed sources", "\n".join(lines) or "The index is empty.", fields)
 
 
 # -- reindex -------------------------------------------------------------------------
@@ -366,6 +288,6 @@ def _day(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _moment(moment: datetime) -> str:
+def moment(moment: datetime) -> str:
     """A Discord timestamp: each reader sees it in their own time zone."""
     return f"<t:{int(moment.timestamp())}:f>"

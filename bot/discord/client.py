@@ -23,6 +23,7 @@ from bot.discord import cards
 from bot.discord.answer_view import MoreButton, RecentAnswers
 from bot.discord.channel_questions import ChannelQuestions
 from bot.discord.embeds import NO_PINGS
+from bot.discord.lookups import Lookups
 from bot.discord.refresh import REFRESH_INTERVAL, Announcer, RefreshScheduler, ReindexGuard
 from bot.discord.slash_commands import SlashCommands
 from bot.discord.votes import VoteButton
@@ -42,6 +43,7 @@ QUERY_WORKERS = 2
 # [llm] timeout_seconds, mostly waiting on the network): more workers let other questions
 # and lookups through meanwhile (the model still encodes one batch at a time).
 LLM_WORKERS = 4
+ASK_ABOUT_MESSAGE = "Ask newsbot about this message"
 _COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forgotten
 
 
@@ -77,6 +79,12 @@ class NewsBot(commands.Bot):
             allowed_mentions=NO_PINGS,
             help_command=None,
             tree_cls=NewsTree,
+            # Without direct messages, the commands are offered in servers only.
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True,
+                dm_channel=settings.discord.allow_direct_messages,
+                private_channel=settings.discord.allow_direct_messages,
+            ),
         )
         self.settings = settings
         self.knowledge_base = knowledge_base
@@ -93,7 +101,12 @@ class NewsBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.add_cog(ChannelQuestions(self))
-        await self.add_cog(SlashCommands(self))
+        await self.add_cog(Lookups(self))
+        questions = SlashCommands(self)
+        await self.add_cog(questions)
+        self.tree.add_command(
+            app_commands.ContextMenu(name=ASK_ABOUT_MESSAGE, callback=questions.ask_about_message)
+        )
         # The buttons of answers sent before a restart work too.
         self.add_dynamic_items(VoteButton, MoreButton)
         guild_id = self.settings.discord.dev_guild_id

@@ -1,4 +1,5 @@
-"""Slash commands: /ask, /search, /article, /sources and the admins' /reindex.
+"""Questions by command: /ask, the message command "Ask newsbot about this message", and
+the admins' /reindex (the lookups are in ``bot.discord.lookups``).
 
 Each one defers first (Discord wants an acknowledgement within 3 s), runs the knowledge
 base in a worker thread and follows up with a rendered card. Errors go to
@@ -13,7 +14,6 @@ import logging
 import threading
 import time
 from contextlib import nullcontext
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -24,25 +24,25 @@ from discord.ext import commands
 from bot.discord import answer_cards, cards
 from bot.discord.answer_view import answer_view
 from bot.discord.embeds import NO_PINGS, to_embed
-from bot.discord.markdown import shorten
+from bot.discord.options import (
+    AS_OF,
+    QUESTION,
+    SINCE,
+    SOURCE,
+    complete_source,
+    filters_of,
+    option_day,
+)
 from bot.discord.services import BotServices
 from bot.discord.streaming import Draft, stream_answer
 from bot.terminal import summary_text
-from index.errors import InvalidQueryError, NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
+from index.knowledge_base import QUESTION_LIMIT
 from index.records import SearchFilters
-from index.search.publishers import matching_publishers, resolve_publisher
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_PUBLISHER = "unknown"  # how the index counts articles without a publisher
-_CHOICES = 25  # autocomplete suggestions Discord shows at most
 PROGRESS_INTERVAL = 2.0  # seconds between progress edits of the /reindex reply
-
-_QUESTION = app_commands.Range[str, 1, 2000]
-_SOURCE = "Only articles from this publisher (suggestions as you type)"
-_SINCE = "Only articles published on or after this day (YYYY-MM-DD)"
-_AS_OF = "Answer as of this day (YYYY-MM-DD): later articles are left out; default: today"
 
 
 class SlashCommands(commands.Cog):
@@ -51,20 +51,49 @@ class SlashCommands(commands.Cog):
 
     @app_commands.command(description="Answer a question from the indexed articles, with sources")
     @app_commands.describe(
-        question="What you want to know", source=_SOURCE, since=_SINCE, as_of=_AS_OF
+        question="What you want to know", source=SOURCE, since=SINCE, as_of=AS_OF
     )
+    @app_commands.autocomplete(source=complete_source)
     async def ask(
         self,
         interaction: discord.Interaction[Any],
-        question: _QUESTION,
+        question: QUESTION,
         source: str | None = None,
         since: str | None = None,
         as_of: str | None = None,
     ) -> None:
-        bot = self.bot
         chosen_day = option_day(as_of, "as_of")
         # A bad option is refused before the cooldown starts, and privately.
-        filters = await self._filters(source, since)
+        filters = await filters_of(self.bot, source, since)
+        await self.answer(interaction, question, filters, chosen_day)
+
+    async def ask_about_message(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        """The message context command "Ask newsbot about this message": its text is
+        the question (a long one's question sentence leads the title)."""
+        question = " ".join(message.content.split())
+        if not question:
+            await interaction.response.send_message(
+                cards.NOTHING_TO_ASK, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        if len(question) > QUESTION_LIMIT:
+            text = cards.too_long_text(len(question), QUESTION_LIMIT)
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await self.answer(interaction, question, None, None)
+
+    async def answer(
+        self,
+        interaction: discord.Interaction[Any],
+        question: str,
+        filters: SearchFilters | None,
+        chosen_day: date | None,
+    ) -> None:
+        """Answer in the interaction's response (streamed, with a model), after the
+        cooldown (a private note when it is not over)."""
+        bot = self.bot
         if (wait := bot.cooldown.retry_after(interaction.user.id)) > 0:
             await interaction.response.send_message(
                 cards.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
@@ -87,89 +116,6 @@ class SlashCommands(commands.Cog):
                 )
             else:
                 await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
-
-    async def _filters(self, source: str | None, since: str | None) -> SearchFilters:
-        """The filters of the options; a publisher the index does not know, or a day that
-        is not YYYY-MM-DD, is the member's error."""
-        filters = search_filters(source, since)
-        if not filters.sources:
-            return filters
-        known = await self._publishers()
-        publisher = resolve_publisher(filters.sources[0], known)
-        return replace(filters, sources=(publisher,))
-
-    async def _publishers(self) -> list[str]:
-        """The indexed publishers, largest first (off the query workers: it is quick, and
-        must not wait behind questions)."""
-        stats = await asyncio.to_thread(self.bot.knowledge_base.stats)
-        return [name for name, _ in stats.sources if name != UNKNOWN_PUBLISHER]
-
-    async def _complete_source(
-        self, interaction: discord.Interaction[Any], typed: str
-    ) -> list[app_commands.Choice[str]]:
-        try:
-            known = await self._publishers()
-        except NewsbotError:
-            return []  # no index yet: nothing to suggest
-        matches = matching_publishers(typed, known, _CHOICES)
-        return [app_commands.Choice(name=shorten(p, 100), value=p[:100]) for p in matches]
-
-    @app_commands.command(description="List the passages that best match a query")
-    @app_commands.describe(
-        query="Words to look for",
-        k="How many passages to list",
-        source=_SOURCE,
-        since=_SINCE,
-        private="Show the results only to you",
-    )
-    async def search(
-        self,
-        interaction: discord.Interaction[Any],
-        query: _QUESTION,
-        k: app_commands.Range[int, 1, 10] | None = None,
-        source: str | None = None,
-        since: str | None = None,
-        private: bool = False,
-    ) -> None:
-        bot = self.bot
-        filters = await self._filters(source, since)
-        async with bot.tracked():
-            await interaction.response.defer(ephemeral=private, thinking=True)
-            search = functools.partial(
-                bot.knowledge_base.search, as_of=interaction.created_at.date()
-            )
-            hits = await bot.run_blocking(search, query, k, filters)
-            embed = to_embed(cards.search_card(query, hits, filters))
-            await interaction.followup.send(
-                embed=embed, ephemeral=private, allowed_mentions=NO_PINGS
-            )
-
-    ask.autocomplete("source")(_complete_source)
-    search.autocomplete("source")(_complete_source)
-
-    @app_commands.command(description="Show an article: title, publisher, date, link and opening")
-    @app_commands.rename(query_or_url="query-or-url")
-    @app_commands.describe(query_or_url="The article's link, or words from it")
-    async def article(self, interaction: discord.Interaction[Any], query_or_url: _QUESTION) -> None:
-        bot = self.bot
-        async with bot.tracked():
-            await interaction.response.defer(thinking=True)
-            detail = await bot.run_blocking(bot.knowledge_base.find_article, query_or_url)
-            if detail is None:
-                text = cards.no_article_text(query_or_url)
-                await interaction.followup.send(text, allowed_mentions=NO_PINGS)
-            else:
-                embed = to_embed(cards.article_card(detail))
-                await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
-
-    @app_commands.command(description="Publishers and article counts, index size, last reindex")
-    async def sources(self, interaction: discord.Interaction[Any]) -> None:
-        bot = self.bot
-        async with bot.tracked():
-            await interaction.response.defer(thinking=True)
-            stats = await bot.run_blocking(bot.knowledge_base.stats)
-            embed = to_embed(cards.sources_card(stats))
-            await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
 
     # default_permissions only hides the command in Discord clients (server admins can
     # change who sees it); has_permissions is what enforces it, on every run.
@@ -273,20 +219,3 @@ async def _channel_send(interaction: discord.Interaction[Any], embed: discord.Em
     channel = interaction.channel
     if isinstance(channel, discord.abc.Messageable):
         await channel.send(embed=embed, allowed_mentions=NO_PINGS)
-
-
-def search_filters(source: str | None, since: str | None) -> SearchFilters:
-    """Filters from the slash options; a date that is not YYYY-MM-DD is the user's error."""
-    sources = (source.strip(),) if source and source.strip() else ()
-    return SearchFilters(sources=sources, since=option_day(since, "since"))
-
-
-def option_day(value: str | None, option: str) -> date | None:
-    """The day a date option names, None when it is empty; else the user's error."""
-    if not value or not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        message = f"'{option}' must be a date like 2024-03-01, not “{value}”"
-        raise InvalidQueryError(message) from None

@@ -1,13 +1,12 @@
 """The line an answer leads with and the short quotes under it: the sentence that best
-answers, trimmed to its clause that answers, and a window of a passage around the
-sentence that best matches a query. No model: question words and answer types decide."""
+answers, trimmed to its clause that answers. No model: question words and answer types
+decide."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from index.ingest.sentences import split_sentences
 from index.ingest.terms import lexical_tokens
 from index.records import Answer, AnswerSentence
 
@@ -46,12 +45,12 @@ def lead_of(answer: Answer) -> Lead | None:
     if answer.mode == "llm":
         first = answer.sentences[0]
         return Lead(first.text, first.citations, 0)
-    terms = _terms(answer.question)
+    terms = question_terms(answer.question)
     wants = _wanted(answer.question)
     best: tuple[float, Lead] | None = None
     for number, sentence in enumerate(answer.sentences):
         clause = answering_clause(sentence.text, answer.question)
-        score = _coverage(terms, clause) + 0.1 * min(3, len(wants.findall(clause)) if wants else 0)
+        score = coverage(terms, clause) + 0.1 * min(3, len(wants.findall(clause)) if wants else 0)
         if best is None or score > best[0]:
             best = (score, Lead(clause, sentence.citations, number))
     return best[1] if best else None
@@ -60,15 +59,15 @@ def lead_of(answer: Answer) -> Lead | None:
 def answering_clause(sentence: str, question: str) -> str:
     """``sentence`` without its asides (brackets, dashes that do not touch the question)
     and opening connectives, cut to its clause that covers most of the question."""
-    terms = _terms(question)
+    terms = question_terms(question)
     text = _PARENTHESIS.sub("", sentence)
-    text = _ASIDE.sub(lambda m: ", " if _coverage(terms, m.group(1)) == 0 else m.group(0), text)
+    text = _ASIDE.sub(lambda m: ", " if coverage(terms, m.group(1)) == 0 else m.group(0), text)
     clauses = [c.strip() for c in _CLAUSE_BREAK.split(text) if len(c.strip()) >= _MIN_CLAUSE_CHARS]
     if clauses:
         wants = _wanted(question)
         text = max(
             clauses,
-            key=lambda c: _coverage(terms, c) + 0.1 * bool(wants and wants.search(c)),
+            key=lambda c: coverage(terms, c) + 0.1 * bool(wants and wants.search(c)),
         )
     text = _OPENERS.sub("", text.strip())
     text = text[:1].upper() + text[1:]
@@ -76,42 +75,18 @@ def answering_clause(sentence: str, question: str) -> str:
 
 
 def quote_sentences(answer: Answer, lead: Lead | None) -> list[AnswerSentence]:
-    """The answer's sentences that say more than the lead (the lead's own sentence, when
-    the lead is all of it, is not quoted twice)."""
+    """The answer's sentences other than the one the lead comes from (its full text is
+    one "More" away)."""
     return [
-        sentence
-        for number, sentence in enumerate(answer.sentences)
-        if lead is None or number != lead.sentence or sentence.text.strip() != lead.text.strip()
+        s for number, s in enumerate(answer.sentences) if lead is None or number != lead.sentence
     ]
 
 
-def snippet(text: str, query: str, size: int = 200) -> str:
-    """About ``size`` characters of ``text`` around its sentence that shares most words
-    with ``query``, cut at word boundaries and marked with "…" where cut."""
-    text = " ".join(text.split())
-    if len(text) <= size:
-        return text
-    terms = _terms(query)
-    spans = split_sentences(text) or [(0, len(text))]
-    start, end = max(spans, key=lambda span: _coverage(terms, text[span[0] : span[1]]))
-    if end - start > size:
-        end = start + size
-    else:  # widen to the sentences around it, as far as ``size`` allows
-        spare = size - (end - start)
-        start = max(0, start - spare // 3)
-        end = min(len(text), end + spare - (spare // 3))
-    head = text.rfind(" ", 0, start + 1) + 1 if start > 0 else 0
-    tail = text.find(" ", end) if end < len(text) else len(text)
-    tail = len(text) if tail < 0 else tail
-    piece = text[head:tail].strip()
-    return ("… " if head > 0 else "") + piece + (" …" if tail < len(text) else "")
-
-
-def _terms(question: str) -> set[str]:
+def question_terms(question: str) -> set[str]:
     return set(lexical_tokens(question)) - _QUESTION_WORDS
 
 
-def _coverage(terms: set[str], text: str) -> float:
+def coverage(terms: set[str], text: str) -> float:
     """Share of ``terms`` in ``text``; "Iranian" counts for "Iran"."""
     if not terms:
         return 0.0

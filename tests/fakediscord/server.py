@@ -22,7 +22,14 @@ from tests.fakediscord import model
 from tests.fakediscord.gateway import GATEWAY_PATH, RECONNECT, Gateway, GatewaySession
 from tests.fakediscord.model import Channel, Guild, Json, Message, User
 from tests.fakediscord.records import InteractionRecord, RecordedRequest
-from tests.fakediscord.rest import API_PREFIX, APPLICATION_COMMAND, MESSAGE_COMPONENT, RestApi
+from tests.fakediscord.rest import (
+    API_PREFIX,
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    RestApi,
+)
 from tests.fakediscord.world import Shape, World
 
 log = logging.getLogger(__name__)
@@ -332,6 +339,70 @@ class FakeDiscord:
         if resolved := _resolved(data["options"], guild):
             data["resolved"] = resolved
         return await self._interact(APPLICATION_COMMAND, data, user_id, guild, channel)
+
+    async def autocomplete(
+        self,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        user_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> InteractionRecord:
+        """A person types in option ``focused`` of ``/name`` (INTERACTION_CREATE type 4);
+        the bot's choices are in the record's callback (type 8)."""
+        guild, channel = self.world.channel(channel_id or self.channel.id)
+        command = self._synced_command(name, guild.id)
+        if command is None:
+            raise ValueError(f"no synced command /{name}")
+        declared = command.get("options") or []
+        typed = _options(declared, options, {})
+        for option in typed:
+            if option["name"] == focused:
+                option["focused"] = True
+        data: Json = {"id": command["id"], "name": name, "type": 1, "options": typed}
+        return await self._interact(AUTOCOMPLETE, data, user_id, guild, channel)
+
+    async def invoke_message_command(
+        self, name: str, message_id: int, user_id: int | None = None
+    ) -> InteractionRecord:
+        """A person picks the message context command ``name`` on a message
+        (INTERACTION_CREATE type 2, command type 3)."""
+        message = self.world.find_message(message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id}")
+        guild, channel = self.world.channel(message.channel_id)
+        commands = self.commands.get(guild.id, []) + self.commands.get(None, [])
+        command = next((c for c in commands if c["name"] == name and c["type"] == 3), None)
+        if command is None:
+            raise ValueError(f"no synced message command {name!r}")
+        data: Json = {
+            "id": command["id"],
+            "name": name,
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): self.world.message_payload(message)}},
+        }
+        return await self._interact(APPLICATION_COMMAND, data, user_id, guild, channel)
+
+    async def submit_modal(
+        self, opened_by: InteractionRecord, values: dict[str, str], user_id: int | None = None
+    ) -> InteractionRecord:
+        """A person fills in and submits the modal the bot opened in answer to
+        ``opened_by`` (INTERACTION_CREATE type 5): ``values`` by text input custom_id."""
+        [modal] = [c.data for c in opened_by.callbacks if c.type == 9]
+        inputs = [c for c in model.iter_components(modal["components"]) if c.get("type") == 4]
+        if unknown := set(values) - {c["custom_id"] for c in inputs}:
+            raise ValueError(f"the modal has no text inputs {sorted(unknown)}")
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]}
+            for c in inputs
+            if (v := values.get(c["custom_id"])) is not None
+        ]
+        data: Json = {"custom_id": modal["custom_id"], "components": rows}
+        guild, channel = self.world.channel(opened_by.channel_id)
+        message = opened_by.source_message
+        user = user_id or opened_by.user_id
+        return await self._interact(MODAL_SUBMIT, data, user, guild, channel, message)
 
     async def click_button(
         self, message_id: int, custom_id: str, user_id: int | None = None

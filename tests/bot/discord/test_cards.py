@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from bot.discord import cards, markdown
 from bot.discord.cards import Card, Field
-from index.errors import InvalidQueryError
+from index.errors import IndexCorruptError, IndexNotFoundError, InvalidQueryError
 from index.indexer import ReindexProgress, ReindexSummary
-from index.knowledge_base import IndexStats
 from index.records import (
-    ArticleDetail,
     ArticleInfo,
     Hit,
-    Reprint,
-    SearchFilters,
     Skipped,
     Truncated,
 )
@@ -61,78 +57,6 @@ def test_card_refuses_to_exceed_discord_limits() -> None:
         Card("t", "", tuple(Field("n", "v") for _ in range(26)))
     with pytest.raises(ValueError, match="without name or value"):
         Card("t", "", (Field("n", ""),))
-
-
-def test_search_card_lists_each_passage_with_title_date_and_link() -> None:
-    card = cards.search_card("tram", [hit(1, "The tram opened."), hit(2, "It cost more.", SEED)])
-
-    assert card.title == "Search: tram"
-    assert [f.name for f in card.fields] == [
-        "1. Eastholm opens Line 4",
-        "2. Running Iran Out of Syria",
-    ]
-    assert card.fields[0].value.splitlines() == [
-        "Lakeside Courier · 2024-05-20 · by Hanna Virtanen",
-        "https://lakesidecourier.example/city/line-4",
-        "> The tram opened.",
-    ]
-    assert card.fields[1].value == "undated\n> It cost more."
-
-
-def test_search_card_of_ten_long_passages_fits() -> None:
-    hits = [hit(rank, "Words about trams. " * 200) for rank in range(1, 11)]
-
-    card = cards.search_card(
-        "x" * 1000, hits, SearchFilters(sources=("Wire",), since=date(2024, 1, 1))
-    )
-
-    assert card.size <= markdown.EMBED_LIMIT
-    assert card.description == "Only articles from Wire since 2024-01-01"
-    assert len(card.fields) == 10
-
-
-def test_search_card_without_hits_says_so() -> None:
-    assert cards.search_card("nothing", []).description == "No passages found."
-
-
-def test_article_card_shows_metadata_link_and_opening() -> None:
-    card = cards.article_card(ArticleDetail(TRAM, "Eastholm's new **Line 4** tram …"))
-
-    assert card.title == "Eastholm opens Line 4"
-    assert card.description == "Eastholm's new \\*\\*Line 4\\*\\* tram …"
-    assert [(f.name, f.value) for f in card.fields] == [
-        ("Publisher", "Lakeside Courier"),
-        ("Published", "2024-05-20"),
-        ("Author", "Hanna Virtanen"),
-        ("Link", "https://lakesidecourier.example/city/line-4"),
-    ]
-
-
-def test_sources_card_lists_publishers_size_and_last_reindex() -> None:
-    stats = IndexStats(
-        generation="gen-000002",
-        model="m",
-        dimension=384,
-        vector_index="flat",
-        articles=1200,
-        chunks=5000,
-        built_at=datetime(2024, 6, 1, 12, 0, tzinfo=UTC),
-        sources=(("Arctic Wire", 1000), ("Culture Desk", 1), *((f"P{i}", 1) for i in range(500))),
-        oldest=date(2024, 1, 15),
-        newest=date(2024, 7, 2),
-    )
-
-    card = cards.sources_card(stats)
-
-    assert card.description.startswith(
-        "**Arctic Wire**: 1,000 articles\n**Culture Desk**: 1 article"
-    )
-    assert "more publishers" in card.description
-    assert [(f.name, f.value) for f in card.fields] == [
-        ("Articles", "1,200"),
-        ("Passages", "5,000"),
-        ("Last reindex", "<t:1717243200:f>"),
-    ]
 
 
 def test_reindex_progress_text() -> None:
@@ -194,14 +118,39 @@ def test_reindex_summary_card_counts_and_lists_truncated_articles() -> None:
     )
 
 
-def test_error_text_shows_newsbot_errors_and_hides_the_rest() -> None:
+def test_error_text_is_friendly_and_never_shows_server_details() -> None:
     assert cards.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
     assert cards.error_text(RuntimeError("secret /path/of/server")) == cards.APOLOGY
+    no_index = IndexNotFoundError("no index in /srv/newsbot/data: run 'newsbot reindex' first")
+    assert (
+        cards.error_text(no_index)
+        == "I'm still preparing my articles; please ask again in a few minutes."
+    )
+    damaged = IndexCorruptError(
+        "/srv/newsbot/data/gen-3/vectors.faiss is truncated: run 'newsbot reindex'"
+    )
+    assert cards.error_text(damaged) == cards.APOLOGY
+
+
+def test_a_question_over_the_limit_is_told_the_limit_in_characters() -> None:
+    assert cards.too_long_text(2345, 2000) == (
+        "Your question is 2,345 characters long; I can take up to 2,000. "
+        "Please shorten it to the question itself."
+    )
 
 
 def test_thread_name_fits_discords_100() -> None:
     assert len(cards.thread_name("why " * 100)) <= 100
     assert cards.thread_name("who wants\nIran out?") == "who wants Iran out?"
+
+
+def test_the_thread_name_of_a_long_question_is_its_last_question_sentence() -> None:
+    question = (
+        "I read about the war in Syria last week and I am confused about all the players. "
+        "Russia backs Assad, and so does Iran, but Israel keeps striking. So who actually "
+        "wants Iran out of Syria? Thanks in advance."
+    )
+    assert cards.thread_name(question) == "So who actually wants Iran out of Syria?"
 
 
 def test_reindex_progress_text_counts_sources_while_fetching() -> None:
@@ -252,9 +201,3 @@ def test_announcements_list_title_publisher_date_and_link_several_per_message() 
     assert messages[-1].endswith("… and 10 more new articles.")
     assert "@everyone" not in "".join(messages)
     assert cards.announcement_texts([]) == []
-
-
-def test_article_card_lists_the_other_publishers() -> None:
-    reprinted = article(1, also_reported_by=(Reprint("South Coast Herald", None, "Copy"),))
-    card = cards.article_card(ArticleDetail(reprinted, "Lava reached the town."))
-    assert ("Also reported by", "South Coast Herald") in [(f.name, f.value) for f in card.fields]
