@@ -112,7 +112,19 @@ async def test_bot_connects_with_its_intents_and_syncs_commands_to_the_dev_guild
 
     assert fake_discord.identify_payload is not None
     assert fake_discord.identify_payload["intents"] == INTENTS
-    assert sorted(c["name"] for c in synced) == ["article", "ask", "reindex", "search", "sources"]
+    assert sorted((c["type"], c["name"]) for c in synced) == [
+        (1, "article"),
+        (1, "ask"),
+        (1, "help"),
+        (1, "reindex"),
+        (1, "search"),
+        (1, "sources"),
+        (3, "Ask newsbot about this message"),
+    ]
+    assert all(c["contexts"] == [0] for c in synced)  # servers only: direct messages are off
+    ask = next(c for c in synced if c["name"] == "ask")
+    dates = [o["description"] for o in ask["options"] if o["name"] in ("since", "as_of")]
+    assert len(dates) == 2 and all("YYYY-MM-DD" in d for d in dates)
     reindex = next(c for c in synced if c["name"] == "reindex")
     assert reindex["default_member_permissions"] == "8"  # administrators only
     article = next(c for c in synced if c["name"] == "article")
@@ -143,6 +155,7 @@ async def test_internal_error_gets_an_apology_and_a_log_record(
     followup = await record.wait_for_response(TIMEOUT)
 
     assert reply.content == cards.APOLOGY and followup.content == cards.APOLOGY
+    assert [e.kind for e in record.events] == ["callback", "edit"]  # "thinking" replaced
     assert int(reply.message_reference["message_id"]) == sent.id
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
     assert len(errors) == 2
