@@ -35,8 +35,6 @@ from index.web.urls import article_id, loose_key, storage_key
 
 log = logging.getLogger(__name__)
 
-QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
-
 
 @dataclass(frozen=True, slots=True)
 class IndexStats:
@@ -274,6 +272,9 @@ class KnowledgeBase:
                 f"vectors but model '{self.settings.model.name}' makes "
                 f"{self.embedder.dimension}: run 'newsbot reindex'"
             )
+
+
+QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
 
 
 def _checked(text: str, limit: int = QUESTION_LIMIT) -> str:

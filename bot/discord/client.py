@@ -79,12 +79,6 @@ class NewsBot(commands.Bot):
             allowed_mentions=NO_PINGS,
             help_command=None,
             tree_cls=NewsTree,
-            # Without direct messages, the commands are offered in servers only.
-            allowed_contexts=app_commands.AppCommandContext(
-                guild=True,
-                dm_channel=settings.discord.allow_direct_messages,
-                private_channel=settings.discord.allow_direct_messages,
-            ),
         )
         self.settings = settings
         self.knowledge_base = knowledge_base
@@ -106,6 +100,11 @@ class NewsBot(commands.Bot):
         await self.add_cog(questions)
         self.tree.add_command(
             app_commands.ContextMenu(name=ASK_ABOUT_MESSAGE, callback=questions.ask_about_message)
+        )
+        # Without direct messages, the commands are offered in servers only.
+        direct = self.settings.discord.allow_direct_messages
+        self.tree.allowed_contexts = app_commands.AppCommandContext(
+            guild=True, dm_channel=direct, private_channel=direct
         )
         # The buttons of answers sent before a restart work too.
         self.add_dynamic_items(VoteButton, MoreButton)
