@@ -52,7 +52,6 @@ REINDEX_RUNNING = (
     "A reindex is already running (an admin's /reindex or the scheduled refresh of the web "
     "sources); try again once it has finished."
 )
-VOTE_THANKS = "Thanks, your vote is recorded."
 VOTE_UNKNOWN = "This answer is too old to rate."
 MORE_EXPIRED = "This answer is too old to show in full; ask again to see it."
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
@@ -257,6 +256,10 @@ def _announced(article: ArticleInfo) -> str:
 
 
 # -- refusals and errors -------------------------------------------------------------
+
+
+def vote_text(emoji: str) -> str:
+    return f"Thanks! Your vote on this answer is now {emoji}; it replaces any earlier one."
 
 
 def cooldown_text(retry_after: float) -> str:
