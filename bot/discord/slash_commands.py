@@ -132,14 +132,15 @@ class SlashCommands(commands.Cog):
             return
         try:
             async with bot.tracked():
-                await interaction.response.defer(thinking=True)
+                # Progress and summary are for the admin's eyes: the channel has no use for them.
+                await interaction.response.defer(ephemeral=True, thinking=True)
                 summary = await self._reindex_with_progress(interaction)
                 log.info("reindex run by %s: %s", interaction.user.id, summary_text(summary))
                 if summary.fetched is not None:
                     bot.announcer.expect(summary.fetched.new_urls)
                 embed = to_embed(cards.reindex_summary_card(summary))
                 if interaction.is_expired():  # after 15 minutes the reply cannot be edited
-                    await _channel_send(interaction, embed)
+                    await _send_directly(interaction.user, embed)
                 else:
                     await interaction.edit_original_response(
                         content=None, embed=embed, allowed_mentions=NO_PINGS
@@ -215,7 +216,9 @@ async def _first_of(future: asyncio.Future[Any], event: asyncio.Event) -> None:
         waiter.cancel()
 
 
-async def _channel_send(interaction: discord.Interaction[Any], embed: discord.Embed) -> None:
-    channel = interaction.channel
-    if isinstance(channel, discord.abc.Messageable):
-        await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+async def _send_directly(admin: discord.User | discord.Member, embed: discord.Embed) -> None:
+    """The summary by direct message, once the private reply can no longer be edited."""
+    try:
+        await admin.send(embed=embed, allowed_mentions=NO_PINGS)
+    except discord.HTTPException as error:
+        log.warning("could not send the reindex summary to %s: %s", admin.id, error)

@@ -59,12 +59,15 @@ def test_card_refuses_to_exceed_discord_limits() -> None:
         Card("t", "", (Field("n", ""),))
 
 
-def test_reindex_progress_text() -> None:
-    progress = ReindexProgress("indexing", 250, 1000)
+def test_reindex_progress_is_in_plain_words() -> None:
+    def text(stage: str, done: int, total: int | None) -> str:
+        return cards.reindex_progress_text(ReindexProgress(stage, done, total), 12.4)
 
-    assert cards.reindex_progress_text(progress, 12.4) == (
-        "Reindexing… indexing 250 of 1,000 sources (25%) (12 s)"
+    assert text("embedding", 320, 1977) == "Reindexing… embedding 320 of 1,977 passages (12 s)"
+    assert text("indexing", 250, 1000) == (
+        "Reindexing… reading 250 of 1,000 new or changed sources (12 s)"
     )
+    assert text("writing", 0, None) == "Reindexing… saving the updated index (12 s)"
     assert cards.reindex_progress_text(None, 0) == "Reindexing… starting (0 s)"
 
 
@@ -87,6 +90,7 @@ def test_reindex_summary_card_lists_counts_and_skipped_with_reasons() -> None:
     ]
     assert "• skipped bad/0.pdf: unsupported file type" in card.description
     assert card.description.endswith("… and 2 more (see the log)")
+    assert card.description.startswith("7 articles, 11 passages (index updated).")
 
 
 def test_reindex_summary_card_escapes_control_characters_and_undecodable_names() -> None:
@@ -157,7 +161,7 @@ def test_reindex_progress_text_counts_sources_while_fetching() -> None:
     progress = ReindexProgress("fetching", 3, 5)
 
     assert cards.reindex_progress_text(progress, 2.2) == (
-        "Reindexing… fetching 3 of 5 sources (60%) (2 s)"
+        "Reindexing… fetching 3 of 5 web sources (2 s)"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -107,9 +108,11 @@ async def test_reindex_by_an_admin_shows_progress_then_the_summary(
     refusal = await second.wait_for_response(TIMEOUT)
     await record.wait_for(lambda r: r.original and r.original.embeds, TIMEOUT)
 
-    assert record.callback_types == [5]
+    assert record.callback_types == [5] and record.ephemeral  # for the admin's eyes only
     edits = [e.body for e in record.events if e.kind == "edit"]
     assert edits[0]["content"].startswith("Reindexing…")
+    shown = " ".join(e["content"] or "" for e in edits)
+    assert re.search(r"embedding [\d,]+ of [\d,]+ passages", shown) and "gen-" not in shown
     [summary] = record.original.embeds
     assert summary["title"] == "Reindex finished"
     fields = {f["name"]: f["value"] for f in summary["fields"]}
