@@ -24,7 +24,13 @@ from bot.discord.answer_view import MoreButton, RecentAnswers
 from bot.discord.channel_questions import ChannelQuestions
 from bot.discord.embeds import NO_PINGS
 from bot.discord.lookups import Lookups
-from bot.discord.refresh import REFRESH_INTERVAL, Announcer, RefreshScheduler, ReindexGuard
+from bot.discord.refresh import (
+    REFRESH_INTERVAL,
+    Announcer,
+    RefreshScheduler,
+    ReindexGuard,
+    ReindexStopped,
+)
 from bot.discord.slash_commands import SlashCommands
 from bot.discord.votes import VoteButton
 from bot.settings import AppSettings, DiscordSettings
@@ -44,6 +50,9 @@ QUERY_WORKERS = 2
 # and lookups through meanwhile (the model still encodes one batch at a time).
 LLM_WORKERS = 4
 ASK_ABOUT_MESSAGE = "Ask newsbot about this message"
+# Seconds close() waits for detached threads; shutdown's drain leaves it this much of
+# ``bot.discord.run.SHUTDOWN_GRACE``.
+DETACHED_GRACE = 2.0
 _COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forgotten
 
 
@@ -89,6 +98,7 @@ class NewsBot(commands.Bot):
         workers = QUERY_WORKERS + (LLM_WORKERS if settings.llm.enabled else 0)
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="newsbot-query")
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._detached: set[threading.Thread] = set()
         self.reindex_guard = ReindexGuard()  # /reindex and the scheduled refresh share it
         self.announcer = Announcer(self, settings.discord.announce_channel_id)
         self.refresher = RefreshScheduler(self, refresh_interval, clock)
@@ -127,6 +137,17 @@ class NewsBot(commands.Bot):
         await self.refresher.stop()
         await super().close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self._join_detached, DETACHED_GRACE)
+
+    def _join_detached(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for the detached threads (a reindex stops at its
+        next step once shutdown began): a thread still inside the model or FAISS when the
+        interpreter exits aborts the process."""
+        deadline = time.monotonic() + grace
+        for thread in self._detached:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if running := [t.name for t in self._detached if t.is_alive()]:
+            log.warning("leaving %s running at shutdown", ", ".join(running))
 
     # -- work off the event loop -------------------------------------------------------
 
@@ -157,7 +178,9 @@ class NewsBot(commands.Bot):
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
                 loop.call_soon_threadsafe(settle, result, error)
 
-        threading.Thread(target=work, name=f"newsbot-{function.__name__}", daemon=True).start()
+        thread = threading.Thread(target=work, name=f"newsbot-{function.__name__}", daemon=True)
+        self._detached = {t for t in self._detached if t.is_alive()} | {thread}
+        thread.start()
         return future
 
     @contextlib.asynccontextmanager
@@ -204,6 +227,9 @@ class NewsBot(commands.Bot):
             return cards.ADMIN_ONLY
         if isinstance(error, app_commands.NoPrivateMessage):
             return cards.SERVER_ONLY
+        if isinstance(error, ReindexStopped):
+            log.info("%s: %s", doing, error)
+            return cards.SHUTTING_DOWN
         if isinstance(error, InvalidQueryError):
             log.info("%s: %s", doing, error)
         elif isinstance(error, NewsbotError):

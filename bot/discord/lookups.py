@@ -25,6 +25,7 @@ from index.search.snippets import snippets
 from index.web.urls import loose_key
 
 _SEARCH_DEPTH = 4  # passages fetched per result listed: room for one per article
+_URL_NOISE = frozenset({"html", "htm", "php", "aspx", "amp", "www", "index"})
 
 
 class Lookups(commands.Cog):
@@ -128,6 +129,3 @@ def _link_words(url: str) -> str:
     tram"), to find the indexed article closest to it."""
     path = url.split("://", 1)[-1].partition("/")[2].split("?")[0]
     return " ".join(word for word in re.split(r"[\W_]+", path) if word and word not in _URL_NOISE)
-
-
-_URL_NOISE = frozenset({"html", "htm", "php", "aspx", "amp", "www", "index"})

@@ -13,6 +13,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date
 from typing import Any
@@ -33,6 +34,7 @@ from bot.discord.options import (
     filters_of,
     option_day,
 )
+from bot.discord.refresh import stop_when_closing
 from bot.discord.services import BotServices
 from bot.discord.streaming import Draft, stream_answer
 from bot.terminal import summary_text
@@ -152,7 +154,7 @@ class SlashCommands(commands.Cog):
     async def _reindex_with_progress(self, interaction: discord.Interaction[Any]) -> ReindexSummary:
         """Run the reindex in its own thread; edit the reply with its progress, at most
         once every ``PROGRESS_INTERVAL`` seconds, the first time at once."""
-        relay = _ProgressRelay(asyncio.get_running_loop())
+        relay = _ProgressRelay(asyncio.get_running_loop(), stop_when_closing(self.bot))
         reindex = self.bot.run_detached(self.bot.knowledge_base.reindex, relay)
         started = time.monotonic()
         last_edit: float | None = None
@@ -189,15 +191,19 @@ class _ResponseDraft(Draft):
 
 class _ProgressRelay:
     """Hands the reindex thread's latest progress to the event loop, waking it once per
-    batch of reports rather than once per report."""
+    batch of reports rather than once per report; ``check`` may stop the reindex."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, check: Callable[[ReindexProgress], None]
+    ) -> None:
         self.latest: ReindexProgress | None = None
         self.changed = asyncio.Event()
         self._loop = loop
+        self._check = check
         self._signalled = threading.Event()
 
     def __call__(self, progress: ReindexProgress) -> None:  # on the reindex thread
+        self._check(progress)
         self.latest = progress
         if not self._signalled.is_set():
             self._signalled.set()

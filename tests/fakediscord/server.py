@@ -279,6 +279,12 @@ class FakeDiscord:
         """Close the bot's websockets abruptly (close code 4000); it should RESUME."""
         await self.gateway.drop_connections()
 
+    async def go_silent(self) -> None:
+        """Drop the bot's websockets and answer its new ones with silence (no HELLO), as
+        a gateway that is down would: the bot stays reconnecting."""
+        self.gateway.silent = True
+        await self.gateway.drop_connections()
+
     # -- simulated people --------------------------------------------------------------
 
     async def send_message(
