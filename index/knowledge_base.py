@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import Counter
@@ -148,13 +149,16 @@ class KnowledgeBase:
         k = self.settings.answer.passages
         if self._writer is not None:
             k = max(k, self.settings.llm.passages)
+        search = functools.partial(
+            searcher.search, k=k, filters=filters, as_of=as_of, max_per_article=_ANSWER_PER_ARTICLE
+        )
         query = question
         vector = searcher.embed_query(query)
-        hits = searcher.search(query, k, filters, query_vector=vector, as_of=as_of)
+        hits = search(query, query_vector=vector)
         if earlier_questions and not stands_alone(question, evidence_strength(hits)):
             query = " ".join([*earlier_questions[-2:], question])
             vector = searcher.embed_query(query)
-            hits = searcher.search(query, k, filters, query_vector=vector, as_of=as_of)
+            hits = search(query, query_vector=vector)
         elif earlier_questions:
             conversation = ()  # a new topic: the earlier turns would only mislead
         answer = self._compose(question, hits, vector, as_of, conversation, on_text)
@@ -275,6 +279,9 @@ class KnowledgeBase:
 
 
 QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
+# Passages an answer may take from one article: the one article that answers gives its
+# key paragraphs rather than ceding places to barely related ones.
+_ANSWER_PER_ARTICLE = 3
 
 
 def _checked(text: str, limit: int = QUESTION_LIMIT) -> str:
