@@ -3,9 +3,9 @@ where the bot may not embed, and the draft a language model is writing, shown wh
 streams.
 
 A card leads with the answer (``index.search.lead``): one short line, then the supporting
-quotes one line each with its ``[n]`` (a link to the article where there is one), the
-sources in one field, the filters in the footer. The full answer is behind the "More"
-button (``full_answer_texts``).
+quotes (each cut to its clause that answers), one line each with its ``[n]`` (a link to
+the article where there is one), the sources in one field, the filters in the footer.
+The full answer is behind the "More" button (``full_answer_texts``).
 
 No discord import. Text from articles, people and the model is escaped
 (``bot.discord.markdown``) and every card and message stays within Discord's limits.
@@ -26,7 +26,7 @@ from bot.discord.markdown import (
 )
 from bot.terminal import NO_ANSWER, coverage_note, fallback_note
 from index.records import Answer, ArticleInfo, SearchFilters
-from index.search.lead import lead_of, quote_sentences
+from index.search.lead import answering_clause, lead_of, quote_sentences
 
 NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
 # Under a draft while the model writes it: what the reader sees is not final yet.
@@ -61,7 +61,7 @@ def answer_card(
         ]
     quotes = quote_sentences(answer, lead)
     for sentence in quotes[:QUOTES_SHOWN]:
-        quote = shorten(plain(sentence.text), QUOTE_CHARS)
+        quote = shorten(plain(answering_clause(sentence.text, answer.question)), QUOTE_CHARS)
         lines.append(f"> {quote} {_markers(sentence.citations, urls)}")
     if len(quotes) > QUOTES_SHOWN:
         lines.append(f"-# … {len(quotes) - QUOTES_SHOWN} more under **More**")

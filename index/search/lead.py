@@ -15,7 +15,9 @@ _QUESTION_WORDS = frozenset(
 )
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)")
 _ASIDE = re.compile(r"\s+[—–]\s+([^—–]+?)\s+[—–]\s+")  # " — who met X — "
+_DASH = re.compile(r"\s+[—–]\s+")
 _CLAUSE_BREAK = re.compile(r"\s+[—–]\s+|;\s+")
+_SEMICOLON = re.compile(r";\s+")
 _OPENERS = re.compile(
     r"^(?:(?:meanwhile|however|and|but|so|also|still|moreover|of course|yet|then)\b,?\s+)+",
     re.IGNORECASE,
@@ -62,7 +64,9 @@ def answering_clause(sentence: str, question: str) -> str:
     terms = question_terms(question)
     text = _PARENTHESIS.sub("", sentence)
     text = _ASIDE.sub(lambda m: ", " if coverage(terms, m.group(1)) == 0 else m.group(0), text)
-    clauses = [c.strip() for c in _CLAUSE_BREAK.split(text) if len(c.strip()) >= _MIN_CLAUSE_CHARS]
+    # A lone dash joins two clauses; dashes in pairs hold an aside about the question, kept.
+    breaks = _CLAUSE_BREAK if len(_DASH.findall(text)) % 2 else _SEMICOLON
+    clauses = [c.strip() for c in breaks.split(text) if len(c.strip()) >= _MIN_CLAUSE_CHARS]
     if clauses:
         wants = _wanted(question)
         text = max(

@@ -58,8 +58,9 @@ def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
         spare = size - (end - start)
         start = max(0, start - spare // 3)
         end = min(len(text), end + spare - (spare // 3))
-    head = text.rfind(" ", 0, start + 1) + 1 if start > 0 else 0
-    tail = text.find(" ", end) if end < len(text) else len(text)
-    tail = len(text) if tail < 0 else tail
+    # Cut inside the window, at word boundaries.
+    head = text.find(" ", start - 1) + 1 if start > 0 else 0
+    tail = text.rfind(" ", head, end + 1) if end < len(text) else len(text)
+    tail = end if tail <= head else tail
     piece = text[head:tail].strip()
     return ("… " if head > 0 else "") + piece + (" …" if tail < len(text) else "")
