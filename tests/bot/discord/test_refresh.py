@@ -202,7 +202,7 @@ async def test_reindex_with_feeds_shows_fetching_progress_then_what_fetching_bro
         await fake_discord.wait_for(lambda: fake_discord.bot_messages(news.id), TIMEOUT)
 
     first_edit = next(e.body["content"] for e in record.events if e.kind == "edit")
-    assert first_edit.startswith("Reindexing… fetching 1 of 3 sources (33%)")
+    assert first_edit.startswith("Reindexing… fetching 1 of 3 web sources (")
     assert (fields["New from the web"], fields["Fetch failures"], fields["Added"]) == (
         "5",
         "1",
