@@ -23,6 +23,7 @@ from index.search.snippets import Snippet
 
 NO_PASSAGES = "No passage is close enough to these words. Try others, or fewer filters."
 CLOSEST_LABEL = "Closest indexed article (not the link you gave)"
+WEAK_MATCH_LABEL = "Closest indexed article (no article matches these words well)"
 _TITLE_CHARS = 120
 _PUBLISHERS_IN_HELP = 15
 

@@ -71,7 +71,8 @@ class Lookups(commands.Cog):
     @app_commands.describe(query_or_url="The article's link, or words from it")
     async def article(self, interaction: discord.Interaction[Any], query_or_url: QUESTION) -> None:
         """An article by its link or by words from it; a link that is not indexed is
-        said so, with the closest indexed article labelled as such."""
+        said so, with the closest indexed article labelled as such, and so is an article
+        the words match only weakly."""
         bot = self.bot
         async with bot.tracked():
             await interaction.response.defer(thinking=True)
@@ -94,7 +95,10 @@ class Lookups(commands.Cog):
                 text = lookup_cards.no_article_text(wanted)
                 await interaction.followup.send(text, allowed_mentions=NO_PINGS)
             else:
-                embed = to_embed(lookup_cards.article_card(detail))
+                hits = await bot.run_blocking(bot.knowledge_base.search, wanted, 1)
+                weak = not snippets(wanted, hits, 1)  # below the relevance cut-off
+                label = lookup_cards.WEAK_MATCH_LABEL if weak else ""
+                embed = to_embed(lookup_cards.article_card(detail, label))
                 await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
 
     @app_commands.command(description="Publishers and article counts, index size, last reindex")

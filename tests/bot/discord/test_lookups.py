@@ -80,6 +80,18 @@ async def test_a_link_that_is_not_indexed_is_said_so_and_the_closest_match_label
     assert embed["url"] == TRAM_URL
 
 
+async def test_words_that_match_no_article_well_show_the_closest_labelled_as_such(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    weak = await fake_discord.invoke_slash("article", {"query-or-url": "quantum error correction"})
+    good = await fake_discord.invoke_slash("article", {"query-or-url": "Eastholm tram Line 4"})
+    answers = [await r.wait_for_response(TIMEOUT) for r in (weak, good)]
+
+    labelled, found = (a.embeds[0]["description"] for a in answers)
+    assert labelled.startswith(f"-# {lookup_cards.WEAK_MATCH_LABEL}\n")
+    assert found.startswith("Eastholm's new Line 4 tram carried its first")
+
+
 async def test_sources_lists_publishers_and_index_size(
     fake_discord: FakeDiscord, newsbot: NewsBot
 ) -> None:
