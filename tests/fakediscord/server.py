@@ -27,7 +27,6 @@ from tests.fakediscord.rest import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     MESSAGE_COMPONENT,
-    MODAL_SUBMIT,
     RestApi,
 )
 from tests.fakediscord.world import Shape, World
@@ -389,26 +388,6 @@ class FakeDiscord:
             "resolved": {"messages": {str(message.id): self.world.message_payload(message)}},
         }
         return await self._interact(APPLICATION_COMMAND, data, user_id, guild, channel)
-
-    async def submit_modal(
-        self, opened_by: InteractionRecord, values: dict[str, str], user_id: int | None = None
-    ) -> InteractionRecord:
-        """A person fills in and submits the modal the bot opened in answer to
-        ``opened_by`` (INTERACTION_CREATE type 5): ``values`` by text input custom_id."""
-        [modal] = [c.data for c in opened_by.callbacks if c.type == 9]
-        inputs = [c for c in model.iter_components(modal["components"]) if c.get("type") == 4]
-        if unknown := set(values) - {c["custom_id"] for c in inputs}:
-            raise ValueError(f"the modal has no text inputs {sorted(unknown)}")
-        rows = [
-            {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": v}]}
-            for c in inputs
-            if (v := values.get(c["custom_id"])) is not None
-        ]
-        data: Json = {"custom_id": modal["custom_id"], "components": rows}
-        guild, channel = self.world.channel(opened_by.channel_id)
-        message = opened_by.source_message
-        user = user_id or opened_by.user_id
-        return await self._interact(MODAL_SUBMIT, data, user, guild, channel, message)
 
     async def click_button(
         self, message_id: int, custom_id: str, user_id: int | None = None
