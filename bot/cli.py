@@ -286,7 +286,12 @@ class _ProgressBar:
         bar.refresh()
 
 
-_PROGRESS_UNITS = {"fetching": "source", "reading": "source", "indexing": "source"}
+_PROGRESS_UNITS = {
+    "fetching": "source",
+    "reading": "source",
+    "indexing": "source",
+    "embedding": "passage",
+}
 
 
 def _as_of_option(sub: argparse.ArgumentParser) -> None:

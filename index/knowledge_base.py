@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import Counter
@@ -22,6 +23,7 @@ from index.llm.client import ChatModel
 from index.llm.compose import LLMWriter
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Turn
 from index.search.answer import compose_answer, evidence_strength
+from index.search.followup import stands_alone
 from index.search.recency import outdated_coverage
 from index.search.retrieval import Mode, Searcher
 from index.store.checks import check_generation
@@ -138,15 +140,25 @@ class KnowledgeBase:
         not exist yet, newer ones weigh more. Earlier questions of a conversation steer
         retrieval; its earlier turns (questions and answers) are shown to the language
         model, when there is one, which passes each piece of its draft to ``on_text`` as
-        it writes (in this thread)."""
+        it writes (in this thread). A question that stands on its own
+        (``index.search.followup``) is answered without the earlier ones."""
         question = _checked(question)
         searcher = self.searcher()
-        query = " ".join([*earlier_questions[-2:], question])
-        vector = searcher.embed_query(query)
         k = self.settings.answer.passages
         if self._writer is not None:
             k = max(k, self.settings.llm.passages)
-        hits = searcher.search(query, k, filters, query_vector=vector, as_of=as_of)
+        search = functools.partial(
+            searcher.search, k=k, filters=filters, as_of=as_of, max_per_article=_ANSWER_PER_ARTICLE
+        )
+        query = question
+        vector = searcher.embed_query(query)
+        hits = search(query, query_vector=vector)
+        if earlier_questions and not stands_alone(question, evidence_strength(hits)):
+            query = " ".join([*earlier_questions[-2:], question])
+            vector = searcher.embed_query(query)
+            hits = search(query, query_vector=vector)
+        elif earlier_questions:
+            conversation = ()  # a new topic: the earlier turns would only mislead
         answer = self._compose(question, hits, as_of, conversation, on_text)
         published = [c.article.published for c in answer.citations]
         coverage = outdated_coverage(query, as_of, published) if answer.answered else None
@@ -263,7 +275,13 @@ class KnowledgeBase:
             )
 
 
-def _checked(text: str, limit: int = 2000) -> str:
+QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
+# Passages an answer may take from one article: the one article that answers gives its
+# key paragraphs rather than ceding places to barely related ones.
+_ANSWER_PER_ARTICLE = 3
+
+
+def _checked(text: str, limit: int = QUESTION_LIMIT) -> str:
     text = " ".join(text.split())
     if not text:
         raise InvalidQueryError("the question is empty")

@@ -1,5 +1,11 @@
-"""Answers as Discord shows them: a card (embed), plain messages where the bot may not
-embed, and the draft a language model is writing, shown while it streams.
+"""Answers as Discord shows them: a card (embed) that fits a phone screen, plain messages
+where the bot may not embed, and the draft a language model is writing, shown while it
+streams.
+
+A card leads with the answer (``index.search.lead``): one short line, then the supporting
+quotes (each cut to its clause that answers), one line each with its ``[n]`` (a link to
+the article where there is one), the sources in one field, the filters in the footer.
+The full answer is behind the "More" button (``full_answer_texts``).
 
 No discord import. Text from articles, people and the model is escaped
 (``bot.discord.markdown``) and every card and message stays within Discord's limits.
@@ -7,80 +13,131 @@ No discord import. Text from articles, people and the model is escaped
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import date
 
-from bot.discord.cards import Card, Field, article_meta
+from bot.discord.cards import Card, Field, applied_text, article_meta, title_of
 from bot.discord.markdown import (
-    DESCRIPTION_LIMIT,
-    ELLIPSIS,
-    EMBED_LIMIT,
+    FIELD_VALUE_LIMIT,
     MESSAGE_LIMIT,
-    TITLE_LIMIT,
     plain,
     safe_url,
     shorten,
     split_message,
 )
 from bot.terminal import NO_ANSWER, coverage_note, fallback_note
-from index.records import Answer, ArticleInfo
+from index.records import Answer, ArticleInfo, SearchFilters
+from index.search.lead import answering_clause, lead_of, quote_sentences
 
 NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
 # Under a draft while the model writes it: what the reader sees is not final yet.
 DRAFT_NOTE = "-# Writing… each sentence is checked against its source before it is final."
+LEAD_CHARS = 240  # about two lines on a phone
+QUOTE_CHARS = 110  # one line on a phone
+QUOTES_SHOWN = 3
+SOURCE_TITLE_CHARS = 100
+SOURCE_META_CHARS = 120
 
 
-def answer_card(answer: Answer) -> Card:
-    """Title the question, description the answer with [n] markers (and how current it
-    is, when a question about the present finds only older articles, and why it was
-    composed from the articles directly, when a language model could not be used), a
-    field per source.
-
-    When it all does not fit, trailing sentences go (with their sources, if no other
-    sentence cites them); a single sentence too long for the room left is shortened.
-    """
-    title = shorten(plain(answer.question), TITLE_LIMIT)
+def answer_card(
+    answer: Answer, filters: SearchFilters | None = None, as_of: date | None = None
+) -> Card:
+    """Title the question (linking to the top source), the answer's lead line, up to
+    ``QUOTES_SHOWN`` quotes of a line each, a "Sources" field (title, publisher, date),
+    notes on how current it is and why no model wrote it, the filters in the footer
+    (``as_of`` only when the member chose the day)."""
+    title = title_of(answer.question)
+    footer = applied_text(filters, as_of)
     notes = [note for note in (coverage_note(answer), fallback_note(answer)) if note]
-    footer = "".join(f"\n\n*{note}*" for note in notes)
+    after = "\n\n" + "\n".join(f"*{note}*" for note in notes) if notes else ""
     if not answer.answered:
-        return Card(title, f"{NO_ANSWER} {NO_ANSWER_HINT}{footer}")
-    sentences = [(plain(s.text), f" {s.markers}", s.citations) for s in answer.sentences]
-    for keep in range(len(sentences), 0, -1):
-        kept = sentences[:keep]
-        cited = {number for _, _, numbers in kept for number in numbers}
-        fields = tuple(
-            _source_field(c.number, c.article) for c in answer.citations if c.number in cited
-        )
-        room = min(DESCRIPTION_LIMIT, EMBED_LIMIT - len(title) - _fields_size(fields))
-        room -= len(footer)
-        description = " ".join(text + marker for text, marker, _ in kept)
-        if keep < len(sentences):
-            description += ELLIPSIS
-        if len(description) <= room:
-            return Card(title, description + footer, fields)
-    text, marker, _ = sentences[0]
-    return Card(title, shorten(text, room - len(marker)) + marker + footer, fields)
+        return Card(title, f"{NO_ANSWER} {NO_ANSWER_HINT}{after}", footer=footer)
+    urls = {c.number: safe_url(c.article.url) for c in answer.citations}
+    lead = lead_of(answer)
+    lines = []
+    if lead is not None:
+        lines += [
+            f"**{shorten(plain(lead.text), LEAD_CHARS)}** {_markers(lead.citations, urls)}",
+            "",
+        ]
+    quotes = quote_sentences(answer, lead)
+    for sentence in quotes[:QUOTES_SHOWN]:
+        quote = shorten(plain(answering_clause(sentence.text, answer.question)), QUOTE_CHARS)
+        lines.append(f"> {quote} {_markers(sentence.citations, urls)}")
+    if len(quotes) > QUOTES_SHOWN:
+        lines.append(f"-# … {len(quotes) - QUOTES_SHOWN} more under **More**")
+    fields = (Field("Sources", _sources_value(answer)),)
+    top = urls.get(answer.citations[0].number) if answer.citations else None
+    description = "\n".join(lines).rstrip("\n") + after
+    return Card(title, description, fields, url=top, footer=footer)
 
 
-def _source_field(number: int, article: ArticleInfo) -> Field:
-    name = shorten(f"[{number}] {plain(article.title)}", 200)
-    value = "\n".join(p for p in (article_meta(article), safe_url(article.url)) if p)
-    return Field(name, shorten(value, 600))
+def top_source_url(answer: Answer) -> str | None:
+    """The link of the answer's first source, for its "Open article" button."""
+    return safe_url(answer.citations[0].article.url) if answer.citations else None
 
 
-def _fields_size(fields: Sequence[Field]) -> int:
-    return sum(len(f.name) + len(f.value) for f in fields)
+def _markers(numbers: tuple[int, ...], urls: dict[int, str | None]) -> str:
+    """``[1]`` for each source, a masked link to its article where it has a link."""
+    return "".join(
+        f"[[{number}]]({urls[number]})" if urls.get(number) else f"[{number}]" for number in numbers
+    )
 
 
-def answer_texts(answer: Answer) -> list[str]:
-    """The answer as plain messages (for channels where the bot may not embed)."""
-    lines = [f"**{shorten(plain(answer.question), 300)}**"]  # short: never split in two
+def _sources_value(answer: Answer) -> str:
+    """A line per source, as many as fit in a field; the rest counted."""
+    lines: list[str] = []
+    for position, citation in enumerate(answer.citations):
+        line = _source_line(citation.number, citation.article)
+        if len("\n".join([*lines, line])) > FIELD_VALUE_LIMIT - 40:
+            lines.append(f"… and {len(answer.citations) - position} more under **More**")
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _source_line(number: int, article: ArticleInfo) -> str:
+    """``[1] Title — Publisher · 2024-05-20`` (or "undated"), the title a link when the
+    article has one."""
+    title = shorten(plain(article.title), SOURCE_TITLE_CHARS) or "Untitled"
+    url = safe_url(article.url)
+    linked = f"[{title}]({url})" if url else title
+    return f"[{number}] {linked} — {shorten(article_meta(article), SOURCE_META_CHARS)}"
+
+
+def answer_texts(
+    answer: Answer, filters: SearchFilters | None = None, as_of: date | None = None
+) -> list[str]:
+    """The answer as plain messages (for channels where the bot may not embed): the
+    card's layout in text, links in <> so that Discord shows no previews."""
+    lines = [f"**{title_of(answer.question)}**"]
     notes = [f"*{note}*" for note in (coverage_note(answer), fallback_note(answer)) if note]
+    applied = applied_text(filters, as_of)
+    if applied:
+        notes.append(f"-# {applied}")
     if not answer.answered:
         return split_message("\n".join([*lines, NO_ANSWER, *notes]))
-    lines.append(" ".join(f"{plain(s.text)} {s.markers}" for s in answer.sentences))
+    lead = lead_of(answer)
+    if lead is not None:
+        lines.append(f"{shorten(plain(lead.text), LEAD_CHARS)} {_markers(lead.citations, {})}")
+    for sentence in quote_sentences(answer, lead)[:QUOTES_SHOWN]:
+        lines.append(f"> {shorten(plain(sentence.text), QUOTE_CHARS)} {sentence.markers}")
     lines += notes
-    lines.append("")
     lines.append("**Sources**")
+    for citation in answer.citations:
+        article = citation.article
+        url = safe_url(article.url)
+        parts = [plain(article.title), article_meta(article), f"<{url}>" if url else ""]
+        lines.append(f"[{citation.number}] " + " — ".join(p for p in parts if p))
+    return split_message("\n".join(lines))
+
+
+def full_answer_texts(answer: Answer) -> list[str]:
+    """Everything the card leaves out, for the member who pressed "More": every sentence
+    in full with its markers, then every source with its link."""
+    lines = [f"**{title_of(answer.question)}**"]
+    lines += [f"> {plain(s.text)} {s.markers}" for s in answer.sentences] or [NO_ANSWER]
+    if answer.citations:
+        lines.append("**Sources**")
     for citation in answer.citations:
         article = citation.article
         url = safe_url(article.url)

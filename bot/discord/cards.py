@@ -18,6 +18,7 @@ from bot.discord.markdown import (
     FIELD_NAME_LIMIT,
     FIELD_VALUE_LIMIT,
     FIELDS_LIMIT,
+    FOOTER_LIMIT,
     MESSAGE_LIMIT,
     THREAD_NAME_LIMIT,
     TITLE_LIMIT,
@@ -28,31 +29,31 @@ from bot.discord.markdown import (
     shorten,
 )
 from bot.terminal import UNDATED, also_reported_by
-from index.errors import NewsbotError
+from index.errors import IndexNotFoundError, InvalidQueryError, ReindexBusyError
 from index.indexer import ReindexProgress, ReindexSummary
-from index.knowledge_base import IndexStats
 from index.records import (
-    ArticleDetail,
     ArticleInfo,
-    Hit,
     SearchFilters,
     Skipped,
     Truncated,
 )
+from index.search.questions import last_question
 from index.web.refresh import RefreshSummary
 
+PREPARING = "I'm still preparing my articles; please ask again in a few minutes."
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 NOT_HERE = "I don't answer here. Ask in one of the channels newsbot is enabled in."
 SHUTTING_DOWN = "newsbot is restarting; please ask again in a minute."
 ADMIN_ONLY = "Only server administrators can run /reindex."
 SERVER_ONLY = "This command works only in a server."
+NOTHING_TO_ASK = "That message has no text to ask about."
 EMPTY_MENTION = "Ask me about the news: mention me with a question, or use `/ask`."
 REINDEX_RUNNING = (
     "A reindex is already running (an admin's /reindex or the scheduled refresh of the web "
     "sources); try again once it has finished."
 )
-VOTE_THANKS = "Thanks, your vote is recorded."
 VOTE_UNKNOWN = "This answer is too old to rate."
+MORE_EXPIRED = "This answer is too old to show in full; ask again to see it."
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
 _SHOWN_FAILED = 10  # sources and pages that failed to fetch, listed after a reindex
 ANNOUNCED_MAX = 30  # new articles listed in one announcement; the rest are counted
@@ -73,6 +74,8 @@ class Card:
     title: str
     description: str = ""
     fields: tuple[Field, ...] = ()
+    url: str | None = None  # the title links there
+    footer: str = ""
 
     def __post_init__(self) -> None:
         problems = [
@@ -80,6 +83,7 @@ class Card:
             for what, text, limit in [
                 ("title", self.title, TITLE_LIMIT),
                 ("description", self.description, DESCRIPTION_LIMIT),
+                ("footer", self.footer, FOOTER_LIMIT),
                 *((f"field name {f.name!r}", f.name, FIELD_NAME_LIMIT) for f in self.fields),
                 *((f"field value of {f.name!r}", f.value, FIELD_VALUE_LIMIT) for f in self.fields),
             ]
@@ -98,12 +102,19 @@ class Card:
     def size(self) -> int:
         """Characters Discord counts against the 6000 of an embed."""
         fields = sum(len(f.name) + len(f.value) for f in self.fields)
-        return len(self.title) + len(self.description) + fields
+        return len(self.title) + len(self.description) + len(self.footer) + fields
 
 
 def thread_name(question: str) -> str:
-    """A thread title from a question (Discord shows thread names without markdown)."""
-    return shorten(" ".join(question.split()), THREAD_NAME_LIMIT) or "Question"
+    """A thread title from a question: a long one's question sentence (Discord shows
+    thread names without markdown)."""
+    return shorten(last_question(question, THREAD_NAME_LIMIT), THREAD_NAME_LIMIT) or "Question"
+
+
+def title_of(question: str) -> str:
+    """A card title from a question: one longer than a thread name shows its question
+    sentence, as the thread does."""
+    return shorten(plain(last_question(question, THREAD_NAME_LIMIT)), TITLE_LIMIT)
 
 
 def article_meta(article: ArticleInfo) -> str:
@@ -118,104 +129,50 @@ def article_meta(article: ArticleInfo) -> str:
     return " · ".join(p for p in parts if p)
 
 
-# -- lookups -------------------------------------------------------------------------
-
-
-def search_card(query: str, hits: Sequence[Hit], filters: SearchFilters | None = None) -> Card:
-    """A field per passage: rank and title, publisher and date, link, and the passage."""
-    title = shorten(f"Search: {plain(query)}", TITLE_LIMIT)
-    description = filters_text(filters) if filters else ""
-    if not hits:
-        return Card(title, (description + "\n" if description else "") + "No passages found.")
-    hits = hits[:FIELDS_LIMIT]
-    share = (EMBED_LIMIT - len(title) - len(description)) // len(hits)
-    fields = []
-    for rank, hit in enumerate(hits, start=1):
-        name = shorten(f"{rank}. {plain(hit.article.title)}", min(FIELD_NAME_LIMIT, share // 4))
-        head = "\n".join(p for p in (article_meta(hit.article), safe_url(hit.article.url)) if p)
-        room = min(FIELD_VALUE_LIMIT, share - len(name)) - len(head) - len("\n> ")
-        passage = shorten(plain(hit.text), room) if room > 40 else ""
-        value = "\n".join(p for p in (head, f"> {passage}" if passage else "") if p)
-        value = shorten(value, min(FIELD_VALUE_LIMIT, share - len(name)))
-        fields.append(Field(name, value))
-    return Card(title, description, tuple(fields))
-
-
-def filters_text(filters: SearchFilters) -> str:
+def applied_text(filters: SearchFilters | None, as_of: date | None) -> str:
+    """The filters an answer was given, as its footer shows them (no markdown there):
+    "Publisher: Lakeside Courier · since 2024-05-01 · as of 2024-02-01"."""
     parts = []
-    if filters.sources:
-        parts.append("from " + ", ".join(plain(s) for s in filters.sources))
-    if filters.since:
+    if filters and filters.sources:
+        parts.append("Publisher: " + ", ".join(filters.sources))
+    if filters and filters.since:
         parts.append(f"since {filters.since.isoformat()}")
-    if filters.until:
+    if filters and filters.until:
         parts.append(f"until {filters.until.isoformat()}")
-    return ("Only articles " + " ".join(parts)) if parts else ""
-
-
-def article_card(detail: ArticleDetail) -> Card:
-    """The article's title, publisher, date, author, link and opening."""
-    article = detail.article
-    fields = [
-        Field("Publisher", plain(article.source) if article.source else "unknown", inline=True),
-        Field("Published", _day(article.published) or UNDATED, inline=True),
-    ]
-    if article.author:
-        fields.append(Field("Author", shorten(plain(article.author), 200), inline=True))
-    if url := safe_url(article.url):
-        fields.append(Field("Link", url))
-    if others := also_reported_by(article):
-        fields.append(Field("Also reported by", shorten(plain(others), 1000)))
-    title = shorten(plain(article.title), TITLE_LIMIT)
-    opening = shorten(escape(detail.opening.strip()), 2000)
-    return Card(title, opening, tuple(fields))
-
-
-def no_article_text(query: str) -> str:
-    return f"No indexed article matches “{shorten(plain(query), 200)}”."
-
-
-def sources_card(stats: IndexStats) -> Card:
-    """Publishers with their article counts, the index size and the last reindex time."""
-    fields = (
-        Field("Articles", f"{stats.articles:,}", inline=True),
-        Field("Passages", f"{stats.chunks:,}", inline=True),
-        Field("Last reindex", _moment(stats.built_at), inline=True),
-    )
-    lines: list[str] = []
-    room = DESCRIPTION_LIMIT - 120  # keeps room for the "… and N more" and date lines
-    for position, (source, count) in enumerate(stats.sources):
-        line = f"**{shorten(plain(source), 100)}**: {count:,} article{'s' if count != 1 else ''}"
-        if sum(len(x) + 1 for x in lines) + len(line) > room:
-            lines.append(f"… and {len(stats.sources) - position} more publishers")
-            break
-        lines.append(line)
-    if stats.oldest and stats.newest:
-        lines.append(f"\nPublished {stats.oldest.isoformat()} to {stats.newest.isoformat()}")
-    return Card("Indexed sources", "\n".join(lines) or "The index is empty.", fields)
+    if as_of:
+        parts.append(f"as of {as_of.isoformat()}")
+    return shorten(" · ".join(parts), 300)
 
 
 # -- reindex -------------------------------------------------------------------------
 
-_STAGE_UNITS = {"fetching": "sources", "reading": "sources", "indexing": "sources"}
+# What each stage of a reindex is doing, in plain words, and what it counts.
+_STAGES = {
+    "fetching": ("fetching", "web sources"),
+    "reading": ("looking through", "sources"),
+    "indexing": ("reading", "new or changed sources"),
+    "embedding": ("embedding", "passages"),
+    "loading model": ("loading the model that reads the articles", ""),
+    "writing": ("saving the updated index", ""),
+}
 
 
 def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> str:
+    """ "Reindexing… embedding 320 of 1,977 passages (41 s)"."""
     if progress is None:
         return f"Reindexing… starting ({seconds:.0f} s)"
-    step = progress.stage
+    words, unit = _STAGES.get(progress.stage, (progress.stage, ""))
     if progress.total:
-        share = 100 * progress.done // progress.total
-        unit = _STAGE_UNITS.get(step, "")
-        step += f" {progress.done:,} of {progress.total:,} {unit} ({share}%)"
+        words += f" {progress.done:,} of {progress.total:,} {unit}"
     elif progress.done:
-        step += f" {progress.done:,} {_STAGE_UNITS.get(step, '')}"
-    return f"Reindexing… {step.strip()} ({seconds:.0f} s)"
+        words += f" {progress.done:,} {unit}"
+    return f"Reindexing… {words.strip()} ({seconds:.0f} s)"
 
 
 def reindex_summary_card(summary: ReindexSummary) -> Card:
     """Added, updated, removed, unchanged, skipped (with reasons) and truncated articles;
     with web sources, what fetching them brought and what failed (with reasons)."""
-    outcome = f"now {summary.generation}" if summary.changed else "index unchanged"
+    outcome = "index updated" if summary.changed else "index unchanged"
     counts = [
         ("Added", summary.added),
         ("Updated", summary.updated),
@@ -308,23 +265,39 @@ def _announced(article: ArticleInfo) -> str:
 # -- refusals and errors -------------------------------------------------------------
 
 
+def vote_text(emoji: str) -> str:
+    return f"Thanks! Your vote on this answer is now {emoji}; it replaces any earlier one."
+
+
 def cooldown_text(retry_after: float) -> str:
     seconds = max(1, round(retry_after))
     return f"One question at a time, please: you can ask again in {seconds} s."
 
 
 def error_text(error: BaseException) -> str:
-    """What a user is told about an error: a NewsbotError's own message (written for
-    users: bad question, no index yet, reindex busy...), else only an apology."""
-    if isinstance(error, NewsbotError):
+    """What a member is told about an error, in a line and without server details: a
+    bad question's own message, that the articles are still being prepared, that a
+    reindex is busy, else only an apology (the log has the rest)."""
+    if isinstance(error, InvalidQueryError):
         return shorten(escape(str(error)), 1500)
+    if isinstance(error, IndexNotFoundError):
+        return PREPARING
+    if isinstance(error, ReindexBusyError):
+        return REINDEX_RUNNING
     return APOLOGY
+
+
+def too_long_text(length: int, limit: int) -> str:
+    return (
+        f"Your question is {length:,} characters long; I can take up to {limit:,}. "
+        "Please shorten it to the question itself."
+    )
 
 
 def _day(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _moment(moment: datetime) -> str:
+def moment(moment: datetime) -> str:
     """A Discord timestamp: each reader sees it in their own time zone."""
     return f"<t:{int(moment.timestamp())}:f>"

@@ -6,6 +6,7 @@ streams (``bot.discord.streaming``)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -17,12 +18,14 @@ from discord.ext import commands
 
 from bot.discord import answer_cards, cards
 from bot.discord.answer_cards import DRAFT_NOTE
+from bot.discord.answer_view import answer_view
 from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.markdown import unescape
 from bot.discord.services import BotServices
 from bot.discord.streaming import Draft, stream_answer
-from bot.discord.votes import recorded_with_votes
+from index.knowledge_base import QUESTION_LIMIT
 from index.records import Answer, Turn
+from index.search.questions import looks_like_question
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +33,15 @@ _QUESTION_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 _LOOKBACK = 20  # thread messages read back to find the earlier questions
 _EARLIER_KEPT = 4  # earlier exchanges passed on; retrieval and the model use the latest ones
 _THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
+COOLDOWN_REACTION = "\N{HOURGLASS WITH FLOWING SAND}"
+_COOLDOWN_MARK_WAIT = 60.0  # seconds the ⏳ waits for the answer to the asker's last question
+_LINKED_MARKER = re.compile(r"\[\[(\d+)\]\]\([^)]*\)")
 
 
 class ChannelQuestions(commands.Cog):
     def __init__(self, bot: BotServices) -> None:
         self.bot = bot
+        self._asking: dict[int, asyncio.Task[Any] | None] = {}  # by asker, while answered
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -49,7 +56,8 @@ class ChannelQuestions(commands.Cog):
 
     def _question_in(self, message: discord.Message) -> str | None:
         """The question a message asks the bot, None when it asks nothing of it ("" for a
-        bare mention)."""
+        bare mention). Without a mention, only what looks like a question counts: "thanks!
+        lol" in an ask channel or a thread of the bot gets nothing at all."""
         me = self.bot.user
         if me is None or message.author.bot or message.type not in _QUESTION_TYPES:
             return None
@@ -57,9 +65,11 @@ class ChannelQuestions(commands.Cog):
         if not self.bot.works_in(guild_id, message.channel):
             return None
         question = question_text(message.content, me.id)
-        if guild_id is None or me.id in message.raw_mentions:
+        if guild_id is not None and me.id in message.raw_mentions:
             return question
-        return question if question and self._is_ask_place(message.channel) else None
+        if guild_id is not None and not self._is_ask_place(message.channel):
+            return None
+        return question if looks_like_question(question) else None
 
     def _is_ask_place(self, channel: Any) -> bool:
         ask_channels = self.bot.settings.discord.ask_channels
@@ -77,29 +87,52 @@ class ChannelQuestions(commands.Cog):
         if not question:
             await _reply(message, cards.EMPTY_MENTION)
             return
-        if (wait := bot.cooldown.retry_after(message.author.id)) > 0:
-            await _reply(message, cards.cooldown_text(wait))
+        if len(question) > QUESTION_LIMIT:
+            await _reply(message, cards.too_long_text(len(question), QUESTION_LIMIT))
             return
-        async with bot.tracked():
-            earlier = await self._earlier_turns(message)
-            # Asked when it was sent: a question that waited in a queue keeps its day.
-            ask = functools.partial(
-                bot.knowledge_base.ask,
-                question,
-                None,
-                [turn.question for turn in earlier],
-                as_of=message.created_at.date(),
-                conversation=earlier,
-            )
-            draft = _ReplyDraft(self, message, question)
-            answer = await stream_answer(
-                bot.run_blocking,
-                lambda on_text: ask(on_text=on_text),
-                draft,
-                message.channel.typing(),
-            )
-            view = await recorded_with_votes(bot, answer)
-            await self._post(message, answer, view, draft)
+        asker = message.author.id
+        if bot.cooldown.retry_after(asker) > 0:
+            await self._mark_cooldown(message)
+            return
+        self._asking[asker] = asyncio.current_task()
+        try:
+            async with bot.tracked():
+                await self._answer_now(message, question)
+        finally:
+            self._asking.pop(asker, None)
+
+    async def _mark_cooldown(self, message: discord.Message) -> None:
+        """⏳ on a question asked too soon, never a message; once the asker's question
+        before it is answered, so that the reaction never comes first."""
+        running = self._asking.get(message.author.id)
+        if running is not None:
+            await asyncio.wait([running], timeout=_COOLDOWN_MARK_WAIT)
+        try:
+            await message.add_reaction(COOLDOWN_REACTION)
+        except discord.HTTPException as error:
+            log.info("no cooldown reaction on message %s: %s", message.id, error)
+
+    async def _answer_now(self, message: discord.Message, question: str) -> None:
+        bot = self.bot
+        earlier = await self._earlier_turns(message)
+        # Asked when it was sent: a question that waited in a queue keeps its day.
+        ask = functools.partial(
+            bot.knowledge_base.ask,
+            question,
+            None,
+            [turn.question for turn in earlier],
+            as_of=message.created_at.date(),
+            conversation=earlier,
+        )
+        draft = _ReplyDraft(self, message, question)
+        answer = await stream_answer(
+            bot.run_blocking,
+            lambda on_text: ask(on_text=on_text),
+            draft,
+            message.channel.typing(),
+        )
+        view = await answer_view(bot, answer)
+        await self._post(message, answer, view, draft)
 
     async def _post(
         self, message: discord.Message, answer: Answer, view: discord.ui.View, draft: _ReplyDraft
@@ -134,13 +167,15 @@ class ChannelQuestions(commands.Cog):
             return None
 
     async def _earlier_turns(self, message: discord.Message) -> list[Turn]:
-        """The exchanges before this question in a thread the bot answers in, oldest
-        first: the message the thread was opened on, then the people's messages, each
-        with the bot's answer to it (the text of its messages up to the vote buttons)."""
+        """The asker's earlier exchanges in a thread the bot answers in, oldest first:
+        their questions (the message the thread was opened on, when theirs, then their
+        later ones), each with the bot's answer to it (the text of its messages up to
+        the buttons). Other members' questions and the answers to them are left out."""
         channel = message.channel
         me = self.bot.user
         if me is None or not isinstance(channel, discord.Thread) or not self._is_ask_place(channel):
             return []
+        asker = message.author.id
         turns: list[Turn] = []
         asked: str | None = None
         answered: list[str] = []
@@ -149,19 +184,26 @@ class ChannelQuestions(commands.Cog):
             if asked:
                 turns.append(Turn(asked, " ".join(answered)))
 
+        def asked_in(earlier: discord.Message) -> str | None:
+            text = question_text(earlier.content, me.id)
+            return text if looks_like_question(text) or me.id in earlier.raw_mentions else None
+
         starter = channel.starter_message or await _fetch_starter(channel)
-        if starter is not None and not starter.author.bot:
-            asked = question_text(starter.content, me.id)
+        if starter is not None and starter.author.id == asker:
+            asked = asked_in(starter)
         history = [m async for m in channel.history(limit=_LOOKBACK, before=message)]
         for earlier in reversed(history):
-            if earlier.author.id == me.id and asked:
-                answered.append(_answer_text(earlier))
-                if earlier.components:  # the vote buttons end an answer
+            if earlier.author.id == me.id:
+                if asked:
+                    answered.append(_answer_text(earlier))
+                if earlier.components:  # the buttons end an answer
                     close()
                     asked, answered = None, []
             elif not earlier.author.bot and earlier.type in _QUESTION_TYPES:
+                if earlier.author.id != asker:
+                    continue  # another member's question: their answer follows, unused
                 close()
-                asked, answered = question_text(earlier.content, me.id), []
+                asked, answered = asked_in(earlier), []
         close()
         return turns[-_EARLIER_KEPT:]
 
@@ -230,10 +272,12 @@ async def _fetch_starter(thread: discord.Thread) -> discord.Message | None:
 
 
 def _answer_text(message: discord.Message) -> str:
-    """What an answer message of the bot says: its card's answer, or its text without the
-    question line and the sources, unescaped."""
+    """What an answer message of the bot says: its card's lead and quotes, or its text
+    without the question line and the sources, unescaped, [n] markers without links."""
     if message.embeds:
-        text = (message.embeds[0].description or "").split("\n\n")[0]
+        lines = (message.embeds[0].description or "").splitlines()
+        kept = [line.removeprefix("> ") for line in lines if line and not line.startswith("-#")]
+        text = _LINKED_MARKER.sub(r"[\1]", " ".join(kept)).replace("**", "")
     else:
         lines = message.content.split("\n**Sources**")[0].splitlines()
         skipped = ("*", DRAFT_NOTE)  # the question, notes, the draft's note

@@ -20,9 +20,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import cards
+from bot.discord.answer_view import MoreButton, RecentAnswers
 from bot.discord.channel_questions import ChannelQuestions
 from bot.discord.embeds import NO_PINGS
-from bot.discord.refresh import REFRESH_INTERVAL, Announcer, RefreshScheduler, ReindexGuard
+from bot.discord.lookups import Lookups
+from bot.discord.refresh import (
+    REFRESH_INTERVAL,
+    Announcer,
+    RefreshScheduler,
+    ReindexGuard,
+    ReindexStopped,
+)
 from bot.discord.slash_commands import SlashCommands
 from bot.discord.votes import VoteButton
 from bot.settings import AppSettings, DiscordSettings
@@ -41,6 +49,10 @@ QUERY_WORKERS = 2
 # [llm] timeout_seconds, mostly waiting on the network): more workers let other questions
 # and lookups through meanwhile (the model still encodes one batch at a time).
 LLM_WORKERS = 4
+ASK_ABOUT_MESSAGE = "Ask newsbot about this message"
+# Seconds close() waits for detached threads; shutdown's drain leaves it this much of
+# ``bot.discord.run.SHUTDOWN_GRACE``.
+DETACHED_GRACE = 2.0
 _COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forgotten
 
 
@@ -81,18 +93,31 @@ class NewsBot(commands.Bot):
         self.knowledge_base = knowledge_base
         self.feedback = feedback
         self.cooldown = Cooldown(settings.discord.cooldown_seconds)
+        self.recent_answers = RecentAnswers()
         self.accepting = True
         workers = QUERY_WORKERS + (LLM_WORKERS if settings.llm.enabled else 0)
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="newsbot-query")
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._detached: set[threading.Thread] = set()
         self.reindex_guard = ReindexGuard()  # /reindex and the scheduled refresh share it
         self.announcer = Announcer(self, settings.discord.announce_channel_id)
         self.refresher = RefreshScheduler(self, refresh_interval, clock)
 
     async def setup_hook(self) -> None:
         await self.add_cog(ChannelQuestions(self))
-        await self.add_cog(SlashCommands(self))
-        self.add_dynamic_items(VoteButton)  # vote buttons of answers sent before a restart
+        await self.add_cog(Lookups(self))
+        questions = SlashCommands(self)
+        await self.add_cog(questions)
+        self.tree.add_command(
+            app_commands.ContextMenu(name=ASK_ABOUT_MESSAGE, callback=questions.ask_about_message)
+        )
+        # Without direct messages, the commands are offered in servers only.
+        direct = self.settings.discord.allow_direct_messages
+        self.tree.allowed_contexts = app_commands.AppCommandContext(
+            guild=True, dm_channel=direct, private_channel=direct
+        )
+        # The buttons of answers sent before a restart work too.
+        self.add_dynamic_items(VoteButton, MoreButton)
         guild_id = self.settings.discord.dev_guild_id
         if guild_id is not None:
             # Guild commands appear at once; global ones can take a while to reach clients.
@@ -112,6 +137,17 @@ class NewsBot(commands.Bot):
         await self.refresher.stop()
         await super().close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self._join_detached, DETACHED_GRACE)
+
+    def _join_detached(self, grace: float) -> None:
+        """Wait up to ``grace`` seconds for the detached threads (a reindex stops at its
+        next step once shutdown began): a thread still inside the model or FAISS when the
+        interpreter exits aborts the process."""
+        deadline = time.monotonic() + grace
+        for thread in self._detached:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if running := [t.name for t in self._detached if t.is_alive()]:
+            log.warning("leaving %s running at shutdown", ", ".join(running))
 
     # -- work off the event loop -------------------------------------------------------
 
@@ -142,7 +178,9 @@ class NewsBot(commands.Bot):
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
                 loop.call_soon_threadsafe(settle, result, error)
 
-        threading.Thread(target=work, name=f"newsbot-{function.__name__}", daemon=True).start()
+        thread = threading.Thread(target=work, name=f"newsbot-{function.__name__}", daemon=True)
+        self._detached = {t for t in self._detached if t.is_alive()} | {thread}
+        thread.start()
         return future
 
     @contextlib.asynccontextmanager
@@ -189,6 +227,9 @@ class NewsBot(commands.Bot):
             return cards.ADMIN_ONLY
         if isinstance(error, app_commands.NoPrivateMessage):
             return cards.SERVER_ONLY
+        if isinstance(error, ReindexStopped):
+            log.info("%s: %s", doing, error)
+            return cards.SHUTTING_DOWN
         if isinstance(error, InvalidQueryError):
             log.info("%s: %s", doing, error)
         elif isinstance(error, NewsbotError):
@@ -222,11 +263,14 @@ class NewsTree(app_commands.CommandTree[NewsBot]):
 
 
 async def tell_privately(interaction: discord.Interaction[Any], text: str) -> None:
-    """Answer the interaction with ``text`` for the user's eyes (a deferred public
-    response is filled instead: Discord cannot make it private any more)."""
+    """Answer the interaction with ``text`` for the user's eyes; once a response was
+    deferred (Discord cannot make it private any more), ``text`` replaces the "thinking"
+    message or the draft, whatever it showed."""
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            await interaction.edit_original_response(
+                content=text, embeds=[], view=None, allowed_mentions=NO_PINGS
+            )
         else:
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
     except discord.HTTPException:

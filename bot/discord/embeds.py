@@ -13,7 +13,11 @@ _ACCENT = discord.Colour(0x1F6FB2)
 
 def to_embed(card: Card) -> discord.Embed:
     """The one place a ``Card`` becomes a ``discord.Embed`` (the card is within limits)."""
-    embed = discord.Embed(title=card.title, description=card.description or None, colour=_ACCENT)
+    embed = discord.Embed(
+        title=card.title, url=card.url, description=card.description or None, colour=_ACCENT
+    )
+    if card.footer:
+        embed.set_footer(text=card.footer)
     for field in card.fields:
         embed.add_field(name=field.name, value=field.value, inline=field.inline)
     return embed

@@ -23,7 +23,7 @@ from bot.discord.embeds import NO_PINGS
 from bot.discord.services import BotServices
 from bot.terminal import fetch_text, summary_text
 from index.errors import NewsbotError
-from index.indexer import ReindexSummary
+from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import KnowledgeBase
 from index.web.live import LiveSources
 from index.web.refresh import RefreshSummary, WebSource
@@ -34,6 +34,22 @@ REFRESH_INTERVAL = 60.0  # seconds between looks at which sources are due
 _MAX_WAITING = 1000  # fetched articles remembered for announcing until they are indexed
 
 Outcome = Literal["idle", "busy", "stopping", "unchanged", "reindexed", "failed"]
+
+
+class ReindexStopped(Exception):
+    """Raised by a reindex's progress callback once shutdown has begun: the reindex stops
+    at its next step (its unpublished work is removed by the next reindex), so that its
+    thread has ended before the process does."""
+
+
+def stop_when_closing(bot: BotServices) -> Callable[[ReindexProgress], None]:
+    """A progress callback for a reindex the bot runs: it stops the reindex at shutdown."""
+
+    def check(progress: ReindexProgress) -> None:  # on the reindex thread
+        if not bot.accepting:
+            raise ReindexStopped(f"stopped at shutdown while {progress.stage}")
+
+    return check
 
 
 class ReindexGuard:
@@ -130,6 +146,9 @@ class RefreshScheduler:
         try:
             async with self.bot.tracked():
                 return await self._round()
+        except ReindexStopped:
+            log.info("scheduled reindex stopped at shutdown")
+            return RefreshRound("stopping")
         except NewsbotError as error:  # the reindex lock held by `newsbot reindex`, say
             log.warning("scheduled refresh failed: %s", error)
         except Exception:
@@ -157,7 +176,8 @@ class RefreshScheduler:
                 self._reindex_owed = self._reindex_owed or fetched.changed
             if not self._reindex_owed:
                 return RefreshRound("unchanged", len(due), fetched)
-            summary = await bot.run_detached(reindex_without_fetching, bot.knowledge_base)
+            stop = stop_when_closing(bot)
+            summary = await bot.run_detached(reindex_without_fetching, bot.knowledge_base, stop)
             self._reindex_owed = False
             summary.fetched = fetched
             log.info("scheduled reindex: %s", summary_text(summary))
@@ -172,8 +192,10 @@ def due_sources(live: LiveSources, now: datetime) -> list[WebSource]:
     return live.due(now) if live.has_any() else []
 
 
-def reindex_without_fetching(knowledge_base: KnowledgeBase) -> ReindexSummary:
-    return knowledge_base.reindex(fetch=False)
+def reindex_without_fetching(
+    knowledge_base: KnowledgeBase, progress: Callable[[ReindexProgress], None]
+) -> ReindexSummary:
+    return knowledge_base.reindex(progress, fetch=False)
 
 
 class Announcer:

@@ -8,7 +8,7 @@ import signal
 
 import discord
 
-from bot.discord.client import NewsBot
+from bot.discord.client import DETACHED_GRACE, NewsBot
 from bot.discord.endpoints import use_endpoints
 from bot.settings import AppSettings
 from index.errors import ConfigError, IndexNotFoundError
@@ -19,7 +19,7 @@ from index.store.feedback import FeedbackStore
 log = logging.getLogger(__name__)
 
 FEEDBACK_FILE = "feedback.sqlite"  # in the data dir, beside (not inside) the generations
-SHUTDOWN_GRACE = 10.0  # seconds running work may take to finish after SIGINT/SIGTERM
+SHUTDOWN_GRACE = 10.0  # seconds from SIGINT/SIGTERM to a stopped bot
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -27,9 +27,10 @@ async def run_bot(settings: AppSettings, token: str, chat: ChatModel | None = No
     """Run newsbot on Discord until SIGINT or SIGTERM, then stop cleanly.
 
     On a signal the bot stops taking questions and starting scheduled refreshes, gives
-    running work ``SHUTDOWN_GRACE`` seconds to finish, and closes its connection. A
-    reindex (or scheduled refresh) still running is abandoned: its unpublished
-    generation is removed by the next reindex, and the index in use is never touched.
+    running work the most of ``SHUTDOWN_GRACE`` seconds to finish, and closes its
+    connection. A reindex (or scheduled refresh) still running stops at its next step
+    and its thread ends before the process: its unpublished generation is removed by the
+    next reindex, and the index in use is never touched.
     Raises ``ConfigError`` when Discord refuses the token or the message content intent.
     With ``chat``, a language model writes the answers (``[llm]``).
     """
@@ -67,7 +68,7 @@ async def _serve(bot: NewsBot, token: str) -> None:
             _raise_start_error(client)
             return
         log.info("stopping: letting running work finish")
-        await bot.drain(SHUTDOWN_GRACE)
+        await bot.drain(SHUTDOWN_GRACE - DETACHED_GRACE)
         await bot.close()
         await client
     finally:

@@ -16,6 +16,7 @@ import discord
 
 from bot.settings import AppSettings
 from index.knowledge_base import KnowledgeBase
+from index.records import Answer
 from index.store.feedback import FeedbackStore
 
 T = TypeVar("T")
@@ -24,6 +25,14 @@ T = TypeVar("T")
 class CooldownPolicy(Protocol):
     def retry_after(self, user_id: int) -> float:
         """0 when ``user_id`` may ask now, else the seconds left to wait."""
+        ...
+
+
+class RecentAnswerStore(Protocol):
+    def keep(self, answer_id: str, answer: Answer) -> None: ...
+
+    def get(self, answer_id: str) -> Answer | None:
+        """The answer shown under ``answer_id``, None once it is forgotten."""
         ...
 
 
@@ -59,6 +68,9 @@ class BotServices(Protocol):
 
     @property
     def cooldown(self) -> CooldownPolicy: ...
+
+    @property
+    def recent_answers(self) -> RecentAnswerStore: ...
 
     @property
     def accepting(self) -> bool:

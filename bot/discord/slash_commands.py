@@ -1,4 +1,5 @@
-"""Slash commands: /ask, /search, /article, /sources and the admins' /reindex.
+"""Questions by command: /ask, the message command "Ask newsbot about this message", and
+the admins' /reindex (the lookups are in ``bot.discord.lookups``).
 
 Each one defers first (Discord wants an acknowledgement within 3 s), runs the knowledge
 base in a worker thread and follows up with a rendered card. Errors go to
@@ -12,6 +13,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date
 from typing import Any
@@ -21,23 +23,28 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import answer_cards, cards
+from bot.discord.answer_view import answer_view
 from bot.discord.embeds import NO_PINGS, to_embed
+from bot.discord.options import (
+    AS_OF,
+    QUESTION,
+    SINCE,
+    SOURCE,
+    complete_source,
+    filters_of,
+    option_day,
+)
+from bot.discord.refresh import stop_when_closing
 from bot.discord.services import BotServices
 from bot.discord.streaming import Draft, stream_answer
-from bot.discord.votes import recorded_with_votes
 from bot.terminal import summary_text
-from index.errors import InvalidQueryError
 from index.indexer import ReindexProgress, ReindexSummary
+from index.knowledge_base import QUESTION_LIMIT
 from index.records import SearchFilters
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 2.0  # seconds between progress edits of the /reindex reply
-
-_QUESTION = app_commands.Range[str, 1, 2000]
-_SOURCE = "Only articles from this publisher"
-_SINCE = "Only articles published on or after this day (YYYY-MM-DD)"
-_AS_OF = "Answer as of this day (YYYY-MM-DD): later articles are left out; default: today"
 
 
 class SlashCommands(commands.Cog):
@@ -46,19 +53,49 @@ class SlashCommands(commands.Cog):
 
     @app_commands.command(description="Answer a question from the indexed articles, with sources")
     @app_commands.describe(
-        question="What you want to know", source=_SOURCE, since=_SINCE, as_of=_AS_OF
+        question="What you want to know", source=SOURCE, since=SINCE, as_of=AS_OF
     )
+    @app_commands.autocomplete(source=complete_source)
     async def ask(
         self,
         interaction: discord.Interaction[Any],
-        question: _QUESTION,
+        question: QUESTION,
         source: str | None = None,
         since: str | None = None,
         as_of: str | None = None,
     ) -> None:
+        chosen_day = option_day(as_of, "as_of")
+        # A bad option is refused before the cooldown starts, and privately.
+        filters = await filters_of(self.bot, source, since)
+        await self.answer(interaction, question, filters, chosen_day)
+
+    async def ask_about_message(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        """The message context command "Ask newsbot about this message": its text is
+        the question (a long one's question sentence leads the title)."""
+        question = " ".join(message.content.split())
+        if not question:
+            await interaction.response.send_message(
+                cards.NOTHING_TO_ASK, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        if len(question) > QUESTION_LIMIT:
+            text = cards.too_long_text(len(question), QUESTION_LIMIT)
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        await self.answer(interaction, question, None, None)
+
+    async def answer(
+        self,
+        interaction: discord.Interaction[Any],
+        question: str,
+        filters: SearchFilters | None,
+        chosen_day: date | None,
+    ) -> None:
+        """Answer in the interaction's response (streamed, with a model), after the
+        cooldown (a private note when it is not over)."""
         bot = self.bot
-        filters = search_filters(source, since)
-        asked_on = option_day(as_of, "as_of") or interaction.created_at.date()
         if (wait := bot.cooldown.retry_after(interaction.user.id)) > 0:
             await interaction.response.send_message(
                 cards.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
@@ -66,13 +103,14 @@ class SlashCommands(commands.Cog):
             return
         async with bot.tracked():
             await interaction.response.defer(thinking=True)  # Discord shows it "thinking"
+            asked_on = chosen_day or interaction.created_at.date()
             ask = functools.partial(bot.knowledge_base.ask, question, filters, as_of=asked_on)
             draft = _ResponseDraft(interaction)
             answer = await stream_answer(
                 bot.run_blocking, lambda on_text: ask(on_text=on_text), draft, nullcontext()
             )
-            view = await recorded_with_votes(bot, answer)
-            embed = to_embed(answer_cards.answer_card(answer))
+            view = await answer_view(bot, answer)
+            embed = to_embed(answer_cards.answer_card(answer, filters, chosen_day))
             if draft.started:  # the streamed response becomes the answer
                 await draft.ready_to_edit()
                 await interaction.edit_original_response(
@@ -80,60 +118,6 @@ class SlashCommands(commands.Cog):
                 )
             else:
                 await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
-
-    @app_commands.command(description="List the passages that best match a query")
-    @app_commands.describe(
-        query="Words to look for",
-        k="How many passages to list",
-        source=_SOURCE,
-        since=_SINCE,
-        private="Show the results only to you",
-    )
-    async def search(
-        self,
-        interaction: discord.Interaction[Any],
-        query: _QUESTION,
-        k: app_commands.Range[int, 1, 10] | None = None,
-        source: str | None = None,
-        since: str | None = None,
-        private: bool = False,
-    ) -> None:
-        bot = self.bot
-        filters = search_filters(source, since)
-        async with bot.tracked():
-            await interaction.response.defer(ephemeral=private, thinking=True)
-            search = functools.partial(
-                bot.knowledge_base.search, as_of=interaction.created_at.date()
-            )
-            hits = await bot.run_blocking(search, query, k, filters)
-            embed = to_embed(cards.search_card(query, hits, filters))
-            await interaction.followup.send(
-                embed=embed, ephemeral=private, allowed_mentions=NO_PINGS
-            )
-
-    @app_commands.command(description="Show an article: title, publisher, date, link and opening")
-    @app_commands.rename(query_or_url="query-or-url")
-    @app_commands.describe(query_or_url="The article's link, or words from it")
-    async def article(self, interaction: discord.Interaction[Any], query_or_url: _QUESTION) -> None:
-        bot = self.bot
-        async with bot.tracked():
-            await interaction.response.defer(thinking=True)
-            detail = await bot.run_blocking(bot.knowledge_base.find_article, query_or_url)
-            if detail is None:
-                text = cards.no_article_text(query_or_url)
-                await interaction.followup.send(text, allowed_mentions=NO_PINGS)
-            else:
-                embed = to_embed(cards.article_card(detail))
-                await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
-
-    @app_commands.command(description="Publishers and article counts, index size, last reindex")
-    async def sources(self, interaction: discord.Interaction[Any]) -> None:
-        bot = self.bot
-        async with bot.tracked():
-            await interaction.response.defer(thinking=True)
-            stats = await bot.run_blocking(bot.knowledge_base.stats)
-            embed = to_embed(cards.sources_card(stats))
-            await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
 
     # default_permissions only hides the command in Discord clients (server admins can
     # change who sees it); has_permissions is what enforces it, on every run.
@@ -150,14 +134,15 @@ class SlashCommands(commands.Cog):
             return
         try:
             async with bot.tracked():
-                await interaction.response.defer(thinking=True)
+                # Progress and summary are for the admin's eyes: the channel has no use for them.
+                await interaction.response.defer(ephemeral=True, thinking=True)
                 summary = await self._reindex_with_progress(interaction)
                 log.info("reindex run by %s: %s", interaction.user.id, summary_text(summary))
                 if summary.fetched is not None:
                     bot.announcer.expect(summary.fetched.new_urls)
                 embed = to_embed(cards.reindex_summary_card(summary))
                 if interaction.is_expired():  # after 15 minutes the reply cannot be edited
-                    await _channel_send(interaction, embed)
+                    await _send_directly(interaction.user, embed)
                 else:
                     await interaction.edit_original_response(
                         content=None, embed=embed, allowed_mentions=NO_PINGS
@@ -169,7 +154,7 @@ class SlashCommands(commands.Cog):
     async def _reindex_with_progress(self, interaction: discord.Interaction[Any]) -> ReindexSummary:
         """Run the reindex in its own thread; edit the reply with its progress, at most
         once every ``PROGRESS_INTERVAL`` seconds, the first time at once."""
-        relay = _ProgressRelay(asyncio.get_running_loop())
+        relay = _ProgressRelay(asyncio.get_running_loop(), stop_when_closing(self.bot))
         reindex = self.bot.run_detached(self.bot.knowledge_base.reindex, relay)
         started = time.monotonic()
         last_edit: float | None = None
@@ -206,15 +191,19 @@ class _ResponseDraft(Draft):
 
 class _ProgressRelay:
     """Hands the reindex thread's latest progress to the event loop, waking it once per
-    batch of reports rather than once per report."""
+    batch of reports rather than once per report; ``check`` may stop the reindex."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, check: Callable[[ReindexProgress], None]
+    ) -> None:
         self.latest: ReindexProgress | None = None
         self.changed = asyncio.Event()
         self._loop = loop
+        self._check = check
         self._signalled = threading.Event()
 
     def __call__(self, progress: ReindexProgress) -> None:  # on the reindex thread
+        self._check(progress)
         self.latest = progress
         if not self._signalled.is_set():
             self._signalled.set()
@@ -233,24 +222,9 @@ async def _first_of(future: asyncio.Future[Any], event: asyncio.Event) -> None:
         waiter.cancel()
 
 
-async def _channel_send(interaction: discord.Interaction[Any], embed: discord.Embed) -> None:
-    channel = interaction.channel
-    if isinstance(channel, discord.abc.Messageable):
-        await channel.send(embed=embed, allowed_mentions=NO_PINGS)
-
-
-def search_filters(source: str | None, since: str | None) -> SearchFilters:
-    """Filters from the slash options; a date that is not YYYY-MM-DD is the user's error."""
-    sources = (source.strip(),) if source and source.strip() else ()
-    return SearchFilters(sources=sources, since=option_day(since, "since"))
-
-
-def option_day(value: str | None, option: str) -> date | None:
-    """The day a date option names, None when it is empty; else the user's error."""
-    if not value or not value.strip():
-        return None
+async def _send_directly(admin: discord.User | discord.Member, embed: discord.Embed) -> None:
+    """The summary by direct message, once the private reply can no longer be edited."""
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        message = f"'{option}' must be a date like 2024-03-01, not “{value}”"
-        raise InvalidQueryError(message) from None
+        await admin.send(embed=embed, allowed_mentions=NO_PINGS)
+    except discord.HTTPException as error:
+        log.warning("could not send the reindex summary to %s: %s", admin.id, error)

@@ -11,6 +11,10 @@ from typing import Protocol
 import numpy as np
 
 ProgressFn = Callable[[int], None]  # called with the number of texts just encoded
+# Texts a bulk encode (a reindex) encodes in one turn. A question waits for the turn
+# running when it comes: with 32 a turn, 40 questions asked one by one during a
+# 500-article reindex took p95 8.4 s; with 8, 2.6 s (2 busy vCPUs, load average 7).
+BULK_BATCH = 8
 
 
 class Embedder(Protocol):
@@ -49,8 +53,10 @@ def encode_in_turns(
     # Longest first across the whole input: batches of similar length waste no padding,
     # and memory peaks at the start rather than by surprise.
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
+    # A question waits for the bulk batch running when it comes: keep those short.
+    step = min(batch_size, BULK_BATCH) if bulk else batch_size
+    for start in range(0, len(order), step):
+        rows = order[start : start + step]
         with turns.turn(urgent=not bulk):
             vectors[rows] = encode_batch([texts[i] for i in rows])
         if progress:

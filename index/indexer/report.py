@@ -12,7 +12,8 @@ from index.web.refresh import RefreshSummary
 @dataclass(frozen=True, slots=True)
 class ReindexProgress:
     """Where a reindex is: "fetching", "reading" (listing sources), "indexing" (reading
-    the changed ones and embedding), "loading model", "writing" (publishing)."""
+    the changed ones), "embedding" (passages: done of those read so far), "loading
+    model", "writing" (publishing)."""
 
     stage: str
     done: int

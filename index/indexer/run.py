@@ -243,7 +243,14 @@ class Run:
             for a, chunks in zip(articles, chunked, strict=True)
             for c in chunks
         ]
-        vectors = model.encode(texts, bulk=True)
+        embedded, total = self.summary.chunks_embedded, self.summary.chunks_embedded + len(texts)
+
+        def report(count: int) -> None:
+            nonlocal embedded
+            embedded += count
+            self.report(ReindexProgress("embedding", embedded, total))
+
+        vectors = model.encode(texts, report, bulk=True)
         offset = 0
         for article, chunks in zip(articles, chunked, strict=True):
             terms = [term_counts(f"{article.title}\n{c.text}") for c in chunks]

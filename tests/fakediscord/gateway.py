@@ -150,6 +150,7 @@ class Gateway:
         self.heartbeats = 0
         self.presence_updates: list[Json] = []
         self._open: set[GatewayConnection] = set()
+        self.silent = False  # new websockets get no HELLO: the client hangs in connecting
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
@@ -168,6 +169,10 @@ class Gateway:
             return ws
         self._open.add(connection)
         try:
+            if self.silent:
+                async for _ in ws:  # read and ignore until the client gives up
+                    pass
+                return ws
             await connection.send({"op": HELLO, "s": None, "t": None, "d": self._hello()})
             async for message in ws:
                 if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):

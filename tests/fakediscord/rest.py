@@ -52,11 +52,12 @@ class _Body:
 BODY = web.RequestKey("body", _Body)
 
 # Interaction types, and the callback types Discord accepts for each.
-APPLICATION_COMMAND, MESSAGE_COMPONENT = 2, 3
+APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 4, 5
-DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, MODAL = 6, 7, 9
+DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = 6, 7, 8, 9
 _CALLBACKS_ALLOWED = {
     APPLICATION_COMMAND: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL},
+    AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
     MESSAGE_COMPONENT: {
         CHANNEL_MESSAGE,
         DEFERRED_CHANNEL_MESSAGE,
@@ -374,7 +375,8 @@ class RestApi:
         """The bot's one response to an interaction, due before the record's deadline.
 
         4 posts a message, 5 posts a "thinking" (LOADING) message, 6 and 7 (components
-        only) target the clicked message, 7 editing it at once.
+        only) target the clicked message, 7 editing it at once; 8 answers an
+        autocomplete with its choices, 9 opens a modal (both only recorded).
         """
         world = self._world
         record = world.interaction_for(request.match_info["token"])

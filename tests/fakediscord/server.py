@@ -22,7 +22,13 @@ from tests.fakediscord import model
 from tests.fakediscord.gateway import GATEWAY_PATH, RECONNECT, Gateway, GatewaySession
 from tests.fakediscord.model import Channel, Guild, Json, Message, User
 from tests.fakediscord.records import InteractionRecord, RecordedRequest
-from tests.fakediscord.rest import API_PREFIX, APPLICATION_COMMAND, MESSAGE_COMPONENT, RestApi
+from tests.fakediscord.rest import (
+    API_PREFIX,
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    RestApi,
+)
 from tests.fakediscord.world import Shape, World
 
 log = logging.getLogger(__name__)
@@ -272,6 +278,12 @@ class FakeDiscord:
         """Close the bot's websockets abruptly (close code 4000); it should RESUME."""
         await self.gateway.drop_connections()
 
+    async def go_silent(self) -> None:
+        """Drop the bot's websockets and answer its new ones with silence (no HELLO), as
+        a gateway that is down would: the bot stays reconnecting."""
+        self.gateway.silent = True
+        await self.gateway.drop_connections()
+
     # -- simulated people --------------------------------------------------------------
 
     async def send_message(
@@ -331,6 +343,50 @@ class FakeDiscord:
             data["guild_id"] = command["guild_id"]
         if resolved := _resolved(data["options"], guild):
             data["resolved"] = resolved
+        return await self._interact(APPLICATION_COMMAND, data, user_id, guild, channel)
+
+    async def autocomplete(
+        self,
+        name: str,
+        options: dict[str, Any],
+        focused: str,
+        user_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> InteractionRecord:
+        """A person types in option ``focused`` of ``/name`` (INTERACTION_CREATE type 4);
+        the bot's choices are in the record's callback (type 8)."""
+        guild, channel = self.world.channel(channel_id or self.channel.id)
+        command = self._synced_command(name, guild.id)
+        if command is None:
+            raise ValueError(f"no synced command /{name}")
+        declared = command.get("options") or []
+        typed = _options(declared, options, {})
+        for option in typed:
+            if option["name"] == focused:
+                option["focused"] = True
+        data: Json = {"id": command["id"], "name": name, "type": 1, "options": typed}
+        return await self._interact(AUTOCOMPLETE, data, user_id, guild, channel)
+
+    async def invoke_message_command(
+        self, name: str, message_id: int, user_id: int | None = None
+    ) -> InteractionRecord:
+        """A person picks the message context command ``name`` on a message
+        (INTERACTION_CREATE type 2, command type 3)."""
+        message = self.world.find_message(message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id}")
+        guild, channel = self.world.channel(message.channel_id)
+        commands = self.commands.get(guild.id, []) + self.commands.get(None, [])
+        command = next((c for c in commands if c["name"] == name and c["type"] == 3), None)
+        if command is None:
+            raise ValueError(f"no synced message command {name!r}")
+        data: Json = {
+            "id": command["id"],
+            "name": name,
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): self.world.message_payload(message)}},
+        }
         return await self._interact(APPLICATION_COMMAND, data, user_id, guild, channel)
 
     async def click_button(

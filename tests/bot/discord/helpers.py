@@ -3,15 +3,14 @@ what the bot sent."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tests.fakediscord import FakeDiscord, Message
+from tests.fakediscord.model import iter_components
 
 TIMEOUT = 20.0  # the model shares two CPUs with whatever else runs
 QUESTION = "who wants Iran out of Syria?"
 SEED_TITLE = "Running Iran Out of Syria"
-VOTE_ID = re.compile(r"newsbot:vote:[0-9a-f]{32}:(up|down)")
 INTENTS = (1 << 0) | (1 << 9) | (1 << 15)  # guilds, guild messages, message content
 
 
@@ -20,13 +19,29 @@ def description(message: Message) -> str:
     return embed["description"]
 
 
+def sources(message: Message) -> list[str]:
+    """The lines of the answer's "Sources" field."""
+    [embed] = message.embeds
+    [field] = [f for f in embed["fields"] if f["name"] == "Sources"]
+    return field["value"].splitlines()
+
+
+def votes_and_more(message: Message) -> list[str]:
+    """What the buttons with custom ids do: "up", "down", "more"."""
+    return [c.split(":")[-1] if ":vote:" in c else c.split(":")[1] for c in message.custom_ids]
+
+
+def link_buttons(message: Message) -> list[tuple[str, str]]:
+    """(label, url) of each link button."""
+    return [(c["label"], c["url"]) for c in iter_components(message.components) if c.get("url")]
+
+
 def assert_answers_the_seed_question(message: Message) -> None:
     text = description(message)
-    assert "Putin" in text or "Russia" in text
-    assert "Netanyahu" in text or "Israel" in text
-    assert re.search(r"\[1\]", text)
-    [embed] = message.embeds
-    assert embed["fields"][0]["name"] == f"[1] {SEED_TITLE}"
+    lead = text.splitlines()[0]
+    assert lead.startswith("**") and "Netanyahu" in lead and lead.endswith("** [1]")
+    assert "Russia" in text or "Moscow" in text
+    assert sources(message)[0] == f"[1] {SEED_TITLE} — GZERO Media · undated"
 
 
 def assert_never_pings(fake: FakeDiscord, message: Message) -> None:

@@ -14,6 +14,7 @@ from index.records import (
     DroppedSentence,
     ModelRun,
     Reprint,
+    SearchFilters,
 )
 
 SEED = ArticleInfo("a1", "Running Iran Out of Syria", None, None, None, None)
@@ -56,20 +57,95 @@ def answer_of(
     )
 
 
-def test_answer_card_has_markers_and_a_field_per_source() -> None:
-    answer = answer_of([("Putin wants it. ", 1), ("Trams run every six minutes.", 2)], [SEED, TRAM])
+TRAM_LINK = "https://lakesidecourier.example/city/line-4"
+
+
+def test_answer_card_leads_with_the_answer_then_one_line_quotes_with_linked_markers() -> None:
+    answer = answer_of(
+        [
+            ("Putin wants it.", 1),
+            ("Trams run every six minutes, the city said on Monday after a long delay.", 2),
+        ],
+        [SEED, TRAM],
+        question="who wants it?",
+    )
 
     card = answer_cards.answer_card(answer)
 
-    assert card.description == "Putin wants it. [1] Trams run every six minutes. [2]"
-    assert [f.name for f in card.fields] == [
-        "[1] Running Iran Out of Syria",
-        "[2] Eastholm opens Line 4",
-    ]
-    assert card.fields[0].value == "undated"  # the seed names neither publisher nor date
-    assert card.fields[1].value == (
-        "Lakeside Courier · 2024-05-20 · by Hanna Virtanen\nhttps://lakesidecourier.example/city/line-4"
+    assert card.description == (
+        f"**Putin wants it.** [1]\n\n"
+        f"> Trams run every six minutes, the city said on Monday after a long delay. "
+        f"[[2]]({TRAM_LINK})"
     )
+    assert card.url is None  # the top source, the seed, has no link
+
+
+def test_the_lead_of_an_extractive_answer_is_the_clause_that_answers() -> None:
+    netanyahu = (
+        "Meanwhile, from the perspective of Israeli Prime Minister Benjamin Netanyahu — who "
+        "met with Putin a couple weeks ago — a cold peace is probably perfectly acceptable "
+        "(Israel was entirely pragmatic), provided that Iranian forces are squeezed out of Syria."
+    )
+    answer = answer_of(
+        [("The big loser here would be Iran.", 1), (netanyahu, 1)],
+        [SEED],
+        question="who wants Iran out of Syria?",
+    )
+
+    lead = answer_cards.answer_card(answer).description.splitlines()[0]
+
+    assert lead == (
+        "**From the perspective of Israeli Prime Minister Benjamin Netanyahu, a cold peace is "
+        "probably perfectly acceptable, provided that Iranian forces are squeezed out of "
+        "Syria.** [1]"
+    )
+
+
+def test_sources_show_title_publisher_and_date_or_undated_with_links() -> None:
+    answer = answer_of([("Trams run.", 2), ("Putin wants it.", 1)], [TRAM, SEED])
+
+    card = answer_cards.answer_card(answer)
+
+    assert [f.name for f in card.fields] == ["Sources"]
+    assert card.fields[0].value == (
+        f"[1] [Eastholm opens Line 4]({TRAM_LINK}) — Lakeside Courier · 2024-05-20 · by "
+        "Hanna Virtanen\n[2] Running Iran Out of Syria — undated"
+    )
+    assert card.url == TRAM_LINK
+    assert answer_cards.top_source_url(answer) == TRAM_LINK
+
+
+def test_a_long_answer_fits_a_phone_screen_and_the_rest_is_under_more() -> None:
+    long = "A long sentence about the matter at hand. " * 40  # ~1700 characters
+    sentences = [(f"Part {n}: {long}", n) for n in range(1, 6)]
+    answer = answer_of(sentences, [article(n) for n in range(1, 6)])
+
+    card = answer_cards.answer_card(answer)
+
+    lines = card.description.splitlines()
+    assert len(card.description) <= 800 and len(lines) == 6
+    assert all(len(line) <= 160 for line in lines[2:5])
+    assert lines[-1] == "-# … 1 more under **More**"
+    full = answer_cards.full_answer_texts(answer)
+    assert all(len(t) <= markdown.MESSAGE_LIMIT for t in full)
+    assert "\n".join(full).count("A long sentence about the matter at hand.") == 200
+
+
+def test_the_title_of_a_long_question_is_its_question_sentence() -> None:
+    context = "I have been following the war for years and read every report I could find. " * 3
+    answer = answer_of([("Putin wants it.", 1)], [SEED], question=context + "Who wants Iran out?")
+
+    assert answer_cards.answer_card(answer).title == "Who wants Iran out?"
+
+
+def test_filters_are_shown_in_the_footer() -> None:
+    filters = SearchFilters(sources=("Lakeside Courier",), since=date(2024, 5, 1))
+    answer = answer_of([("Trams run.", 1)], [TRAM])
+
+    card = answer_cards.answer_card(answer, filters, date(2024, 6, 1))
+
+    assert card.footer == "Publisher: Lakeside Courier · since 2024-05-01 · as of 2024-06-01"
+    assert answer_cards.answer_card(answer).footer == ""
 
 
 def test_answer_card_without_answer_says_so() -> None:
@@ -80,29 +156,7 @@ def test_answer_card_without_answer_says_so() -> None:
     assert card.fields == ()
 
 
-def test_long_answer_drops_trailing_sentences_and_their_sources() -> None:
-    long = "A long sentence about the matter at hand. " * 40  # ~1700 characters
-    sentences = [(long, 1), (long, 2), (long, 3), (long, 4)]
-    answer = answer_of(sentences, [article(n) for n in range(1, 5)])
-
-    card = answer_cards.answer_card(answer)
-
-    assert card.size <= markdown.EMBED_LIMIT and len(card.description) <= markdown.DESCRIPTION_LIMIT
-    assert card.description.endswith("[2] …")
-    assert [f.name for f in card.fields] == ["[1] Article 1", "[2] Article 2"]
-
-
-def test_one_sentence_too_long_is_shortened_keeping_its_marker() -> None:
-    answer = answer_of([("word " * 2000, 1)], [SEED], question="?" * 500)
-
-    card = answer_cards.answer_card(answer)
-
-    assert len(card.title) <= markdown.TITLE_LIMIT
-    assert len(card.description) <= markdown.DESCRIPTION_LIMIT
-    assert card.description.endswith(" … [1]")
-
-
-def test_answer_card_with_many_long_sources_stays_within_6000() -> None:
+def test_answer_card_with_many_long_sources_stays_within_limits() -> None:
     articles = [
         article(n, title="T" * 300, source="S" * 300, url="https://x.example/" + "p" * 400)
         for n in range(1, 11)
@@ -113,6 +167,7 @@ def test_answer_card_with_many_long_sources_stays_within_6000() -> None:
 
     assert card.size <= markdown.EMBED_LIMIT
     assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in card.fields)
+    assert card.fields[0].value.endswith("more under **More**")
 
 
 def test_answer_card_escapes_question_and_article_text() -> None:
@@ -135,9 +190,9 @@ def test_answer_texts_are_messages_within_2000_with_sources() -> None:
 
     texts = answer_cards.answer_texts(answer)
 
-    assert len(texts) >= 2 and all(len(t) <= markdown.MESSAGE_LIMIT for t in texts)
-    assert texts[-1].endswith("<https://lakesidecourier.example/city/line-4>")
-    assert "[1] Running Iran Out of Syria" in "\n".join(texts)
+    assert all(len(t) <= markdown.MESSAGE_LIMIT for t in texts)
+    assert texts[-1].endswith(f"<{TRAM_LINK}>")
+    assert "[1] Running Iran Out of Syria — undated" in "\n".join(texts)
 
 
 def test_sources_name_the_other_publishers_of_a_syndicated_story_escaped() -> None:
@@ -156,13 +211,18 @@ def test_sources_name_the_other_publishers_of_a_syndicated_story_escaped() -> No
     assert "also reported by South Coast Herald" in text
 
 
-def test_a_sentence_resting_on_two_sources_shows_both_markers_and_both_fields() -> None:
-    answer = answer_of([("Putin and the tram agree.", (1, 2))], [SEED, TRAM], mode="llm")
+def test_a_model_answer_leads_with_its_first_sentence_with_both_markers() -> None:
+    answer = answer_of(
+        [("Putin and the tram agree.", (1, 2)), ("Nobody else does.", 1)],
+        [SEED, TRAM],
+        mode="llm",
+    )
 
     card = answer_cards.answer_card(answer)
 
-    assert card.description == "Putin and the tram agree. [1][2]"
-    assert [f.name[:3] for f in card.fields] == ["[1]", "[2]"]
+    assert card.description == (
+        f"**Putin and the tram agree.** [1][[2]]({TRAM_LINK})\n\n> Nobody else does. [1]"
+    )
     [text] = answer_cards.answer_texts(answer)
     assert "Putin and the tram agree. [1][2]" in text
 
@@ -173,23 +233,11 @@ def test_an_answer_composed_after_the_model_failed_says_so_under_the_answer() ->
     card = answer_cards.answer_card(answer)
 
     assert card.description == (
-        "Trams run every six minutes. [2]\n\n"
+        f"**Trams run every six minutes.** [[2]]({TRAM_LINK})\n\n"
         "*Composed from the articles directly: the language model took too long.*"
     )
     [text] = answer_cards.answer_texts(answer)
     assert "*Composed from the articles directly: the language model took too long.*" in text
-
-
-def test_the_fallback_note_survives_a_long_answer_being_cut() -> None:
-    long = "A long sentence about the matter at hand. " * 40
-    answer = answer_of(
-        [(long, n) for n in range(1, 5)], [article(n) for n in range(1, 5)], fallback="error"
-    )
-
-    card = answer_cards.answer_card(answer)
-
-    assert card.size <= markdown.EMBED_LIMIT
-    assert card.description.endswith("the language model could not be used.*")
 
 
 def test_a_draft_is_escaped_within_2000_characters_and_marked_as_not_final() -> None:
@@ -206,4 +254,4 @@ def test_dropped_sentences_are_not_shown() -> None:
 
     card = answer_cards.answer_card(answer)
 
-    assert "Lies" not in card.description and card.description == "Truth. [1]"
+    assert "Lies" not in card.description and card.description == "**Truth.** [1]"

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from bot.discord import cards, markdown
 from bot.discord.cards import Card, Field
-from index.errors import InvalidQueryError
+from index.errors import IndexCorruptError, IndexNotFoundError, InvalidQueryError
 from index.indexer import ReindexProgress, ReindexSummary
-from index.knowledge_base import IndexStats
 from index.records import (
-    ArticleDetail,
     ArticleInfo,
     Hit,
-    Reprint,
-    SearchFilters,
     Skipped,
     Truncated,
 )
@@ -63,84 +59,15 @@ def test_card_refuses_to_exceed_discord_limits() -> None:
         Card("t", "", (Field("n", ""),))
 
 
-def test_search_card_lists_each_passage_with_title_date_and_link() -> None:
-    card = cards.search_card("tram", [hit(1, "The tram opened."), hit(2, "It cost more.", SEED)])
+def test_reindex_progress_is_in_plain_words() -> None:
+    def text(stage: str, done: int, total: int | None) -> str:
+        return cards.reindex_progress_text(ReindexProgress(stage, done, total), 12.4)
 
-    assert card.title == "Search: tram"
-    assert [f.name for f in card.fields] == [
-        "1. Eastholm opens Line 4",
-        "2. Running Iran Out of Syria",
-    ]
-    assert card.fields[0].value.splitlines() == [
-        "Lakeside Courier · 2024-05-20 · by Hanna Virtanen",
-        "https://lakesidecourier.example/city/line-4",
-        "> The tram opened.",
-    ]
-    assert card.fields[1].value == "undated\n> It cost more."
-
-
-def test_search_card_of_ten_long_passages_fits() -> None:
-    hits = [hit(rank, "Words about trams. " * 200) for rank in range(1, 11)]
-
-    card = cards.search_card(
-        "x" * 1000, hits, SearchFilters(sources=("Wire",), since=date(2024, 1, 1))
+    assert text("embedding", 320, 1977) == "Reindexing… embedding 320 of 1,977 passages (12 s)"
+    assert text("indexing", 250, 1000) == (
+        "Reindexing… reading 250 of 1,000 new or changed sources (12 s)"
     )
-
-    assert card.size <= markdown.EMBED_LIMIT
-    assert card.description == "Only articles from Wire since 2024-01-01"
-    assert len(card.fields) == 10
-
-
-def test_search_card_without_hits_says_so() -> None:
-    assert cards.search_card("nothing", []).description == "No passages found."
-
-
-def test_article_card_shows_metadata_link_and_opening() -> None:
-    card = cards.article_card(ArticleDetail(TRAM, "Eastholm's new **Line 4** tram …"))
-
-    assert card.title == "Eastholm opens Line 4"
-    assert card.description == "Eastholm's new \\*\\*Line 4\\*\\* tram …"
-    assert [(f.name, f.value) for f in card.fields] == [
-        ("Publisher", "Lakeside Courier"),
-        ("Published", "2024-05-20"),
-        ("Author", "Hanna Virtanen"),
-        ("Link", "https://lakesidecourier.example/city/line-4"),
-    ]
-
-
-def test_sources_card_lists_publishers_size_and_last_reindex() -> None:
-    stats = IndexStats(
-        generation="gen-000002",
-        model="m",
-        dimension=384,
-        vector_index="flat",
-        articles=1200,
-        chunks=5000,
-        built_at=datetime(2024, 6, 1, 12, 0, tzinfo=UTC),
-        sources=(("Arctic Wire", 1000), ("Culture Desk", 1), *((f"P{i}", 1) for i in range(500))),
-        oldest=date(2024, 1, 15),
-        newest=date(2024, 7, 2),
-    )
-
-    card = cards.sources_card(stats)
-
-    assert card.description.startswith(
-        "**Arctic Wire**: 1,000 articles\n**Culture Desk**: 1 article"
-    )
-    assert "more publishers" in card.description
-    assert [(f.name, f.value) for f in card.fields] == [
-        ("Articles", "1,200"),
-        ("Passages", "5,000"),
-        ("Last reindex", "<t:1717243200:f>"),
-    ]
-
-
-def test_reindex_progress_text() -> None:
-    progress = ReindexProgress("indexing", 250, 1000)
-
-    assert cards.reindex_progress_text(progress, 12.4) == (
-        "Reindexing… indexing 250 of 1,000 sources (25%) (12 s)"
-    )
+    assert text("writing", 0, None) == "Reindexing… saving the updated index (12 s)"
     assert cards.reindex_progress_text(None, 0) == "Reindexing… starting (0 s)"
 
 
@@ -163,6 +90,7 @@ def test_reindex_summary_card_lists_counts_and_skipped_with_reasons() -> None:
     ]
     assert "• skipped bad/0.pdf: unsupported file type" in card.description
     assert card.description.endswith("… and 2 more (see the log)")
+    assert card.description.startswith("7 articles, 11 passages (index updated).")
 
 
 def test_reindex_summary_card_escapes_control_characters_and_undecodable_names() -> None:
@@ -194,9 +122,25 @@ def test_reindex_summary_card_counts_and_lists_truncated_articles() -> None:
     )
 
 
-def test_error_text_shows_newsbot_errors_and_hides_the_rest() -> None:
+def test_error_text_is_friendly_and_never_shows_server_details() -> None:
     assert cards.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
     assert cards.error_text(RuntimeError("secret /path/of/server")) == cards.APOLOGY
+    no_index = IndexNotFoundError("no index in /srv/newsbot/data: run 'newsbot reindex' first")
+    assert (
+        cards.error_text(no_index)
+        == "I'm still preparing my articles; please ask again in a few minutes."
+    )
+    damaged = IndexCorruptError(
+        "/srv/newsbot/data/gen-3/vectors.faiss is truncated: run 'newsbot reindex'"
+    )
+    assert cards.error_text(damaged) == cards.APOLOGY
+
+
+def test_a_question_over_the_limit_is_told_the_limit_in_characters() -> None:
+    assert cards.too_long_text(2345, 2000) == (
+        "Your question is 2,345 characters long; I can take up to 2,000. "
+        "Please shorten it to the question itself."
+    )
 
 
 def test_thread_name_fits_discords_100() -> None:
@@ -204,11 +148,20 @@ def test_thread_name_fits_discords_100() -> None:
     assert cards.thread_name("who wants\nIran out?") == "who wants Iran out?"
 
 
+def test_the_thread_name_of_a_long_question_is_its_last_question_sentence() -> None:
+    question = (
+        "I read about the war in Syria last week and I am confused about all the players. "
+        "Russia backs Assad, and so does Iran, but Israel keeps striking. So who actually "
+        "wants Iran out of Syria? Thanks in advance."
+    )
+    assert cards.thread_name(question) == "So who actually wants Iran out of Syria?"
+
+
 def test_reindex_progress_text_counts_sources_while_fetching() -> None:
     progress = ReindexProgress("fetching", 3, 5)
 
     assert cards.reindex_progress_text(progress, 2.2) == (
-        "Reindexing… fetching 3 of 5 sources (60%) (2 s)"
+        "Reindexing… fetching 3 of 5 web sources (2 s)"
     )
 
 
@@ -252,9 +205,3 @@ def test_announcements_list_title_publisher_date_and_link_several_per_message() 
     assert messages[-1].endswith("… and 10 more new articles.")
     assert "@everyone" not in "".join(messages)
     assert cards.announcement_texts([]) == []
-
-
-def test_article_card_lists_the_other_publishers() -> None:
-    reprinted = article(1, also_reported_by=(Reprint("South Coast Herald", None, "Copy"),))
-    card = cards.article_card(ArticleDetail(reprinted, "Lava reached the town."))
-    assert ("Also reported by", "South Coast Herald") in [(f.name, f.value) for f in card.fields]

@@ -7,18 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.discord import answer_cards
+from bot.discord import answer_cards, cards
 from bot.discord.client import NewsBot
+from bot.discord.markdown import unescape
+from index.errors import IndexNotFoundError
 from index.knowledge_base import KnowledgeBase
 from tests.bot.discord.conftest import StartBot
 from tests.bot.discord.helpers import (
     QUESTION,
     SEED_TITLE,
     TIMEOUT,
-    VOTE_ID,
     assert_answers_the_seed_question,
     assert_never_pings,
     description,
+    link_buttons,
+    sources,
+    votes_and_more,
 )
 from tests.conftest import ASKED
 from tests.fakediscord import Channel, FakeDiscord
@@ -41,7 +45,7 @@ async def test_mention_is_answered_in_a_thread_with_sources_and_vote_buttons(
     assert_answers_the_seed_question(answer)
     assert answer.embeds[0]["title"] == QUESTION
     assert_never_pings(fake_discord, answer)
-    assert [VOTE_ID.fullmatch(c).group(1) for c in answer.custom_ids] == ["up", "down"]
+    assert votes_and_more(answer) == ["up", "down", "more"]
     assert "POST /channels/{channel_id}/typing" in [r.route for r in fake_discord.requests]
     assert fake_discord.unknown_requests == []
 
@@ -120,9 +124,9 @@ async def test_answer_is_plain_text_where_the_bot_may_not_embed(
         answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
 
     assert answer.embeds == []
-    assert answer.content.startswith(f"**{QUESTION}**")
-    assert f"[1] {SEED_TITLE}" in answer.content
-    assert len(answer.custom_ids) == 2
+    assert answer.content.startswith(f"**{QUESTION}**\nFrom the perspective of Israeli")
+    assert f"[1] {SEED_TITLE} — GZERO Media · undated" in answer.content
+    assert votes_and_more(answer) == ["up", "down", "more"]
 
 
 TRAM_QUESTION = "When did the Eastholm tram Line 4 open?"
@@ -137,7 +141,7 @@ async def test_a_message_is_answered_as_of_the_day_it_was_sent(
         general, fake_discord.owner.id, TRAM_QUESTION, mention_bot=True
     )
     current = await fake_discord.wait_for_message(today.id, timeout=TIMEOUT)
-    assert TRAM_TITLE in str(current.embeds[0]["fields"])
+    assert TRAM_TITLE in sources(current)[0]
 
     # The tram article is dated 2024-05-20: in February it did not exist yet.
     alice = await fake_discord.add_member(fake_discord.guild.id, "alice")  # no cooldown
@@ -147,3 +151,128 @@ async def test_a_message_is_answered_as_of_the_day_it_was_sent(
     )
     earlier = await fake_discord.wait_for_message(in_february.id, timeout=TIMEOUT)
     assert TRAM_TITLE not in str(earlier.embeds[0])
+
+
+async def test_the_seed_answer_fits_a_phone_and_more_shows_it_in_full(
+    fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase
+) -> None:
+    sent = await fake_discord.send_message(
+        fake_discord.channel.id, fake_discord.owner.id, QUESTION, mention_bot=True
+    )
+    answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
+
+    lines = description(answer).splitlines()
+    assert lines[0] == (
+        "**From the perspective of Israeli Prime Minister Benjamin Netanyahu, a cold peace "
+        "with a Russian-backed Assad is probably perfectly acceptable, provided that Iranian "
+        "forces are squeezed out of Syria.** [1]"
+    )
+    assert lines[1] == "" and all(line.startswith("> ") for line in lines[2:])
+    assert len(lines) <= 5 and all(len(line) <= 130 for line in lines[2:])
+    assert link_buttons(answer) == []  # the seed article has no link
+    more = await fake_discord.click_button(answer.id, answer.custom_ids[2])
+    [full] = [await more.wait_for_response(TIMEOUT)]
+    assert more.ephemeral
+    seed = knowledge_base.ask(QUESTION, as_of=ASKED)
+    assert all(s.text in unescape(full.content) for s in seed.sentences)
+
+
+async def test_a_long_question_titles_thread_and_card_with_its_question_sentence(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    question = (
+        "I read about the war in Syria last week and I am confused about all the players. "
+        "Russia backs Assad, and so does Iran, but Israel keeps striking targets there. "
+        "So who actually wants Iran out of Syria?"
+    )
+    sent = await fake_discord.send_message(
+        fake_discord.channel.id, fake_discord.owner.id, question, mention_bot=True
+    )
+    answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
+
+    thread = fake_discord.guilds[fake_discord.guild.id].channels[sent.id]
+    assert thread.name == answer.embeds[0]["title"] == "So who actually wants Iran out of Syria?"
+
+
+async def test_thanks_lol_in_an_ask_channel_gets_no_thread_answer_or_buttons(
+    fake_discord: FakeDiscord, newsbot: NewsBot, ask_channel: Channel
+) -> None:
+    owner = fake_discord.owner.id
+    thanks = await fake_discord.send_message(ask_channel.id, owner, "thanks! lol")
+    asked = await fake_discord.send_message(ask_channel.id, owner, QUESTION)
+    await fake_discord.wait_for_message(asked.id, timeout=TIMEOUT)
+
+    channels = fake_discord.guilds[fake_discord.guild.id].channels
+    assert thanks.id not in channels and thanks.reactions == []
+    assert fake_discord.bot_messages(ask_channel.id) == []
+
+
+async def test_a_follow_up_uses_only_the_askers_turns_not_other_members_questions(
+    fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase
+) -> None:
+    owner, alice = fake_discord.owner.id, await fake_discord.add_member(fake_discord.guild.id, "a")
+    first = await fake_discord.send_message(
+        fake_discord.channel.id, owner, QUESTION, mention_bot=True
+    )
+    thread_id = first.id
+    await fake_discord.wait_for_message(thread_id, timeout=TIMEOUT)
+    hers = await fake_discord.send_message(thread_id, alice.id, "what did Westbridge pay for it?")
+    await fake_discord.wait_for_message(thread_id, after=hers.id, timeout=TIMEOUT)
+
+    follow_up = await fake_discord.send_message(thread_id, owner, "and what does Tehran say?")
+    answer = await fake_discord.wait_for_message(thread_id, after=follow_up.id, timeout=TIMEOUT)
+
+    expected = knowledge_base.ask(follow_up.content, earlier_questions=[QUESTION], as_of=ASKED)
+    mixed = knowledge_base.ask(
+        follow_up.content, earlier_questions=[QUESTION, hers.content], as_of=ASKED
+    )
+    assert expected.text != mixed.text  # the test would prove nothing otherwise
+    assert description(answer) == answer_cards.answer_card(expected).description
+
+
+async def test_a_question_that_stands_on_its_own_in_a_thread_is_not_mixed_with_earlier_ones(
+    fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase
+) -> None:
+    owner = fake_discord.owner.id
+    first = await fake_discord.send_message(
+        fake_discord.channel.id, owner, QUESTION, mention_bot=True
+    )
+    await fake_discord.wait_for_message(first.id, timeout=TIMEOUT)
+
+    new_topic = await fake_discord.send_message(first.id, owner, TRAM_QUESTION)
+    answer = await fake_discord.wait_for_message(first.id, after=new_topic.id, timeout=TIMEOUT)
+
+    alone = knowledge_base.ask(TRAM_QUESTION, as_of=ASKED)
+    mixed = knowledge_base.ask(" ".join([QUESTION, TRAM_QUESTION]), as_of=ASKED)
+    assert alone.text != mixed.text
+    assert description(answer) == answer_cards.answer_card(alone).description
+    assert "Syria" not in description(answer)
+
+
+async def test_a_question_over_the_limit_is_told_the_limit_in_characters(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    question = "why " * 600 + "?"
+    sent = await fake_discord.send_message(
+        fake_discord.channel.id, fake_discord.owner.id, question, mention_bot=True
+    )
+    reply = await fake_discord.wait_for_message(fake_discord.channel.id, timeout=TIMEOUT)
+
+    assert int(reply.message_reference["message_id"]) == sent.id
+    assert reply.content == cards.too_long_text(2401, 2000)
+
+
+async def test_without_an_index_a_question_is_told_the_bot_is_still_preparing(
+    fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase, monkeypatch
+) -> None:
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise IndexNotFoundError("no index in /srv/newsbot/data: run 'newsbot reindex' first")
+
+    monkeypatch.setattr(knowledge_base, "ask", no_index)
+    await fake_discord.send_message(
+        fake_discord.channel.id, fake_discord.owner.id, QUESTION, mention_bot=True
+    )
+    reply = await fake_discord.wait_for_message(fake_discord.channel.id, timeout=TIMEOUT)
+
+    assert reply.content == cards.PREPARING
+    assert reply.components == [] and reply.embeds == []

@@ -4,12 +4,12 @@ command sync, and what users are told when something fails."""
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import pytest
 
 from bot.discord import cards
+from bot.discord.channel_questions import COOLDOWN_REACTION
 from bot.discord.client import Cooldown, NewsBot, place_allowed
 from bot.settings import AppSettings, DiscordSettings
 from index.knowledge_base import KnowledgeBase
@@ -19,7 +19,7 @@ from tests.bot.discord.helpers import (
     INTENTS,
     QUESTION,
     TIMEOUT,
-    assert_never_pings,
+    assert_answers_the_seed_question,
 )
 from tests.fakediscord import Channel, FakeDiscord
 
@@ -112,7 +112,19 @@ async def test_bot_connects_with_its_intents_and_syncs_commands_to_the_dev_guild
 
     assert fake_discord.identify_payload is not None
     assert fake_discord.identify_payload["intents"] == INTENTS
-    assert sorted(c["name"] for c in synced) == ["article", "ask", "reindex", "search", "sources"]
+    assert sorted((c["type"], c["name"]) for c in synced) == [
+        (1, "article"),
+        (1, "ask"),
+        (1, "help"),
+        (1, "reindex"),
+        (1, "search"),
+        (1, "sources"),
+        (3, "Ask newsbot about this message"),
+    ]
+    assert all(c["contexts"] == [0] for c in synced)  # servers only: direct messages are off
+    ask = next(c for c in synced if c["name"] == "ask")
+    dates = [o["description"] for o in ask["options"] if o["name"] in ("since", "as_of")]
+    assert len(dates) == 2 and all("YYYY-MM-DD" in d for d in dates)
     reindex = next(c for c in synced if c["name"] == "reindex")
     assert reindex["default_member_permissions"] == "8"  # administrators only
     article = next(c for c in synced if c["name"] == "article")
@@ -143,6 +155,7 @@ async def test_internal_error_gets_an_apology_and_a_log_record(
     followup = await record.wait_for_response(TIMEOUT)
 
     assert reply.content == cards.APOLOGY and followup.content == cards.APOLOGY
+    assert [e.kind for e in record.events] == ["callback", "edit"]  # "thinking" replaced
     assert int(reply.message_reference["message_id"]) == sent.id
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
     assert len(errors) == 2
@@ -151,23 +164,25 @@ async def test_internal_error_gets_an_apology_and_a_log_record(
 
 @pytest.mark.asyncio
 @pytest.mark.model
-async def test_cooldown_refuses_a_rapid_second_question_politely(
+async def test_cooldown_marks_a_rapid_second_question_with_an_hourglass_after_the_answer(
     fake_discord: FakeDiscord, start_bot: StartBot
 ) -> None:
     async with start_bot(cooldown_seconds=60):
         general, owner = fake_discord.channel.id, fake_discord.owner.id
         first = await fake_discord.send_message(general, owner, QUESTION, mention_bot=True)
         second = await fake_discord.send_message(general, owner, "and Tehran?", mention_bot=True)
-        refusal = await fake_discord.wait_for_message(general, timeout=TIMEOUT)
-        await fake_discord.wait_for_message(first.id, timeout=TIMEOUT)
+        await fake_discord.wait_for(lambda: second.reactions, timeout=TIMEOUT)
         record = await fake_discord.invoke_slash("ask", {"question": QUESTION})
         private = await record.wait_for_response(TIMEOUT)
 
-    assert int(refusal.message_reference["message_id"]) == second.id
-    assert re.fullmatch(
-        r"One question at a time, please: you can ask again in \d+ s\.", refusal.content
-    )
-    assert_never_pings(fake_discord, refusal)
+    [answer] = fake_discord.bot_messages(first.id)
+    assert second.reactions == [COOLDOWN_REACTION]
+    reacted = next(r for r in fake_discord.requests if r.route and "reactions" in r.route)
+    answered = next(r for r in fake_discord.requests if r.path == f"/channels/{first.id}/messages")
+    assert answered.at < reacted.at  # the ⏳ never comes before the first answer
+    public = [m for m in fake_discord.bot_messages(general) if not m.ephemeral]
+    assert public == []  # and no public message at all
+    assert_answers_the_seed_question(answer)
     assert record.ephemeral and private.content.startswith("One question at a time")
 
 

@@ -17,7 +17,7 @@ from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
 from index.store.layout import reindex_lock
 from tests.bot.discord.conftest import StartBot
-from tests.bot.discord.helpers import assert_never_pings, description
+from tests.bot.discord.helpers import assert_never_pings, description, sources
 from tests.fakediscord import FakeDiscord, InteractionRecord
 from tests.index.web.webserver import Reply, Request, Route, Versioned, WebServer, fixture
 
@@ -133,7 +133,7 @@ async def test_scheduled_refresh_fetches_only_the_new_feed_entry_and_answers_fro
     assert (second.fetched.new_articles, second.fetched.already_stored) == (1, 3)
     assert second.reindexed.added == 1 and second.reindexed.unchanged == 7 + 3
     assert "harbour front" in description(answer)
-    assert answer.embeds[0]["fields"][0]["name"] == f"[1] {MARKET_TITLE}"
+    assert sources(answer)[0].startswith(f"[1] [{MARKET_TITLE}](")
 
 
 async def test_new_articles_are_announced_escaped_and_without_pings(
@@ -202,7 +202,7 @@ async def test_reindex_with_feeds_shows_fetching_progress_then_what_fetching_bro
         await fake_discord.wait_for(lambda: fake_discord.bot_messages(news.id), TIMEOUT)
 
     first_edit = next(e.body["content"] for e in record.events if e.kind == "edit")
-    assert first_edit.startswith("Reindexing… fetching 1 of 3 sources (33%)")
+    assert first_edit.startswith("Reindexing… fetching 1 of 3 web sources (")
     assert (fields["New from the web"], fields["Fetch failures"], fields["Added"]) == (
         "5",
         "1",

@@ -6,10 +6,11 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 
 import pytest
 
-from bot.discord.run import run_bot
+from bot.discord.run import SHUTDOWN_GRACE, run_bot
 from bot.settings import AppSettings, DiscordSettings
 from index.knowledge_base import KnowledgeBase
 from index.records import Answer
@@ -70,3 +71,30 @@ async def test_run_bot_lets_a_running_question_finish_on_sigterm_then_closes(
     assert (settings.index.data_dir / "feedback.sqlite").exists()
     sessions = fake_discord.gateway.sessions.values()
     await fake_discord.wait_for(lambda: all(s.connection is None for s in sessions), TIMEOUT)
+
+
+async def test_sigterm_stops_the_bot_within_10_s_while_it_is_reconnecting(
+    fake_discord: FakeDiscord, settings: AppSettings
+) -> None:
+    discord_settings = DiscordSettings(
+        api_base_url=fake_discord.api_base_url,
+        gateway_url=fake_discord.gateway_url,
+        dev_guild_id=fake_discord.guild.id,
+    )
+    running = asyncio.create_task(
+        run_bot(settings.model_copy(update={"discord": discord_settings}), fake_discord.token)
+    )
+    try:
+        await fake_discord.wait_until_ready(TIMEOUT)
+        connections = len(fake_discord.gateway.connections)
+        await fake_discord.go_silent()
+        await fake_discord.wait_for(
+            lambda: len(fake_discord.gateway.connections) > connections, TIMEOUT
+        )
+    finally:
+        signal.raise_signal(signal.SIGTERM)
+        started = time.monotonic()
+        async with asyncio.timeout(TIMEOUT):
+            await running
+
+    assert time.monotonic() - started < SHUTDOWN_GRACE

@@ -8,18 +8,25 @@ from pathlib import Path
 import pytest
 
 from bot.discord import cards
-from bot.discord.client import NewsBot
+from bot.discord.client import ASK_ABOUT_MESSAGE, NewsBot
 from bot.settings import AppSettings
+from index.errors import IndexNotFoundError
+from index.knowledge_base import KnowledgeBase
 from tests.bot.discord.helpers import (
     QUESTION,
     TIMEOUT,
     add_articles,
     assert_answers_the_seed_question,
     assert_never_pings,
+    link_buttons,
+    sources,
 )
 from tests.fakediscord import FakeDiscord
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.model]
+
+TRAM_TITLE = "Eastholm opens Line 4 tram to the university after three years of works"
+TRAM_URL = "https://lakesidecourier.example/city/eastholm-line-4-tram-opens"
 
 
 async def test_slash_ask_is_deferred_then_followed_up(
@@ -32,7 +39,7 @@ async def test_slash_ask_is_deferred_then_followed_up(
     assert [event.kind for event in record.events] == ["callback", "followup"]
     assert_answers_the_seed_question(answer)
     assert_never_pings(fake_discord, answer)
-    assert len(answer.custom_ids) == 2
+    assert len(answer.custom_ids) == 3
 
 
 async def test_slash_ask_filters_by_source(fake_discord: FakeDiscord, newsbot: NewsBot) -> None:
@@ -41,8 +48,12 @@ async def test_slash_ask_filters_by_source(fake_discord: FakeDiscord, newsbot: N
     )
     answer = await record.wait_for_response(TIMEOUT)
 
-    [source] = answer.embeds[0]["fields"]
-    assert source["value"].startswith("Lakeside Courier · 2024-05-20")
+    [source] = sources(answer)
+    assert source.startswith(f"[1] [{TRAM_TITLE}]({TRAM_URL}) — Lakeside Courier · 2024-05-20")
+    [embed] = answer.embeds
+    assert embed["footer"]["text"] == "Publisher: Lakeside Courier · since 2024-05-01"
+    assert embed["url"] == TRAM_URL
+    assert link_buttons(answer) == [("Open article", TRAM_URL)]
 
 
 async def test_slash_ask_with_a_bad_date_is_refused_at_once_and_privately(
@@ -63,59 +74,12 @@ async def test_slash_ask_answers_as_of_the_day_given(
     record = await fake_discord.invoke_slash("ask", {"question": question, "as_of": "2024-02-01"})
     earlier = await record.wait_for_response(TIMEOUT)
     assert tram not in str(earlier.embeds[0])  # published 2024-05-20
+    assert earlier.embeds[0]["footer"]["text"] == "as of 2024-02-01"
 
     alice = await fake_discord.add_member(fake_discord.guild.id, "alice")  # no cooldown
     record = await fake_discord.invoke_slash("ask", {"question": question}, user_id=alice.id)
     today = await record.wait_for_response(TIMEOUT)
-    assert tram in str(today.embeds[0]["fields"])
-
-
-async def test_slash_search_lists_passages_privately_when_asked(
-    fake_discord: FakeDiscord, newsbot: NewsBot
-) -> None:
-    record = await fake_discord.invoke_slash(
-        "search", {"query": "tram line university", "k": 3, "private": True}
-    )
-    answer = await record.wait_for_response(TIMEOUT)
-
-    assert record.callback_types == [5] and record.ephemeral
-    [embed] = answer.embeds
-    assert embed["title"] == "Search: tram line university"
-    assert 1 <= len(embed["fields"]) <= 3
-    first = embed["fields"][0]
-    assert first["name"].startswith("1. Eastholm")
-    assert "https://lakesidecourier.example/" in first["value"]
-    assert "2024-05-20" in first["value"]
-
-
-async def test_slash_article_finds_an_article_by_its_link(
-    fake_discord: FakeDiscord, newsbot: NewsBot
-) -> None:
-    url = "https://lakesidecourier.example/city/eastholm-line-4-tram-opens"
-    record = await fake_discord.invoke_slash("article", {"query-or-url": url})
-    answer = await record.wait_for_response(TIMEOUT)
-
-    assert record.callback_types == [5]
-    [embed] = answer.embeds
-    assert embed["title"].startswith("Eastholm opens Line 4 tram")
-    assert embed["description"].startswith("Eastholm's new Line 4 tram carried its first")
-    fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Publisher"] == "Lakeside Courier"
-    assert fields["Published"] == "2024-05-20"
-    assert fields["Link"] == url
-
-
-async def test_slash_sources_lists_publishers_and_index_size(
-    fake_discord: FakeDiscord, newsbot: NewsBot
-) -> None:
-    record = await fake_discord.invoke_slash("sources", {})
-    answer = await record.wait_for_response(TIMEOUT)
-
-    [embed] = answer.embeds
-    assert "**Lakeside Courier**: 1 article" in embed["description"]
-    fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields["Articles"] == "7"
-    assert re.fullmatch(r"<t:\d+:f>", fields["Last reindex"])
+    assert tram in sources(today)[0]
 
 
 async def test_reindex_is_refused_for_a_member_who_is_not_admin(
@@ -144,12 +108,68 @@ async def test_reindex_by_an_admin_shows_progress_then_the_summary(
     refusal = await second.wait_for_response(TIMEOUT)
     await record.wait_for(lambda r: r.original and r.original.embeds, TIMEOUT)
 
-    assert record.callback_types == [5]
+    assert record.callback_types == [5] and record.ephemeral  # for the admin's eyes only
     edits = [e.body for e in record.events if e.kind == "edit"]
     assert edits[0]["content"].startswith("Reindexing…")
+    shown = " ".join(e["content"] or "" for e in edits)
+    assert re.search(r"embedding [\d,]+ of [\d,]+ passages", shown) and "gen-" not in shown
     [summary] = record.original.embeds
     assert summary["title"] == "Reindex finished"
     fields = {f["name"]: f["value"] for f in summary["fields"]}
     assert (fields["Added"], fields["Unchanged"], fields["Removed"]) == ("30", "7", "0")
     assert record.original.content == ""
     assert second.ephemeral and refusal.content == cards.REINDEX_RUNNING
+
+
+async def test_an_unknown_publisher_is_refused_privately_with_the_close_matches(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    record = await fake_discord.invoke_slash(
+        "ask", {"question": "tram line", "source": "Lakside Courrier"}
+    )
+    refusal = await record.wait_for_response(TIMEOUT)
+
+    assert record.callback_types == [4] and record.ephemeral
+    assert refusal.content == (
+        "No indexed publisher is called “Lakside Courrier”. Did you mean “Lakeside Courier”?"
+    )
+
+
+async def test_source_is_completed_from_the_indexed_publishers(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    record = await fake_discord.autocomplete("ask", {"question": "q", "source": "lake"}, "source")
+    await record.wait_for(lambda r: r.callbacks, TIMEOUT)
+
+    [callback] = record.callbacks
+    assert callback.type == 8
+    assert callback.data["choices"] == [{"name": "Lakeside Courier", "value": "Lakeside Courier"}]
+
+
+async def test_an_error_after_the_defer_replaces_thinking_with_a_short_friendly_text(
+    fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase, monkeypatch
+) -> None:
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise IndexNotFoundError("no index in /srv/newsbot/data: run 'newsbot reindex' first")
+
+    monkeypatch.setattr(knowledge_base, "ask", no_index)
+    record = await fake_discord.invoke_slash("ask", {"question": QUESTION})
+    reply = await record.wait_for_response(TIMEOUT)
+
+    assert record.callback_types == [5] and [e.kind for e in record.events] == ["callback", "edit"]
+    assert reply.content == cards.PREPARING
+    assert reply.embeds == [] and reply.components == []
+
+
+async def test_ask_newsbot_about_this_message_answers_its_question(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    said = await fake_discord.send_message(
+        fake_discord.channel.id, fake_discord.owner.id, f"Honest question: {QUESTION}"
+    )
+    record = await fake_discord.invoke_message_command(ASK_ABOUT_MESSAGE, said.id)
+    answer = await record.wait_for_response(TIMEOUT)
+
+    assert record.callback_types == [5]
+    assert_answers_the_seed_question(answer)
+    assert answer.embeds[0]["title"] == f"Honest question: {QUESTION}"

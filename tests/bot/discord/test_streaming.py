@@ -20,7 +20,7 @@ from index.embedding import Embedder
 from index.knowledge_base import KnowledgeBase
 from index.llm.client import OpenAIChat
 from tests.bot.discord.conftest import StartBot
-from tests.bot.discord.helpers import TIMEOUT, VOTE_ID, assert_never_pings, description
+from tests.bot.discord.helpers import TIMEOUT, assert_never_pings, description, sources
 from tests.fakediscord import FakeDiscord, Message
 from tests.fakediscord.model import EMBED_LINKS
 from tests.fakediscord.records import RecordedRequest
@@ -32,6 +32,15 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.model]
 WRITTEN = (
     "Netanyahu, who met with Putin, wants Iranian forces squeezed out of Syria. [1] "
     "Damascus, too, may prefer a patron in Moscow to Iranian forces. [1]"
+)
+# The card of the checked answer: the model's first sentence leads, the rest is quoted.
+WRITTEN_CARD = (
+    "**Netanyahu, who met with Putin, wants Iranian forces squeezed out of Syria.** [1]\n\n"
+    "> Damascus, too, may prefer a patron in Moscow to Iranian forces. [1]"
+)
+WRITTEN_TEXT = (
+    "Netanyahu, who met with Putin, wants Iranian forces squeezed out of Syria. [1]\n"
+    "> Damascus, too, may prefer a patron in Moscow to Iranian forces. [1]"
 )
 MIN_GAP = 0.8  # seconds between two edits, as the fake saw them arrive (the bot waits 1.0)
 
@@ -100,10 +109,10 @@ async def test_a_mention_streams_the_draft_then_shows_the_checked_answer(
     assert all(d.endswith(DRAFT_NOTE) and len(d) <= 2000 for d in drafts)
     assert drafts[-1].startswith("Netanyahu, who met") and "[1]" not in "".join(drafts)
     assert any("Lieberman" in d for d in drafts)  # the draft as written...
-    assert description(answer) == WRITTEN  # ...and only what was checked at the end
+    assert description(answer) == WRITTEN_CARD  # ...and only what was checked at the end
     assert answer.content == "" and answer.embeds[0]["title"] == SYRIA_QUESTION
-    assert answer.embeds[0]["fields"][0]["name"] == "[1] Running Iran Out of Syria"
-    assert [VOTE_ID.fullmatch(c).group(1) for c in answer.custom_ids] == ["up", "down"]
+    assert sources(answer) == ["[1] Running Iran Out of Syria — GZERO Media · undated"]
+    assert [c.split(":")[-1] for c in answer.custom_ids[:2]] == ["up", "down"]
     assert_spaced(calls)  # at most about one edit a second, the final one included
     typing = [r for r in fake_discord.requests if r.path == f"/channels/{general}/typing"]
     assert typing and typing[0].at < calls[0].at  # typing until the first text
@@ -128,7 +137,7 @@ async def test_when_the_model_fails_before_writing_the_answer_says_it_was_compos
     assert description(answer).endswith(
         "\n\n*Composed from the articles directly: the language model could not be used.*"
     )
-    assert "Netanyahu" in description(answer) and len(answer.custom_ids) == 2
+    assert "Netanyahu" in description(answer) and len(answer.custom_ids) == 3
     assert "POST /channels/{channel_id}/typing" in [r.route for r in fake_discord.requests]
     with sqlite3.connect(feedback.path) as db:
         assert db.execute("SELECT mode FROM answers").fetchall() == [("extractive",)]
@@ -182,8 +191,8 @@ async def test_slash_ask_streams_in_its_response_then_shows_the_answer_with_butt
     assert record.callback_types == [5] and record.followups == []
     edits = [e.body for e in record.events if e.kind == "edit"]
     assert len(edits) >= 3 and all(e["content"].endswith(DRAFT_NOTE) for e in edits[:-1])
-    assert description(answer) == WRITTEN and answer.content == ""
-    assert len(answer.custom_ids) == 2
+    assert description(answer) == WRITTEN_CARD and answer.content == ""
+    assert len(answer.custom_ids) == 3
     patches = [r for r in fake_discord.requests if r.method == "PATCH"]
     assert_spaced(patches)
     assert_never_pings(fake_discord, answer)
@@ -203,7 +212,7 @@ async def test_where_the_bot_may_not_embed_the_draft_becomes_the_plain_answer(
         )
 
     assert answer.edits and answer.embeds == []
-    assert answer.content.startswith(f"**{SYRIA_QUESTION}**\n{WRITTEN}")
+    assert answer.content.startswith(f"**{SYRIA_QUESTION}**\n{WRITTEN_TEXT}")
     assert "[1] Running Iran Out of Syria" in answer.content and DRAFT_NOTE not in answer.content
     assert_never_pings(fake_discord, answer)
 
