@@ -171,7 +171,8 @@ def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> s
 
 def reindex_summary_card(summary: ReindexSummary) -> Card:
     """Added, updated, removed, unchanged, skipped (with reasons) and truncated articles;
-    with web sources, what fetching them brought and what failed (with reasons)."""
+    with web sources, what fetching them brought and what failed (with reasons); a damaged
+    index that the reindex rebuilt."""
     outcome = "index updated" if summary.changed else "index unchanged"
     counts = [
         ("Added", summary.added),
@@ -193,6 +194,11 @@ def reindex_summary_card(summary: ReindexSummary) -> Card:
         Field("Time", f"{summary.seconds:.1f} s", inline=True),
     )
     lines = [f"{summary.articles:,} articles, {summary.chunks:,} passages ({outcome})."]
+    if summary.repaired is not None:
+        # The admin learns the index was damaged: repeated, it points at the disk.
+        lines.insert(
+            0, f"The index was damaged and is rebuilt: {plain_report(summary.repaired, 300)}"
+        )
     if fetched is not None:
         lines.append(_fetch_line(fetched))
         lines += _listed(fetched.skipped, "failed", _SHOWN_FAILED)

@@ -205,3 +205,13 @@ def test_announcements_list_title_publisher_date_and_link_several_per_message() 
     assert messages[-1].endswith("… and 10 more new articles.")
     assert "@everyone" not in "".join(messages)
     assert cards.announcement_texts([]) == []
+
+
+def test_reindex_summary_card_says_a_damaged_index_was_rebuilt() -> None:
+    summary = ReindexSummary(articles=7, chunks=40, added=7)
+    summary.repaired = "segments/seg-000001/vectors.f32: truncated or altered"
+    card = cards.reindex_summary_card(summary)
+    assert card.description.startswith(
+        "The index was damaged and is rebuilt: segments/seg-000001/vectors.f32: truncated"
+    )
+    assert "damaged" not in cards.reindex_summary_card(ReindexSummary()).description
