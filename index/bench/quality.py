@@ -264,7 +264,7 @@ def _calibrate(
     "answer-removed" twin is the best match among passages that lack the answer string,
     a hard stand-in for a question the articles cannot answer.
     """
-    texts, rows = zip(*kb.searcher().generation.live_passages(), strict=True)
+    texts, rows = zip(*kb.searcher().live_passages(), strict=True)
     passages = [_normalise(text) for text in texts]
     vectors = np.stack(rows)
     query_vectors = kb.embedder.encode([question.text for question in questions])

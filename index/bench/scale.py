@@ -193,7 +193,7 @@ def _run(settings: Settings, count: int, scratch: Path, log: Callable[[str], Non
         recalls.append(len({h.chunk_id for h in found} & {h.chunk_id for h in exact}) / 10)
     return ScaleReport(
         articles=count,
-        passages=searcher.generation.manifest.chunks,
+        passages=searcher.stats().chunks,
         reindex_s=reindex_s,
         unchanged_reindex_s=unchanged_s,
         changed_reindex_s=changed_s,
