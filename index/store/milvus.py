@@ -69,6 +69,11 @@ class MilvusStore:
         store = settings.store
         if not store.is_server:
             os.makedirs(os.path.dirname(store.uri) or ".", exist_ok=True)
+            # Milvus Lite lacks AllocTimestamp, which query iterators ask for before
+            # falling back to the client's clock: its in-process server would log each
+            # refusal as an error with a traceback, and pymilvus the fallback.
+            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+            logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
         self.client = MilvusClient(uri=store.uri, token=os.environ.get(TOKEN_ENV, ""))
         self.alias = store.collection
         self.where = f"Milvus collection '{self.alias}' at {store.uri}"
@@ -95,10 +100,10 @@ class MilvusStore:
 
     def _live(self) -> str | None:
         """The collection the alias names, None before the first publication."""
-        try:
-            return str(self.client.describe_alias(self.alias)["collection_name"])
-        except MilvusException:
+        # Asked first: pymilvus logs a describe of a missing alias as an error.
+        if self.alias not in self.client.list_aliases().get("aliases", []):
             return None
+        return str(self.client.describe_alias(self.alias)["collection_name"])
 
     def _meta(self, collection: str) -> Meta | None:
         try:
