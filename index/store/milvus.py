@@ -126,11 +126,13 @@ class MilvusStore:
         wanted = dict(_stamps(generation))
         have = self._stamps(target)
         gone = [a for a, stamp in have.items() if wanted.get(a) != stamp]
-        for start in range(0, len(gone), BATCH_ROWS):
-            self.client.delete(
-                target, filter=f"article in {json.dumps(gone[start : start + BATCH_ROWS])}"
-            )
         todo = {a for a, stamp in wanted.items() if have.get(a) != stamp}
+        # New articles too: a killed publication may have left some of their passages.
+        stale = sorted(todo.union(gone))
+        for start in range(0, len(stale), BATCH_ROWS):
+            self.client.delete(
+                target, filter=f"article in {json.dumps(stale[start : start + BATCH_ROWS])}"
+            )
         batch: list[dict[str, Any]] = []
         for row in _rows(generation, todo, wanted):
             batch.append(row)
@@ -285,7 +287,10 @@ def _rows(
                 info = infos[row]
                 text = segment.article_text(row)
                 keys = _url_keys(generation, info)
-                for ordinal, chunk in enumerate(np.flatnonzero(chunk_article == row)):
+                chunks = list(enumerate(np.flatnonzero(chunk_article == row)))
+                # The first passage, which carries the stamp, goes last: an article
+                # whose stamp is in the collection has all its passages there.
+                for ordinal, chunk in reversed(chunks):
                     begin, end = int(segment.chunk_start[chunk]), int(segment.chunk_end[chunk])
                     passage = text[begin:end]
                     yield {
