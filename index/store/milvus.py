@@ -41,7 +41,7 @@ from pymilvus import DataType, Function, FunctionType, MilvusClient, MilvusExcep
 
 from index.config import SearchSettings, Settings
 from index.embedding import Embedder
-from index.errors import IndexNotFoundError
+from index.errors import ConfigError, IndexNotFoundError
 from index.ingest.terms import lexical_tokens
 from index.records import ArticleInfo
 from index.store.backend import BuiltWith
@@ -74,7 +74,14 @@ class MilvusStore:
             # refusal as an error with a traceback, and pymilvus the fallback.
             logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
             logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
-        self.client = MilvusClient(uri=store.uri, token=os.environ.get(TOKEN_ENV, ""))
+        try:
+            self.client = MilvusClient(uri=store.uri, token=os.environ.get(TOKEN_ENV, ""))
+        except MilvusException as error:
+            shared = " (Milvus Lite lets one process open a file: share a server)"
+            raise ConfigError(
+                f"cannot open Milvus at {store.uri}: {error.message}"
+                f"{'' if store.is_server else shared}"
+            ) from None
         self.alias = store.collection
         self.where = f"Milvus collection '{self.alias}' at {store.uri}"
 

@@ -8,17 +8,18 @@ client, as two processes on a Milvus server would run.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from index.errors import IndexNotFoundError, ReindexBusyError
+from index.errors import ConfigError, IndexNotFoundError, ReindexBusyError
 from index.knowledge_base import KnowledgeBase
 from index.store.layout import reindex_lock
+from index.store.milvus import MilvusStore
 from tests.conftest import ASKED
 from tests.index.store.test_contract import FERRY, new_collection, store_settings
-
-pytestmark = pytest.mark.model
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def reader_of(writer: KnowledgeBase, folder: Path, embedder) -> KnowledgeBase:
     return KnowledgeBase(writer.settings.model_copy(update={"index": index}), embedder)
 
 
+@pytest.mark.model
 def test_a_publication_writes_only_the_articles_changed_since_its_collection(writer, monkeypatch):
     articles = writer.settings.index.articles[0]
     (articles / "ferry.txt").write_text(FERRY)
@@ -59,6 +61,7 @@ def test_a_publication_writes_only_the_articles_changed_since_its_collection(wri
     assert writer.stats().articles == 8
 
 
+@pytest.mark.model
 def test_two_knowledge_bases_on_one_milvus_answer_alike_and_see_each_reindex(
     writer, tmp_path, embedder
 ):
@@ -71,13 +74,30 @@ def test_two_knowledge_bases_on_one_milvus_answer_alike_and_see_each_reindex(
     assert reader.stats().generation == writer.stats().generation
 
 
+@pytest.mark.model
 def test_one_reindex_at_a_time_the_second_is_refused(writer, embedder):
     other = KnowledgeBase(writer.settings, embedder)
     with reindex_lock(writer.settings.index.data_dir), pytest.raises(ReindexBusyError):
         other.reindex()
 
 
+@pytest.mark.model
 def test_before_the_first_publication_questions_are_told_to_reindex(tmp_path, embedder):
     kb = KnowledgeBase(store_settings(tmp_path, "milvus", tmp_path), embedder)
     with pytest.raises(IndexNotFoundError, match="newsbot reindex"):
         kb.search("anything")
+
+
+def test_a_milvus_lite_file_another_process_holds_is_a_one_line_error(tmp_path):
+    settings = store_settings(tmp_path, "milvus", tmp_path)
+    hold = f"from pymilvus import MilvusClient; c = MilvusClient({settings.store.uri!r}); "
+    hold += "print('open', flush=True); input()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(ConfigError, match="one process"):
+            MilvusStore(settings)
+    finally:
+        holder.communicate("\n", timeout=60)
