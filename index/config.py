@@ -52,6 +52,13 @@ class StoreSettings(Section):
     def is_server(self) -> bool:
         return "://" in self.uri
 
+    def apart(self, folder: Path) -> StoreSettings:
+        """This store kept apart from the one questions are answered from, for a
+        benchmark: a Milvus Lite file in ``folder``, or a server's ``<collection>_bench``."""
+        if self.is_server:
+            return self.model_copy(update={"collection": f"{self.collection}_bench"})
+        return self.model_copy(update={"uri": str(folder / "milvus.db")})
+
 
 class ModelSettings(Section):
     """The embedding model and how it runs.

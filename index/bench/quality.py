@@ -28,7 +28,7 @@ import faiss
 import numpy as np
 
 from index.bench.llm import llm_text, measure_llm
-from index.config import Settings, StoreSettings
+from index.config import Settings
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import NewsbotError
 from index.ingest.dates import parse_date
@@ -140,7 +140,7 @@ def run_benchmark(
             update={"data_dir": data_dir, "articles": [articles_file]}
         )
         settings = settings.model_copy(
-            update={"index": index_settings, "store": _scratch_store(settings, data_dir)}
+            update={"index": index_settings, "store": settings.store.apart(data_dir.parent)}
         )
         kb = KnowledgeBase(settings)
         model = kb.embedder  # load before timing: both systems get a loaded model
@@ -221,15 +221,6 @@ def run_benchmark(
         llm=llm,
         store=settings.store.backend,
     )
-
-
-def _scratch_store(settings: Settings, data_dir: Path) -> StoreSettings:
-    """The configured store, kept apart from the one questions are answered from: a
-    Milvus Lite file next to the bench's data dir, or a server's ``<collection>_bench``."""
-    store = settings.store
-    if store.is_server:
-        return store.model_copy(update={"collection": f"{store.collection}_bench"})
-    return store.model_copy(update={"uri": str(data_dir.parent / "milvus.db")})
 
 
 class _NaiveIndex:

@@ -153,7 +153,7 @@ def _run(settings: Settings, count: int, scratch: Path, log: Callable[[str], Non
     for number in range(count):
         _write_article(folder, number, words, rng, version=0)
     index = settings.index.model_copy(update={"data_dir": scratch / "data", "articles": [folder]})
-    settings = settings.model_copy(update={"index": index})
+    settings = settings.model_copy(update={"index": index, "store": settings.store.apart(scratch)})
     real = KnowledgeBase(settings).embedder
     stand_in = StandInEncoder(real)
 
