@@ -187,8 +187,10 @@ def report_line(item: Skipped | Truncated) -> str:
 def stats_text(stats: IndexStats) -> str:
     span = f"{stats.oldest} to {stats.newest}" if stats.oldest else "no dates"
     lines = [
-        f"index {stats.generation}, built {stats.built_at:%Y-%m-%d %H:%M} UTC",
-        f"model {stats.model} ({stats.dimension} dimensions, {stats.vector_index} index)",
+        f"index {stats.generation} ({stats.store} store), "
+        f"built {stats.built_at:%Y-%m-%d %H:%M} UTC",
+        f"model {stats.model} ({stats.embedding}, {stats.dimension} dimensions, "
+        f"{stats.vector_index} index)",
         f"{stats.articles} articles, {stats.chunks} passages, published {span}",
         "sources:",
     ]

@@ -36,6 +36,30 @@ class IndexSettings(Section):
     hnsw_neighbors: int = Field(default=32, ge=4, le=256)
 
 
+class StoreSettings(Section):
+    """Where readers search the index. "local": the generations in ``index.data_dir``.
+    "milvus": a Milvus that several newsbot processes share; ``uri`` is a file path for
+    Milvus Lite (in-process, one process per file) or a server's URL
+    (``http://host:19530``), ``collection`` the prefix of its collections and alias. The
+    reindexing process keeps building generations in ``index.data_dir`` and publishes each
+    to Milvus; the token only ever comes from the environment (``NEWSBOT_MILVUS_TOKEN``)."""
+
+    backend: Literal["local", "milvus"] = "local"
+    uri: str = "milvus.db"
+    collection: str = Field(default="newsbot", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
+
+    @property
+    def is_server(self) -> bool:
+        return "://" in self.uri
+
+    def apart(self, folder: Path) -> StoreSettings:
+        """This store kept apart from the one questions are answered from, for a
+        benchmark: a Milvus Lite file in ``folder``, or a server's ``<collection>_bench``."""
+        if self.is_server:
+            return self.model_copy(update={"collection": f"{self.collection}_bench"})
+        return self.model_copy(update={"uri": str(folder / "milvus.db")})
+
+
 class ModelSettings(Section):
     """The embedding model and how it runs.
 
@@ -146,6 +170,7 @@ class Settings(Section):
     """Every section the knowledge base reads."""
 
     index: IndexSettings = IndexSettings()
+    store: StoreSettings = StoreSettings()
     model: ModelSettings = ModelSettings()
     chunking: ChunkSettings = ChunkSettings()
     search: SearchSettings = SearchSettings()
@@ -172,7 +197,10 @@ class Settings(Section):
         # The model cache stays where it is when a caller moves the data dir (the bench).
         cache_dir = base / (self.model.cache_dir or self.index.data_dir / "models")
         model = self.model.model_copy(update={"cache_dir": cache_dir})
-        return self.model_copy(update={"index": index, "model": model})
+        store = self.store
+        if not store.is_server:  # a Milvus Lite file
+            store = store.model_copy(update={"uri": str(base / store.uri)})
+        return self.model_copy(update={"index": index, "model": model, "store": store})
 
 
 SettingsT = TypeVar("SettingsT", bound=Settings)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 
 from index.config import Settings
 from index.embedding import Embedder, load_embedder
@@ -25,35 +24,24 @@ from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters
 from index.search.answer import compose_answer, evidence_strength
 from index.search.followup import stands_alone
 from index.search.recency import outdated_coverage
-from index.search.retrieval import Mode, Searcher
+from index.search.retrieval import Mode
+from index.store.backend import BuiltWith, Index, IndexStats, Store, open_store
 from index.store.checks import check_generation
 from index.store.generations import Generation, open_current
-from index.store.layout import current_name
+from index.store.local import generation_stats
 from index.web.live import LiveSources
-from index.web.urls import article_id, loose_key, storage_key
+
+__all__ = ["IndexStats", "KnowledgeBase"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class IndexStats:
-    generation: str
-    model: str
-    dimension: int
-    vector_index: str
-    articles: int
-    chunks: int
-    built_at: datetime
-    sources: tuple[tuple[str, int], ...]  # publisher and article count, largest first
-    oldest: date | None
-    newest: date | None
-
-
 class KnowledgeBase:
-    """Owns the model and the current generation; safe to share between threads.
+    """Owns the model and the current index; safe to share between threads.
 
-    Queries always run against one generation: a reindex builds the next one aside and
-    swaps it in with a single assignment when it is complete.
+    Queries always run against one whole index: a reindex builds the next one aside, its
+    store (``[store]``: local files or Milvus) publishes it, and each reader swaps it in
+    with a single assignment when it notices, at its next question.
 
     With ``chat`` (built from ``[llm]`` by the composition root), a language model
     writes the answers and every sentence is verified; without, answers are extractive.
@@ -69,7 +57,8 @@ class KnowledgeBase:
         )
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
-        self._searcher: Searcher | None = None
+        self.store: Store = open_store(settings)
+        self._index: Index | None = None
         self._open_lock = threading.Lock()
 
     @property
@@ -79,19 +68,19 @@ class KnowledgeBase:
                 self._embedder = load_embedder(self.settings.model, self.settings.index.data_dir)
             return self._embedder
 
-    def searcher(self) -> Searcher:
-        """The searcher of the current generation, opening it (or a newer one) as needed."""
-        searcher = self._searcher
-        data_dir = self.settings.index.data_dir
-        if searcher is not None and searcher.generation.name == current_name(data_dir):
-            return searcher
+    def searcher(self) -> Index:
+        """The current index, opening it (or a newer one, published since) as needed."""
+        index = self._index
+        current = self.store.current()
+        if index is not None and index.name == current:
+            return index
         with self._open_lock:
-            if self._searcher is None or self._searcher.generation.name != current_name(data_dir):
-                generation = open_current(data_dir)
-                self._check_model(generation)
-                self._searcher = Searcher(generation, self.embedder, self.settings.search)
-                log.info("opened index %s", generation.name)
-            return self._searcher
+            if self._index is None or self._index.name != current:
+                opened = self.store.open(self.embedder, self.settings.search)
+                self._check_model(opened.built_with)
+                self._index = opened
+                log.info("opened index %s (%s store)", opened.name, self.store.name)
+            return self._index
 
     def reindex(
         self, progress: ProgressCallback | None = None, *, fetch: bool = True
@@ -104,13 +93,22 @@ class KnowledgeBase:
                 progress=lambda p: report(ReindexProgress("fetching", p.done, p.total))
             )
         previous, damage = self._previous_generation()
-        summary = reindex(
-            self.settings, lambda: self.embedder, previous, progress, self.live.stored_sources()
-        )
+        try:
+            summary = reindex(
+                self.settings,
+                lambda: self.embedder,
+                previous,
+                progress,
+                self.live.stored_sources(),
+                self.store,
+            )
+        finally:
+            if previous is not None:
+                previous.close()
         summary.fetched = fetched
         summary.repaired = damage
-        if summary.changed and self._searcher is not None:
-            self.searcher()  # in use: open the new generation now, not on the next question
+        if self._index is not None:
+            self.searcher()  # in use: open the new index now, not on the next question
         return summary
 
     def search(
@@ -186,42 +184,15 @@ class KnowledgeBase:
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
         """The article at this url, else the one whose passage best matches the words."""
-        query = _checked(query_or_url)
-        searcher = self.searcher()
-        generation = searcher.generation
-        record = generation.article_by_url(loose_key(query))
-        if record is not None:
-            segment, row = generation.locate(record)
-        else:
-            hits = searcher.search(query, k=1)
-            if not hits:
-                return None
-            segment, row = generation.place(hits[0].chunk_id)
-        info = generation.infos(segment, [row])[row]
-        text = segment.article_text(row)
-        opening = text[:opening_chars]
-        if len(text) > opening_chars:
-            opening = opening.rsplit(" ", 1)[0] + " …"
-        return ArticleDetail(article=info, opening=opening)
+        return self.searcher().find_article(_checked(query_or_url), opening_chars)
 
     def indexed_articles(self, keys: Sequence[str]) -> list[ArticleInfo]:
         """The articles of the current index that were fetched under ``keys`` (the web
         store's keys, as a refresh reports new ones), in that order; others are left out."""
-        generation = self.searcher().generation
-        found: dict[str, ArticleInfo] = {}
-        for key in keys:
-            record = generation.article(article_id(storage_key(key)))
-            if record is None or not record.indexed:
-                record = generation.article_by_url(loose_key(key))
-            if record is None or not record.indexed:
-                continue
-            segment, row = generation.locate(record)
-            info = generation.infos(segment, [row])[row]
-            found.setdefault(info.id, info)
-        return list(found.values())
+        return self.searcher().indexed_articles(keys)
 
     def stats(self) -> IndexStats:
-        return _stats(self.searcher().generation)
+        return self.searcher().stats()
 
     def check(self) -> IndexStats:
         """Verify the current index in full without changing anything: every file against
@@ -230,7 +201,7 @@ class KnowledgeBase:
         generation = open_current(self.settings.index.data_dir)
         try:
             check_generation(generation)
-            return _stats(generation)
+            return generation_stats(generation, "local")
         finally:
             generation.close()
 
@@ -238,38 +209,37 @@ class KnowledgeBase:
         """The generation a reindex builds on, checked in full (opened without the model,
         which an unchanged collection never needs); or None and the damage found, so
         that the reindex rebuilds from the sources, which is exactly what repairs it."""
-        data_dir = self.settings.index.data_dir
         try:
-            searcher = self._searcher
-            if searcher is not None and searcher.generation.name == current_name(data_dir):
-                generation = searcher.generation
-            else:
-                generation = open_current(data_dir)
-            check_generation(generation)
+            generation = open_current(self.settings.index.data_dir)
         except IndexNotFoundError:
             return None, None
         except IndexCorruptError as error:
             log.warning("rebuilding from scratch: %s", error)
             return None, str(error)
+        try:
+            check_generation(generation)
+        except IndexCorruptError as error:
+            generation.close()
+            log.warning("rebuilding from scratch: %s", error)
+            return None, str(error)
         return generation, None
 
-    def _check_model(self, generation: Generation) -> None:
-        manifest = generation.manifest
-        if manifest.model != self.settings.model.name:
+    def _check_model(self, built: BuiltWith) -> None:
+        if built.model != self.settings.model.name:
             raise IndexMismatchError(
-                f"the index in {generation.path.parent} was built with model '{manifest.model}' "
+                f"the index in {built.where} was built with model '{built.model}' "
                 f"but the settings ask for '{self.settings.model.name}': run 'newsbot reindex'"
             )
-        if manifest.backend != self.settings.model.backend:
+        if built.backend != self.settings.model.backend:
             # Vectors of one model from two backends differ a little: never mix them.
             raise IndexMismatchError(
-                f"the index in {generation.path.parent} was built with backend "
-                f"'{manifest.backend}' but the settings ask for '{self.settings.model.backend}': "
+                f"the index in {built.where} was built with backend "
+                f"'{built.backend}' but the settings ask for '{self.settings.model.backend}': "
                 "run 'newsbot reindex'"
             )
-        if manifest.dimension != self.embedder.dimension:
+        if built.dimension != self.embedder.dimension:
             raise IndexMismatchError(
-                f"the index in {generation.path.parent} holds {manifest.dimension}-dimensional "
+                f"the index in {built.where} holds {built.dimension}-dimensional "
                 f"vectors but model '{self.settings.model.name}' makes "
                 f"{self.embedder.dimension}: run 'newsbot reindex'"
             )
@@ -288,23 +258,3 @@ def _checked(text: str, limit: int = QUESTION_LIMIT) -> str:
     if len(text) > limit:
         raise InvalidQueryError(f"the question is too long ({len(text)} characters; limit {limit})")
     return text
-
-
-def _stats(generation: Generation) -> IndexStats:
-    manifest = generation.manifest
-    oldest, newest = generation.date_range()
-    counts = Counter[str]()
-    for publisher, count in generation.publishers():
-        counts[publisher or "unknown"] += count
-    return IndexStats(
-        generation=generation.name,
-        model=manifest.model,
-        dimension=manifest.dimension,
-        vector_index=manifest.vector_index,
-        articles=manifest.articles,
-        chunks=manifest.chunks,
-        built_at=manifest.built_at,
-        sources=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
-        oldest=oldest,
-        newest=newest,
-    )

@@ -88,6 +88,7 @@ class NewsBot(commands.Bot):
             allowed_mentions=NO_PINGS,
             help_command=None,
             tree_cls=NewsTree,
+            **_sharding(settings.discord),
         )
         self.settings = settings
         self.knowledge_base = knowledge_base
@@ -102,6 +103,11 @@ class NewsBot(commands.Bot):
         self.reindex_guard = ReindexGuard()  # /reindex and the scheduled refresh share it
         self.announcer = Announcer(self, settings.discord.announce_channel_id)
         self.refresher = RefreshScheduler(self, refresh_interval, clock)
+
+    @staticmethod
+    def kind(settings: AppSettings) -> type[NewsBot]:
+        """The class to run: sharded when ``[discord] shard_count`` is set."""
+        return ShardedNewsBot if settings.discord.shard_count is not None else NewsBot
 
     async def setup_hook(self) -> None:
         await self.add_cog(ChannelQuestions(self))
@@ -237,6 +243,17 @@ class NewsBot(commands.Bot):
         else:
             log.error("%s failed", doing, exc_info=error)
         return cards.error_text(error)
+
+
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """NewsBot over ``[discord] shard_count`` gateway shards, those of ``shard_ids``."""
+
+
+def _sharding(settings: DiscordSettings) -> dict[str, Any]:
+    """AutoShardedBot's arguments; none for one unsharded connection."""
+    if settings.shard_count is None:
+        return {}
+    return {"shard_count": settings.shard_count, "shard_ids": settings.shard_ids}
 
 
 class NewsTree(app_commands.CommandTree[NewsBot]):

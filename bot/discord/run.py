@@ -39,7 +39,7 @@ async def run_bot(settings: AppSettings, token: str, chat: ChatModel | None = No
     await asyncio.to_thread(_open_index, knowledge_base)
     feedback = FeedbackStore(settings.index.data_dir / FEEDBACK_FILE)
     try:
-        async with NewsBot(
+        async with NewsBot.kind(settings)(
             settings=settings, knowledge_base=knowledge_base, feedback=feedback
         ) as bot:
             await _serve(bot, token)

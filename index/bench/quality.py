@@ -71,9 +71,11 @@ class BenchReport:
     calibration: list[dict[str, float]] = field(default_factory=list)
     min_relevance: float = 0.0
     llm: dict[str, Any] | None = None  # with [llm]: see index.bench.llm
+    store: str = "local"  # the store newsbot's index was searched in
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "store": self.store,
             "systems": self.systems,
             "answer_contains": self.answer_contains,
             "index_tokens_per_s": self.tokens_per_s,
@@ -89,7 +91,10 @@ class BenchReport:
 
     def text(self) -> str:
         asked = "each asked as of its date" if self.as_of else "asked today"
-        lines = [f"{self.articles} articles, {self.questions} questions ({asked})", ""]
+        lines = [
+            f"{self.articles} articles, {self.questions} questions ({asked}), {self.store} store",
+            "",
+        ]
         lines.append(f"{'answer-hit@k':14}" + "".join(f"{'@' + str(k):>8}" for k in CUTOFFS))
         for name, hits in self.systems.items():
             lines.append(f"{name:14}" + "".join(f"{hits[f'hit@{k}']:8.3f}" for k in CUTOFFS))
@@ -134,7 +139,9 @@ def run_benchmark(
         index_settings = settings.index.model_copy(
             update={"data_dir": data_dir, "articles": [articles_file]}
         )
-        settings = settings.model_copy(update={"index": index_settings})
+        settings = settings.model_copy(
+            update={"index": index_settings, "store": settings.store.apart(data_dir.parent)}
+        )
         kb = KnowledgeBase(settings)
         model = kb.embedder  # load before timing: both systems get a loaded model
         naive_model = SentenceTransformerEmbedder(settings.model)  # always torch fp32
@@ -212,6 +219,7 @@ def run_benchmark(
         calibration=calibration,
         min_relevance=settings.answer.min_relevance,
         llm=llm,
+        store=settings.store.backend,
     )
 
 
@@ -264,7 +272,7 @@ def _calibrate(
     "answer-removed" twin is the best match among passages that lack the answer string,
     a hard stand-in for a question the articles cannot answer.
     """
-    texts, rows = zip(*kb.searcher().generation.live_passages(), strict=True)
+    texts, rows = zip(*kb.searcher().live_passages(), strict=True)
     passages = [_normalise(text) for text in texts]
     vectors = np.stack(rows)
     query_vectors = kb.embedder.encode([question.text for question in questions])

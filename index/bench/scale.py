@@ -155,7 +155,7 @@ def _run(settings: Settings, count: int, scratch: Path, log: Callable[[str], Non
     for number in range(count):
         _write_article(folder, number, words, rng, version=0)
     index = settings.index.model_copy(update={"data_dir": scratch / "data", "articles": [folder]})
-    settings = settings.model_copy(update={"index": index})
+    settings = settings.model_copy(update={"index": index, "store": settings.store.apart(scratch)})
     real = KnowledgeBase(settings).embedder
     stand_in = StandInEncoder(real)
 
@@ -195,7 +195,7 @@ def _run(settings: Settings, count: int, scratch: Path, log: Callable[[str], Non
         recalls.append(len({h.chunk_id for h in found} & {h.chunk_id for h in exact}) / 10)
     return ScaleReport(
         articles=count,
-        passages=searcher.generation.manifest.chunks,
+        passages=searcher.stats().chunks,
         reindex_s=reindex_s,
         unchanged_reindex_s=unchanged_s,
         changed_reindex_s=changed_s,

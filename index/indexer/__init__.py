@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from index.config import Settings
 from index.embedding import Embedder
@@ -23,8 +24,11 @@ from index.indexer.report import ProgressCallback, ReindexProgress, ReindexSumma
 from index.indexer.run import Run, duplicates
 from index.ingest.sources import Source, file_sources
 from index.records import Skipped
-from index.store.generations import Generation
+from index.store.generations import Generation, open_current
 from index.store.layout import prune, reindex_lock
+
+if TYPE_CHECKING:
+    from index.store.backend import Store
 
 __all__ = ["ProgressCallback", "ReindexProgress", "ReindexSummary", "reindex", "reusable"]
 
@@ -37,8 +41,11 @@ def reindex(
     previous: Generation | None,
     progress: ProgressCallback | None = None,
     web_sources: Iterable[Source] = (),
+    store: Store | None = None,
 ) -> ReindexSummary:
-    """Update the index from the configured files and ``web_sources``.
+    """Update the index from the configured files and ``web_sources``, and have
+    ``store`` publish the result (changed or not: a store may lag behind the data
+    directory, e.g. a Milvus just configured or one a killed reindex left behind).
 
     ``embedder`` is called only if something needs embedding, so a reindex of an
     unchanged collection never loads the model. Raises ``ReindexBusyError`` if another
@@ -57,6 +64,8 @@ def reindex(
         gone = set(stamps) - {s.key for s in sources}
         if base is not None and not changed and not gone and _same_index(settings, base):
             _summarise_unchanged(base, summary, listing_skips)
+            if store is not None:
+                store.publish(base)
         else:
             run = Run(settings, embedder, base, summary, report)
             try:
@@ -69,6 +78,12 @@ def reindex(
                 raise
             in_use = [*run.writer.segment_names, *_segments(previous)]
             prune(data_dir, [summary.generation, *_names(previous)], in_use)
+            if store is not None:
+                published = open_current(data_dir)
+                try:
+                    store.publish(published)
+                finally:
+                    published.close()
     summary.seconds = time.perf_counter() - started
     return summary
 

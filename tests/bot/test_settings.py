@@ -49,3 +49,12 @@ def test_without_a_file_the_defaults_of_the_given_model_are_used():
     settings = load_settings(None, AppSettings)
     assert isinstance(settings, AppSettings) and settings.discord == DiscordSettings()
     assert settings.index.data_dir == Path.cwd() / "data"
+
+
+def test_shards_are_off_unless_counted_and_a_group_must_fit_the_count(tmp_path: Path):
+    assert DiscordSettings().shard_count is None
+    group = DiscordSettings(shard_count=4, shard_ids=[2, 3])
+    assert (group.shard_count, group.shard_ids) == (4, [2, 3])
+    for text in ("shard_ids = [1]", "shard_count = 2\nshard_ids = [2]"):
+        with pytest.raises(ConfigError, match="shard_ids"):
+            load_settings(write(tmp_path, f"[discord]\n{text}\n"), AppSettings)

@@ -77,3 +77,20 @@ def test_an_unknown_backend_is_an_error_naming_the_key(tmp_path):
 
 def test_unresolved_settings_leave_the_cache_to_the_data_dir():
     assert Settings().model.cache_dir is None
+
+
+def test_the_store_is_local_unless_milvus_is_named_and_a_lite_file_is_relative(tmp_path):
+    assert Settings().store.backend == "local"
+    lite = load_settings(write(tmp_path, '[store]\nbackend = "milvus"\nuri = "db/m.db"\n'))
+    assert (lite.store.backend, lite.store.uri) == ("milvus", str(tmp_path / "db/m.db"))
+    server = load_settings(write(tmp_path, '[store]\nuri = "http://milvus:19530"\n'))
+    assert server.store.uri == "http://milvus:19530" and server.store.is_server
+
+
+def test_a_benchmark_keeps_apart_from_the_store_questions_are_answered_from(tmp_path):
+    from index.config import StoreSettings
+
+    lite = StoreSettings(backend="milvus", uri="/srv/newsbot/milvus.db").apart(tmp_path)
+    assert lite.uri == str(tmp_path / "milvus.db")
+    server = StoreSettings(backend="milvus", uri="http://milvus:19530").apart(tmp_path)
+    assert (server.uri, server.collection) == ("http://milvus:19530", "newsbot_bench")
