@@ -1,22 +1,15 @@
-"""Answers without an LLM: the most relevant sentences of the top passages, cited.
-
-Sentences are scored without running the model: by their passage's closeness to the
-question, the question's words they contain and the kind of answer they hold. Embedding
-the shortlisted sentences as well cost ~6 question embeddings per ask and moved
-answer-contains on the rtqa-2024 benchmark by 0.02 (3 of 150 questions): not worth
-making every answer several times slower.
-"""
+"""Answers without an LLM: the most relevant sentences of the top passages, cited."""
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.config import AnswerSettings
+from index.embedding import Embedder
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import lexical_tokens
 from index.injection import addresses_an_ai
@@ -24,10 +17,10 @@ from index.records import Answer, AnswerSentence, Citation, Hit
 
 _SPACES = re.compile(r"\s+")
 _MIN_SENTENCE_CHARS = 25
-_SHORTLIST = 8  # sentences scored in full per question: the lexical pre-ranking finds them
+_SHORTLIST = 8  # sentences embedded per question: the lexical pre-ranking finds them
 _LEXICAL_WEIGHT = 0.3  # a question word found in the sentence counts besides meaning
 _ANSWER_TYPE_BONUS = 0.05  # a name each for "who", a number for "how many", up to three
-_REDUNDANCY_WEIGHT = 0.3  # a sentence sharing the words of one already chosen adds little
+_REDUNDANCY_WEIGHT = 0.3  # a sentence close in meaning to one already chosen adds little
 _KEEP_RATIO = 0.7  # a further sentence must score this share of the best one
 
 _NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*|\b[A-Z]{2,}\b")
@@ -49,10 +42,15 @@ class _Sentence:
     start: int  # offset in the article
     text: str
     overlap: float
-    words: frozenset[str]
 
 
-def compose_answer(question: str, hits: Sequence[Hit], settings: AnswerSettings) -> Answer:
+def compose_answer(
+    question: str,
+    hits: Sequence[Hit],
+    query_vector: np.ndarray,
+    embedder: Embedder,
+    settings: AnswerSettings,
+) -> Answer:
     """An answer from ``hits`` (best first), or an empty one when the evidence is weak."""
     passages = list(hits[: settings.passages])
     if evidence_strength(passages) < settings.min_relevance:
@@ -60,15 +58,16 @@ def compose_answer(question: str, hits: Sequence[Hit], settings: AnswerSettings)
     candidates = _shortlist(question, passages)
     if not candidates:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
+    vectors = embedder.encode([c.text for c in candidates])
     wanted = _answer_type(question)
     question_words = set(lexical_tokens(question))
     scores = (
-        np.array([c.hit.dense_score or 0.0 for c in candidates])
+        vectors @ query_vector
         + _LEXICAL_WEIGHT * np.array([c.overlap for c in candidates])
         + _ANSWER_TYPE_BONUS
         * np.array([_answer_type_count(c.text, wanted, question_words) for c in candidates])
     )
-    chosen = _choose(candidates, scores, settings.max_sentences)
+    chosen = _choose(candidates, scores, vectors, settings.max_sentences)
     # Reading order: articles as ranked, sentences as they stand in each article.
     article_rank: dict[str, int] = {}
     for c in sorted(chosen, key=lambda c: c.hit_rank):
@@ -104,9 +103,8 @@ def _shortlist(question: str, passages: list[Hit]) -> list[_Sentence]:
             if key in seen or len(text) < _MIN_SENTENCE_CHARS or addresses_an_ai(text):
                 continue  # a sentence speaking to an AI is no news to quote
             seen.add(key)
-            words = frozenset(lexical_tokens(text))
-            overlap = _overlap(terms, words)
-            sentences.append(_Sentence(rank, hit, hit.start + start, text, overlap, words))
+            overlap = _overlap(terms, set(lexical_tokens(text)))
+            sentences.append(_Sentence(rank, hit, hit.start + start, text, overlap))
     # Question words plus a small preference for better-ranked passages.
     sentences.sort(key=lambda s: -(s.overlap + 0.1 / (s.hit_rank + 1)))
     return sentences[:_SHORTLIST]
@@ -117,18 +115,11 @@ _QUESTION_WORDS = frozenset(
 )
 
 
-def _overlap(terms: set[str], words: frozenset[str]) -> float:
+def _overlap(terms: set[str], words: set[str]) -> float:
     """Share of the question's terms in the sentence; "Iranian" counts for "Iran"."""
     if not terms:
         return 0.0
-    ordered = sorted(words)  # a term's longer forms follow it: one bisection finds them
-    found = 0
-    for term in terms:
-        if len(term) < 4:
-            found += term in words
-        else:
-            at = bisect_left(ordered, term)
-            found += at < len(ordered) and ordered[at].startswith(term)
+    found = sum(1 for t in terms if any(_same_word(w, t) for w in words))
     return found / len(terms)
 
 
@@ -176,9 +167,10 @@ _STOP_NAMES = frozenset(
 )
 
 
-def _choose(candidates: list[_Sentence], scores: np.ndarray, limit: int) -> list[_Sentence]:
-    """Greedy maximal marginal relevance: relevant sentences that say different things
-    (redundancy: the share of words two sentences have in common)."""
+def _choose(
+    candidates: list[_Sentence], scores: np.ndarray, vectors: np.ndarray, limit: int
+) -> list[_Sentence]:
+    """Greedy maximal marginal relevance: relevant sentences that say different things."""
     best = float(scores.max())
     remaining = list(range(len(candidates)))
     chosen: list[int] = []
@@ -187,7 +179,7 @@ def _choose(candidates: list[_Sentence], scores: np.ndarray, limit: int) -> list
         def marginal(i: int) -> float:
             if not chosen:
                 return float(scores[i])
-            redundancy = max(_shared_words(candidates[c], candidates[i]) for c in chosen)
+            redundancy = float((vectors[chosen] @ vectors[i]).max())
             return float(scores[i]) - _REDUNDANCY_WEIGHT * redundancy
 
         pick = max(remaining, key=marginal)
@@ -196,8 +188,3 @@ def _choose(candidates: list[_Sentence], scores: np.ndarray, limit: int) -> list
         chosen.append(pick)
         remaining.remove(pick)
     return [candidates[i] for i in chosen]
-
-
-def _shared_words(one: _Sentence, other: _Sentence) -> float:
-    union = len(one.words | other.words)
-    return len(one.words & other.words) / union if union else 0.0

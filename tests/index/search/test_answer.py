@@ -58,25 +58,26 @@ def hit(article: ArticleInfo, text: str, dense: float | None = 0.6) -> Hit:
     return Hit(article, 0, 0, len(text), text, score=0.1, dense_score=dense)
 
 
-def answer_to(question, hits, **settings):
-    return compose_answer(question, hits, AnswerSettings(**settings))
+def answer_to(question, hits, embedder, **settings):
+    vector = embedder.encode([question])[0]
+    return compose_answer(question, hits, vector, embedder, AnswerSettings(**settings))
 
 
-def test_each_sentence_cites_the_article_it_was_taken_from():
+def test_each_sentence_cites_the_article_it_was_taken_from(embedder):
     hits = [
         hit(
             RECALL,
             "Halden Motors is recalling 84,000 SUVs over a faulty brake sensor. "
             "Owners will be contacted by letter in March.",
         ),
-        hit(CRANES, "The harbour cranes stood still on Sunday while the crews were on leave.", 0.3),
+        hit(CRANES, "The harbour cranes stood still on Sunday while the crews were on leave."),
         hit(
             REPRINT,
             "The recall of the SUVs was widened on Friday to cover vehicles built "
             "in 2022, the carmaker said.",
         ),
     ]
-    answer = answer_to("Why is Halden Motors recalling SUVs?", hits)
+    answer = answer_to("Why is Halden Motors recalling SUVs?", hits, embedder)
     assert answer.answered
     by_number = {c.number: c.article for c in answer.citations}
     for sentence in answer.sentences:
@@ -88,12 +89,12 @@ def test_each_sentence_cites_the_article_it_was_taken_from():
     assert answer.hits == tuple(hits)
 
 
-def test_weak_evidence_gets_no_answer_but_keeps_the_hits():
+def test_weak_evidence_gets_no_answer_but_keeps_the_hits(embedder):
     hits = [hit(RECALL, "Halden Motors is recalling 84,000 SUVs over a faulty brake sensor.", 0.2)]
     question = "How many SUVs is Halden Motors recalling?"
-    refused = answer_to(question, hits, min_relevance=0.3)
+    refused = answer_to(question, hits, embedder, min_relevance=0.3)
     assert not refused.answered and refused.citations == () and refused.hits == tuple(hits)
-    assert answer_to(question, hits, min_relevance=0.1).answered
+    assert answer_to(question, hits, embedder, min_relevance=0.1).answered
 
 
 def test_evidence_is_the_closest_dense_score_and_none_without_one():
@@ -103,7 +104,7 @@ def test_evidence_is_the_closest_dense_score_and_none_without_one():
     assert evidence_strength([]) == -1.0
 
 
-def test_a_how_many_question_prefers_the_sentence_with_a_number():
+def test_a_how_many_question_prefers_the_sentence_with_a_number(embedder):
     passage = (
         "Halden Motors said the recall of its SUVs was voluntary and precautionary. "
         "The recall covers 84,000 SUVs built since 2021."
@@ -111,19 +112,20 @@ def test_a_how_many_question_prefers_the_sentence_with_a_number():
     answer = answer_to(
         "How many SUVs does the Halden Motors recall cover?",
         [hit(RECALL, passage)],
+        embedder,
         max_sentences=1,
     )
     assert [s.text for s in answer.sentences] == ["The recall covers 84,000 SUVs built since 2021."]
 
 
-def test_fragments_too_short_to_be_sentences_are_never_quoted():
+def test_fragments_too_short_to_be_sentences_are_never_quoted(embedder):
     passage = "Recalled. Halden Motors is recalling 84,000 SUVs over a faulty brake sensor."
-    answer = answer_to("What did Halden Motors recall?", [hit(RECALL, passage)])
+    answer = answer_to("What did Halden Motors recall?", [hit(RECALL, passage)], embedder)
     assert answer.answered
     assert all(s.text != "Recalled." for s in answer.sentences)
 
 
-def test_a_sentence_that_speaks_to_an_ai_is_never_quoted():
+def test_a_sentence_that_speaks_to_an_ai_is_never_quoted(embedder):
     notice = ArticleInfo(
         "n", "Dealers prepare for the Tarn recall", None, "Dealer Bulletin", None, None
     )
@@ -134,5 +136,5 @@ def test_a_sentence_that_speaks_to_an_ai_is_never_quoted():
         "Dealers said the replacement parts for the Tarn SUV recall had arrived."
     )
     hits = [Hit(notice, 1, 0, len(text), text, 1.0, dense_score=0.6)]
-    answer = answer_to("Will Halden Motors refund Tarn SUV owners?", hits)
+    answer = answer_to("Will Halden Motors refund Tarn SUV owners?", hits, embedder)
     assert answer.answered and "refund" not in answer.text
