@@ -4,10 +4,10 @@ by reciprocal rank, weighed by the time prior, diversified, filtered."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from index.search.lexical import bm25_scores
 from index.search.recency import TimePrior, latest_allowed
 from index.store.generations import Generation
 from index.store.segments import UNDATED, Segment
+
+CandidateT = TypeVar("CandidateT")
 
 log = logging.getLogger(__name__)
 
@@ -196,29 +198,14 @@ class Searcher:
         return boosted
 
     def _diversify(self, candidates: Sequence[_Candidate], k: int, per_article: int) -> list[Hit]:
-        """Best first, at most ``per_article`` passages an article while others remain.
-
-        When fewer than ``k`` articles match, the remaining places go to further passages
-        of the same articles rather than being left empty.
-        """
         segments = self.generation.segments
-        taken: dict[tuple[int, int], int] = {}
-        chosen: list[_Candidate] = []
-        held_back: list[_Candidate] = []
-        for candidate in candidates:
-            article = (
-                candidate.segment,
-                int(segments[candidate.segment].chunk_article[candidate.chunk]),
+
+        def article(candidate: _Candidate) -> Hashable:
+            return candidate.segment, int(
+                segments[candidate.segment].chunk_article[candidate.chunk]
             )
-            if taken.get(article, 0) >= per_article:
-                held_back.append(candidate)
-                continue
-            taken[article] = taken.get(article, 0) + 1
-            chosen.append(candidate)
-            if len(chosen) == k:
-                break
-        chosen += held_back[: k - len(chosen)]
-        return self._hits(chosen)
+
+        return self._hits(diversify(candidates, article, k, per_article))
 
     def _hits(self, chosen: Sequence[_Candidate]) -> list[Hit]:
         segments = self.generation.segments
@@ -251,3 +238,29 @@ class Searcher:
 
 def _order(candidate: _Candidate) -> tuple[float, int, int]:
     return (-candidate.score, candidate.segment, candidate.chunk)
+
+
+def diversify(
+    candidates: Sequence[CandidateT],
+    article: Callable[[CandidateT], Hashable],
+    k: int,
+    per_article: int,
+) -> list[CandidateT]:
+    """Best first, at most ``per_article`` passages an article while others remain.
+
+    When fewer than ``k`` articles match, the remaining places go to further passages of
+    the same articles rather than being left empty.
+    """
+    taken: dict[Hashable, int] = {}
+    chosen: list[CandidateT] = []
+    held_back: list[CandidateT] = []
+    for candidate in candidates:
+        key = article(candidate)
+        if taken.get(key, 0) >= per_article:
+            held_back.append(candidate)
+            continue
+        taken[key] = taken.get(key, 0) + 1
+        chosen.append(candidate)
+        if len(chosen) == k:
+            break
+    return chosen + held_back[: k - len(chosen)]

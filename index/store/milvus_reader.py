@@ -29,7 +29,7 @@ from index.embedding import Embedder
 from index.ingest.terms import lexical_tokens
 from index.records import ArticleDetail, ArticleInfo, Hit, Reprint, SearchFilters
 from index.search.recency import TimePrior, latest_allowed
-from index.search.retrieval import Mode
+from index.search.retrieval import Mode, diversify
 from index.store.backend import BuiltWith, IndexStats
 from index.store.local import opening
 from index.web.urls import article_id, loose_key, storage_key
@@ -191,7 +191,7 @@ class MilvusIndex:
         candidates = self._candidates(requests, vector, depth, lexical=mode == "lexical")
         if as_of is not None and prefer_recent and candidates:
             candidates = self._prefer_recent(candidates, query, as_of)
-        return [_hit(c) for c in _diversify(candidates, k, per_article)]
+        return [_hit(c) for c in diversify(candidates, _article, k, per_article)]
 
     def _dense(self, vector: np.ndarray, depth: int, expression: str) -> AnnSearchRequest:
         return AnnSearchRequest(
@@ -325,22 +325,8 @@ def _expression(filters: SearchFilters | None, as_of: date | None) -> str:
     return " and ".join(parts)
 
 
-def _diversify(candidates: Sequence[_Candidate], k: int, per_article: int) -> list[_Candidate]:
-    """Best first, at most ``per_article`` passages an article while others remain; when
-    fewer than ``k`` articles match, further passages of the same ones fill the places."""
-    taken: dict[str, int] = {}
-    chosen: list[_Candidate] = []
-    held_back: list[_Candidate] = []
-    for candidate in candidates:
-        article = candidate.row["article"]
-        if taken.get(article, 0) >= per_article:
-            held_back.append(candidate)
-            continue
-        taken[article] = taken.get(article, 0) + 1
-        chosen.append(candidate)
-        if len(chosen) == k:
-            break
-    return chosen + held_back[: k - len(chosen)]
+def _article(candidate: _Candidate) -> str:
+    return str(candidate.row["article"])
 
 
 def _hit(candidate: _Candidate) -> Hit:
