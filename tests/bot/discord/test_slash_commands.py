@@ -111,8 +111,14 @@ async def test_reindex_by_an_admin_shows_progress_then_the_summary(
     assert record.callback_types == [5] and record.ephemeral  # for the admin's eyes only
     edits = [e.body for e in record.events if e.kind == "edit"]
     assert edits[0]["content"].startswith("Reindexing…")
-    shown = " ".join(e["content"] or "" for e in edits)
-    assert re.search(r"embedding [\d,]+ of [\d,]+ passages", shown) and "gen-" not in shown
+    # Edits are throttled, so which stages show depends on the machine's speed; their
+    # wording ("embedding 320 of 1,977 passages") is pinned in test_cards.
+    progress = [e["content"].strip() for e in edits if e["content"]]
+    assert all(
+        re.fullmatch(r"Reindexing… [a-z ]+(?:[\d,]+(?: of [\d,]+)? [a-z ]+)?\(\d+ s\)", p)
+        for p in progress
+    ), progress
+    assert not any("gen-" in p for p in progress)
     [summary] = record.original.embeds
     assert summary["title"] == "Reindex finished"
     fields = {f["name"]: f["value"] for f in summary["fields"]}
