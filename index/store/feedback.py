@@ -2,8 +2,9 @@
 
 A reindex replaces generations and never touches this file, so votes collected over the
 years stay with the question, answer text and sources they were given on, and how the
-answer was written ("llm" or "extractive"; files from before that was recorded get the
-column on opening, their answers marked "extractive", as they all were).
+answer was written ("llm" or "extractive"). A 👎 may carry the reader's words on what was
+wrong. Files from before a column existed get it on opening, their rows kept: answers
+marked "extractive", as they all were, votes without a reason.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +35,27 @@ CREATE TABLE IF NOT EXISTS votes (
     user_id TEXT NOT NULL,
     value INTEGER NOT NULL CHECK (value IN (-1, 1)),
     voted_at TEXT NOT NULL,
+    reason TEXT,
     PRIMARY KEY (answer_id, user_id)
 );
 """
+
+
+REASON_LIMIT = 1000  # characters of a reason kept; the Discord form allows no more
 
 
 @dataclass(frozen=True, slots=True)
 class VoteCounts:
     up: int
     down: int
+
+
+class Voted(Enum):
+    """What a vote did to the voter's standing on an answer."""
+
+    NEW = "new"  # their first vote on it
+    SAME = "same"  # the vote they had already given: nothing changed
+    CHANGED = "changed"  # replaced their other vote
 
 
 class FeedbackStore:
@@ -68,6 +82,9 @@ class FeedbackStore:
             self._db.execute(
                 "ALTER TABLE answers ADD COLUMN mode TEXT NOT NULL DEFAULT 'extractive'"
             )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(votes)")}
+        if "reason" not in columns:
+            self._db.execute("ALTER TABLE votes ADD COLUMN reason TEXT")
 
     def record_answer(
         self,
@@ -90,10 +107,11 @@ class FeedbackStore:
             )
         return answer_id
 
-    def vote(self, answer_id: str, user_id: str, value: int) -> bool:
-        """Record ``user_id``'s vote (+1 or -1) on an answer, replacing an earlier one.
+    def vote(self, answer_id: str, user_id: str, value: int) -> Voted | None:
+        """Record ``user_id``'s vote (+1 or -1) on an answer, replacing another one they
+        gave (and the reason given with it); the same vote again changes nothing.
 
-        Returns False, recording nothing, when the answer is not on record (an id from
+        Returns None, recording nothing, when the answer is not on record (an id from
         another feedback file, or one that was deleted).
         """
         if value not in (1, -1):
@@ -101,14 +119,39 @@ class FeedbackStore:
         with self._lock:
             known = self._db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,))
             if known.fetchone() is None:
-                return False
+                return None
+            earlier = self._db.execute(
+                "SELECT value FROM votes WHERE answer_id = ? AND user_id = ?",
+                (answer_id, user_id),
+            ).fetchone()
+            if earlier is None:
+                self._db.execute(
+                    "INSERT INTO votes (answer_id, user_id, value, voted_at) VALUES (?, ?, ?, ?)",
+                    (answer_id, user_id, value, _now()),
+                )
+                return Voted.NEW
+            if earlier[0] == value:
+                return Voted.SAME
             self._db.execute(
-                "INSERT INTO votes (answer_id, user_id, value, voted_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (answer_id, user_id) "
-                "DO UPDATE SET value = excluded.value, voted_at = excluded.voted_at",
-                (answer_id, user_id, value, _now()),
+                "UPDATE votes SET value = ?, voted_at = ?, reason = NULL "
+                "WHERE answer_id = ? AND user_id = ?",
+                (value, _now(), answer_id, user_id),
             )
-        return True
+        return Voted.CHANGED
+
+    def give_reason(self, answer_id: str, user_id: str, reason: str) -> bool:
+        """Keep what ``user_id`` says was wrong with an answer beside their 👎 (replacing
+        what they said before); False, keeping nothing, when their vote on it is not 👎
+        (changed meanwhile) or the reason is blank."""
+        reason = reason.strip()[:REASON_LIMIT]
+        if not reason:
+            return False
+        with self._lock:
+            updated = self._db.execute(
+                "UPDATE votes SET reason = ? WHERE answer_id = ? AND user_id = ? AND value = -1",
+                (reason, answer_id, user_id),
+            )
+        return updated.rowcount == 1
 
     def counts(self, answer_id: str) -> VoteCounts:
         with self._lock:

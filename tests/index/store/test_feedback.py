@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.store.feedback import FeedbackStore, VoteCounts
+from index.store.feedback import REASON_LIMIT, FeedbackStore, VoteCounts, Voted
 
 SOURCES = [{"number": 1, "title": "Running Iran Out of Syria", "url": None}]
 
@@ -38,14 +38,66 @@ def test_file_is_in_wal_mode(store: FeedbackStore) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_second_vote_of_a_person_replaces_the_first(store: FeedbackStore) -> None:
+def test_a_vote_says_whether_it_is_new_the_same_or_a_change(store: FeedbackStore) -> None:
     answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
 
-    assert store.vote(answer_id, "7", 1)
-    assert store.vote(answer_id, "7", 1)
+    assert store.vote(answer_id, "7", 1) is Voted.NEW
+    assert store.vote(answer_id, "7", 1) is Voted.SAME
     assert store.counts(answer_id) == VoteCounts(up=1, down=0)
-    assert store.vote(answer_id, "7", -1)
+    assert store.vote(answer_id, "7", -1) is Voted.CHANGED
     assert store.counts(answer_id) == VoteCounts(up=0, down=1)
+    assert store.vote(answer_id, "8", -1) is Voted.NEW  # another person's first
+
+
+def test_the_same_vote_again_leaves_the_row_as_it_was(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+    store.vote(answer_id, "7", -1)
+    store.give_reason(answer_id, "7", "wrong country")
+    with sqlite3.connect(store.path) as db:
+        before = db.execute("SELECT * FROM votes").fetchall()
+
+    store.vote(answer_id, "7", -1)
+
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT * FROM votes").fetchall() == before
+
+
+def reasons(store: FeedbackStore) -> list[tuple[str, int, str | None]]:
+    with sqlite3.connect(store.path) as db:
+        return db.execute("SELECT user_id, value, reason FROM votes ORDER BY user_id").fetchall()
+
+
+def test_a_thumbs_down_keeps_the_reason_given_with_it(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+    store.vote(answer_id, "7", -1)
+    store.vote(answer_id, "8", 1)
+
+    assert store.give_reason(answer_id, "7", "  It names the wrong president.\n")
+    assert not store.give_reason(answer_id, "8", "a reason for a thumbs up")  # not a 👎
+    assert not store.give_reason(answer_id, "9", "never voted")
+    assert not store.give_reason(answer_id, "7", "   ")  # blank: the first reason stays
+
+    assert reasons(store) == [("7", -1, "It names the wrong president."), ("8", 1, None)]
+
+
+def test_a_changed_vote_drops_the_reason_of_the_earlier_one(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+    store.vote(answer_id, "7", -1)
+    store.give_reason(answer_id, "7", "too vague")
+
+    store.vote(answer_id, "7", 1)
+
+    assert reasons(store) == [("7", 1, None)]
+    assert not store.give_reason(answer_id, "7", "too vague")
+
+
+def test_a_reason_is_cut_to_the_limit(store: FeedbackStore) -> None:
+    answer_id = store.record_answer("who?", "Putin [1]", SOURCES)
+    store.vote(answer_id, "7", -1)
+
+    store.give_reason(answer_id, "7", "x" * (REASON_LIMIT + 50))
+
+    assert len(reasons(store)[0][2] or "") == REASON_LIMIT
 
 
 def test_votes_of_different_people_add_up(store: FeedbackStore) -> None:
@@ -58,7 +110,7 @@ def test_votes_of_different_people_add_up(store: FeedbackStore) -> None:
 
 
 def test_vote_on_an_unknown_answer_is_refused(store: FeedbackStore) -> None:
-    assert not store.vote("0" * 32, "7", 1)
+    assert store.vote("0" * 32, "7", 1) is None
     assert store.counts("0" * 32) == VoteCounts(up=0, down=0)
 
 
@@ -134,3 +186,41 @@ def test_a_file_from_before_modes_were_kept_gets_the_column_and_keeps_its_votes(
     with sqlite3.connect(path) as db:
         modes = dict(db.execute("SELECT id, mode FROM answers"))
     assert modes == {old_id: "extractive", new_id: "llm"}
+
+
+def test_a_file_from_before_reasons_were_kept_gets_the_column_and_keeps_its_votes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "feedback.sqlite"
+    answer_id = "0123456789abcdef0123456789abcdef"
+    with sqlite3.connect(path) as db:  # the schema as deployed newsbots wrote it until now
+        db.executescript(
+            f"""
+            CREATE TABLE answers (id TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+                question TEXT NOT NULL, answer TEXT NOT NULL, sources TEXT NOT NULL,
+                mode TEXT NOT NULL DEFAULT 'extractive');
+            CREATE TABLE votes (answer_id TEXT NOT NULL REFERENCES answers(id),
+                user_id TEXT NOT NULL, value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+                voted_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));
+            INSERT INTO answers VALUES ('{answer_id}', '2024-01-01T00:00:00+00:00', 'who?',
+                'Putin [1]', '[]', 'llm');
+            INSERT INTO votes VALUES ('{answer_id}', 'u1', 1, '2024-01-01T00:00:00+00:00');
+            INSERT INTO votes VALUES ('{answer_id}', 'u2', -1, '2024-01-02T00:00:00+00:00');
+            """
+        )
+
+    store = FeedbackStore(path)
+    try:
+        assert store.counts(answer_id) == VoteCounts(up=1, down=1)
+        assert store.give_reason(answer_id, "u2", "out of date")
+        assert store.vote(answer_id, "u1", 1) is Voted.SAME
+    finally:
+        store.close()
+    FeedbackStore(path).close()  # opening again changes nothing
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT user_id, value, voted_at, reason FROM votes ORDER BY user_id")
+        assert rows.fetchall() == [
+            ("u1", 1, "2024-01-01T00:00:00+00:00", None),
+            ("u2", -1, "2024-01-02T00:00:00+00:00", "out of date"),
+        ]
+        assert db.execute("SELECT mode FROM answers").fetchall() == [("llm",)]
