@@ -439,13 +439,14 @@ def resolve_mentions(
 
 
 def iter_components(components: list[Json]) -> list[Json]:
-    """Every component in a tree of action rows and containers, depth first."""
+    """Every component in a tree of action rows, containers and labels, depth first."""
     found: list[Json] = []
     for component in components:
         found.append(component)
         found.extend(iter_components(component.get("components", [])))
-        if isinstance(component.get("accessory"), dict):
-            found.append(component["accessory"])
+        for key in ("accessory", "component"):  # a section's button, a label's input
+            if isinstance(component.get(key), dict):
+                found.append(component[key])
     return found
 
 

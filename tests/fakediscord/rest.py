@@ -22,6 +22,7 @@ from aiohttp import web
 
 from tests.fakediscord import model
 from tests.fakediscord.gateway import GATEWAY_PATH
+from tests.fakediscord.modals import modal_errors
 from tests.fakediscord.model import Guild, Json, Message
 from tests.fakediscord.records import Callback, InteractionEvent, InteractionRecord, RecordedRequest
 from tests.fakediscord.world import ApiError, Upload, World, invalid_form, json_response
@@ -52,12 +53,19 @@ class _Body:
 BODY = web.RequestKey("body", _Body)
 
 # Interaction types, and the callback types Discord accepts for each.
-APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 2, 3, 4
+APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 4, 5
 DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = 6, 7, 8, 9
 _CALLBACKS_ALLOWED = {
     APPLICATION_COMMAND: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL},
     AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
+    # 6 and 7 only for a modal opened from a message's component: they target that message.
+    MODAL_SUBMIT: {
+        CHANNEL_MESSAGE,
+        DEFERRED_CHANNEL_MESSAGE,
+        DEFERRED_UPDATE_MESSAGE,
+        UPDATE_MESSAGE,
+    },
     MESSAGE_COMPONENT: {
         CHANNEL_MESSAGE,
         DEFERRED_CHANNEL_MESSAGE,
@@ -374,9 +382,10 @@ class RestApi:
     async def _callback(self, request: web.Request) -> web.Response:
         """The bot's one response to an interaction, due before the record's deadline.
 
-        4 posts a message, 5 posts a "thinking" (LOADING) message, 6 and 7 (components
-        only) target the clicked message, 7 editing it at once; 8 answers an
-        autocomplete with its choices, 9 opens a modal (both only recorded).
+        4 posts a message, 5 posts a "thinking" (LOADING) message, 6 and 7 (components,
+        and modals opened from one) target the clicked message, 7 editing it at once; 8
+        answers an autocomplete with its choices, 9 opens a modal (both recorded; a test
+        submits the modal with ``FakeDiscord.submit_modal``).
         """
         world = self._world
         record = world.interaction_for(request.match_info["token"])
@@ -388,8 +397,13 @@ class RestApi:
             raise ApiError(404, 10062, "Unknown interaction")
         body, files = request[BODY].object(), request[BODY].files
         kind, data = body.get("type"), body.get("data") or {}
-        if kind not in _CALLBACKS_ALLOWED[record.type]:
+        updates = kind in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE)
+        if kind not in _CALLBACKS_ALLOWED[record.type] or (
+            updates and record.source_message is None
+        ):
             raise invalid_form([("type", f"Callback type {kind} is not valid here.")])
+        if kind == MODAL and (errors := modal_errors(data)):
+            raise invalid_form(errors)
         _, channel = world.channel(record.channel_id)
         ephemeral = int(data.get("flags") or 0) & model.FLAG_EPHEMERAL
         if kind == CHANNEL_MESSAGE:
@@ -400,7 +414,7 @@ class RestApi:
         elif kind == DEFERRED_CHANNEL_MESSAGE:
             flags = model.FLAG_LOADING | ephemeral
             record.original = world.bot_message(channel, {}, [], flags=flags, interaction=record)
-        elif kind in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE):
+        elif updates:
             if errors := model.message_errors(data):
                 raise invalid_form(errors)
             record.original = record.source_message

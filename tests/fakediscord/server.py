@@ -20,6 +20,7 @@ from aiohttp import web
 
 from tests.fakediscord import model
 from tests.fakediscord.gateway import GATEWAY_PATH, RECONNECT, Gateway, GatewaySession
+from tests.fakediscord.modals import submission
 from tests.fakediscord.model import Channel, Guild, Json, Message, User
 from tests.fakediscord.records import InteractionRecord, RecordedRequest
 from tests.fakediscord.rest import (
@@ -27,6 +28,8 @@ from tests.fakediscord.rest import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     MESSAGE_COMPONENT,
+    MODAL,
+    MODAL_SUBMIT,
     RestApi,
 )
 from tests.fakediscord.world import Shape, World
@@ -388,6 +391,19 @@ class FakeDiscord:
             "resolved": {"messages": {str(message.id): self.world.message_payload(message)}},
         }
         return await self._interact(APPLICATION_COMMAND, data, user_id, guild, channel)
+
+    async def submit_modal(
+        self, opened_by: InteractionRecord, values: dict[str, str] | None = None
+    ) -> InteractionRecord:
+        """The person who got the modal the bot opened in answer to ``opened_by`` fills it
+        in and sends it (INTERACTION_CREATE type 5): ``values`` by text input custom_id,
+        the others empty. Not calling this is dismissing the modal: Discord tells the bot
+        nothing then."""
+        [modal] = [c.data for c in opened_by.callbacks if c.type == MODAL]
+        data = submission(modal, values or {})
+        guild, channel = self.world.channel(opened_by.channel_id)
+        message = opened_by.source_message
+        return await self._interact(MODAL_SUBMIT, data, opened_by.user_id, guild, channel, message)
 
     async def click_button(
         self, message_id: int, custom_id: str, user_id: int | None = None
