@@ -38,6 +38,7 @@ from index.records import (
     Truncated,
 )
 from index.search.questions import last_question
+from index.store.feedback import Voted
 from index.web.refresh import RefreshSummary
 
 PREPARING = "I'm still preparing my articles; please ask again in a few minutes."
@@ -53,6 +54,11 @@ REINDEX_RUNNING = (
     "sources); try again once it has finished."
 )
 VOTE_UNKNOWN = "This answer is too old to rate."
+REASON_TITLE = "What was wrong?"  # the 👎 form; Discord allows 45 characters
+REASON_LABEL = "What was wrong with this answer?"
+REASON_HINT = "Optional: your 👎 counts either way."
+REASON_PLACEHOLDER = "e.g. it quotes the wrong article, or misses the point"
+REASON_NOTED = "Thanks for saying what was wrong; it is kept with your vote."
 MORE_EXPIRED = "This answer is too old to show in full; ask again to see it."
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
 _SHOWN_FAILED = 10  # sources and pages that failed to fetch, listed after a reindex
@@ -271,8 +277,13 @@ def _announced(article: ArticleInfo) -> str:
 # -- refusals and errors -------------------------------------------------------------
 
 
-def vote_text(emoji: str) -> str:
-    return f"Thanks! Your vote on this answer is now {emoji}; it replaces any earlier one."
+def vote_text(emoji: str, voted: Voted) -> str:
+    """What a member is told privately about the vote they just gave."""
+    if voted is Voted.CHANGED:
+        return f"Changed your vote to {emoji}."
+    if voted is Voted.SAME:
+        return f"You had already voted {emoji}; nothing changed."
+    return f"Thanks, vote recorded: {emoji}."
 
 
 def cooldown_text(retry_after: float) -> str:

@@ -2,12 +2,18 @@
 
 The buttons carry the answer id in their custom_id and are handled by a ``DynamicItem``
 registered at start-up, so a click works on answers sent before the bot restarted. Their
-labels count the votes; the member who votes is shown privately which one is theirs.
+labels count the votes. The member who votes is shown privately which one is theirs, on
+buttons that also carry the public answer's message id: a change made there updates
+the public counts too.
+
+👎 opens a short form, "what was wrong?". The vote counts from the click, so a form the
+member dismisses loses nothing; a form sent adds its words to the vote.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
@@ -16,27 +22,38 @@ import discord
 from bot.discord import cards
 from bot.discord.embeds import NO_PINGS
 from bot.discord.services import BotServices
-from index.store.feedback import VoteCounts
+from index.store.feedback import REASON_LIMIT, VoteCounts, Voted
+
+log = logging.getLogger(__name__)
 
 _VOTES = {"up": ("\N{THUMBS UP SIGN}", 1), "down": ("\N{THUMBS DOWN SIGN}", -1)}
 _CHOSEN = {"up": discord.ButtonStyle.success, "down": discord.ButtonStyle.danger}
+# Seconds an open form is remembered; one sent later is not understood (and neither is
+# one sent after a restart), but the 👎 it came with is already counted.
+REASON_FORM_TIMEOUT = 30 * 60.0
 
 
 class VoteButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.compile(r"newsbot:vote:(?P<answer>[0-9a-f]{32}):(?P<vote>up|down)"),
+    template=re.compile(
+        r"newsbot:vote:(?P<answer>[0-9a-f]{32})(?::(?P<public>[0-9]+))?:(?P<vote>up|down)"
+    ),
 ):
-    def __init__(self, answer_id: str, vote: str) -> None:
+    """A vote button; ``public_id``, on a member's own buttons, is the public answer's."""
+
+    def __init__(self, answer_id: str, vote: str, public_id: int | None = None) -> None:
         emoji, _ = _VOTES[vote]
+        where = "" if public_id is None else f":{public_id}"
         super().__init__(
             discord.ui.Button(
                 style=discord.ButtonStyle.secondary,
                 emoji=emoji,
-                custom_id=f"newsbot:vote:{answer_id}:{vote}",
+                custom_id=f"newsbot:vote:{answer_id}{where}:{vote}",
             )
         )
         self.answer_id = answer_id
         self.vote = vote
+        self.public_id = public_id
 
     @classmethod
     async def from_custom_id(
@@ -46,34 +63,113 @@ class VoteButton(
         match: re.Match[str],
         /,
     ) -> VoteButton:
-        return cls(match["answer"], match["vote"])
+        public = match["public"]
+        return cls(match["answer"], match["vote"], int(public) if public else None)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Record the vote (replacing the member's earlier one), update the counts on the
-        answer's buttons, and show the member privately the vote that is theirs."""
+        """Record the vote, update the counts on the answer's buttons, and show the
+        member privately the vote that is theirs (for 👎, once its form is sent)."""
         bot: BotServices = interaction.client
-        _, value = _VOTES[self.vote]
+        emoji, value = _VOTES[self.vote]
         try:
             user = str(interaction.user.id)
-            recorded = await asyncio.to_thread(bot.feedback.vote, self.answer_id, user, value)
+            voted = await asyncio.to_thread(bot.feedback.vote, self.answer_id, user, value)
             counts = await asyncio.to_thread(bot.feedback.counts, self.answer_id)
         except Exception as error:
             text = bot.explain(error, f"recording a vote on answer {self.answer_id}")
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
             return
-        if not recorded:
+        if voted is None:
             await interaction.response.send_message(
                 cards.VOTE_UNKNOWN, ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
-        text = cards.vote_text(_VOTES[self.vote][0])
-        own = chosen_view(self.answer_id, self.vote, counts)
         message = interaction.message
-        if message is None or message.flags.ephemeral:  # changed on the member's own view
+        public = None if message is None or message.flags.ephemeral else message
+        public_id = self.public_id if public is None else public.id
+        if self.vote == "down":
+            await interaction.response.send_modal(ReasonForm(self.answer_id, voted, public_id))
+        elif public is None:  # changed on the member's own buttons
+            own = chosen_view(self.answer_id, self.vote, counts, public_id)
+            text = cards.vote_text(emoji, voted)
             await interaction.response.edit_message(content=text, view=own)
+        else:
+            own = chosen_view(self.answer_id, self.vote, counts, public_id)
+            await interaction.response.edit_message(view=counted(public, counts))
+            text = cards.vote_text(emoji, voted)
+            await interaction.followup.send(
+                text, view=own, ephemeral=True, allowed_mentions=NO_PINGS
+            )
             return
-        await interaction.response.edit_message(view=counted(message, counts))
-        await interaction.followup.send(text, view=own, ephemeral=True, allowed_mentions=NO_PINGS)
+        if voted is not Voted.SAME:
+            await _show_counts(bot, interaction, public, public_id, self.answer_id)
+
+
+class ReasonForm(discord.ui.Modal, title=cards.REASON_TITLE):
+    """The 👎 form: one optional paragraph, kept with the vote already recorded."""
+
+    def __init__(self, answer_id: str, voted: Voted, public_id: int | None) -> None:
+        super().__init__(timeout=REASON_FORM_TIMEOUT)
+        self.answer_id = answer_id
+        self.voted = voted
+        self.public_id = public_id
+        self.reason: discord.ui.TextInput[ReasonForm] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=REASON_LIMIT,
+            placeholder=cards.REASON_PLACEHOLDER,
+        )
+        self.add_item(
+            discord.ui.Label(
+                text=cards.REASON_LABEL, description=cards.REASON_HINT, component=self.reason
+            )
+        )
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """Keep the reason; tell the member privately, on their own vote buttons (in
+        place when the form came from them)."""
+        bot: BotServices = interaction.client
+        try:
+            user = str(interaction.user.id)
+            give = bot.feedback.give_reason
+            noted = await asyncio.to_thread(give, self.answer_id, user, self.reason.value)
+            counts = await asyncio.to_thread(bot.feedback.counts, self.answer_id)
+        except Exception as error:
+            text = bot.explain(error, f"keeping the reason for a vote on {self.answer_id}")
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            return
+        text = cards.vote_text(_VOTES["down"][0], self.voted)
+        if noted:
+            text = f"{text}\n{cards.REASON_NOTED}"
+        own = chosen_view(self.answer_id, "down", counts, self.public_id)
+        message = interaction.message
+        if message is not None and message.flags.ephemeral:
+            await interaction.response.edit_message(content=text, view=own)
+        else:
+            await interaction.response.send_message(
+                text, view=own, ephemeral=True, allowed_mentions=NO_PINGS
+            )
+
+
+async def _show_counts(
+    bot: BotServices,
+    interaction: discord.Interaction[Any],
+    public: discord.Message | None,
+    public_id: int | None,
+    answer_id: str,
+) -> None:
+    """Put the current counts on the public answer's buttons, after the member was
+    answered; the vote is recorded whether or not this works."""
+    if public_id is None or interaction.channel_id is None:
+        return  # own buttons sent before they carried the public message's id
+    try:
+        if public is None:
+            channel = bot.get_partial_messageable(interaction.channel_id)
+            public = await channel.fetch_message(public_id)
+        counts = await asyncio.to_thread(bot.feedback.counts, answer_id)
+        await public.edit(view=counted(public, counts))
+    except discord.HTTPException as error:
+        log.warning("could not update the vote counts on message %s: %s", public_id, error)
 
 
 def vote_buttons(answer_id: str) -> list[VoteButton]:
@@ -92,12 +188,14 @@ def counted(message: discord.Message, counts: VoteCounts) -> discord.ui.View:
     return view
 
 
-def chosen_view(answer_id: str, vote: str, counts: VoteCounts) -> discord.ui.View:
+def chosen_view(
+    answer_id: str, vote: str, counts: VoteCounts, public_id: int | None
+) -> discord.ui.View:
     """The vote buttons as the member's own: theirs highlighted, both counted; clicking
     the other one changes the vote."""
     view = discord.ui.View(timeout=None)
     for kind, count in (("up", counts.up), ("down", counts.down)):
-        button = VoteButton(answer_id, kind)
+        button = VoteButton(answer_id, kind, public_id)
         button.item.label = _count(count)
         if kind == vote:
             button.item.style = _CHOSEN[kind]
