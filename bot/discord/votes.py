@@ -89,18 +89,17 @@ class VoteButton(
         public_id = self.public_id if public is None else public.id
         if self.vote == "down":
             await interaction.response.send_modal(ReasonForm(self.answer_id, voted, public_id))
-        elif public is None:  # changed on the member's own buttons
-            own = chosen_view(self.answer_id, self.vote, counts, public_id)
-            text = cards.vote_text(emoji, voted)
-            await interaction.response.edit_message(content=text, view=own)
         else:
             own = chosen_view(self.answer_id, self.vote, counts, public_id)
-            await interaction.response.edit_message(view=counted(public, counts))
             text = cards.vote_text(emoji, voted)
-            await interaction.followup.send(
-                text, view=own, ephemeral=True, allowed_mentions=NO_PINGS
-            )
-            return
+            if public is None:  # changed on the member's own buttons
+                await interaction.response.edit_message(content=text, view=own)
+            else:  # the counts in place, the member's own buttons privately
+                await interaction.response.edit_message(view=counted(public, counts))
+                await interaction.followup.send(
+                    text, view=own, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+                return
         if voted is not Voted.SAME:
             await _show_counts(bot, interaction, public, public_id, self.answer_id)
 
