@@ -11,9 +11,11 @@ from typing import Protocol
 import numpy as np
 
 ProgressFn = Callable[[int], None]  # called with the number of texts just encoded
-# Texts a bulk encode (a reindex) encodes in one turn. A question waits for the turn
-# running when it comes: with 32 a turn, 40 questions asked one by one during a
-# 500-article reindex took p95 8.4 s; with 8, 2.6 s (2 busy vCPUs, load average 7).
+# Texts a bulk encode (a reindex) encodes in one turn. Where questions and a reindex
+# share one model ("torch"), a question waits for the turn running when it comes: with
+# 32 a turn, 40 questions asked one by one during a 500-article reindex took p95 8.4 s;
+# with 8, 2.6 s (2 busy vCPUs, load average 7). "onnx-int8" gives bulk encodes a session
+# of their own.
 BULK_BATCH = 8
 
 

@@ -7,10 +7,12 @@ Loading a built model needs neither torch nor sentence-transformers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,7 +60,10 @@ class Recipe:
 
 class OnnxEmbedder:
     """The int8 model of one cache folder. Tokenizing is thread-safe and runs beside
-    encodes; encodes take turns (each uses every core), urgent ones first."""
+    encodes. Bulk encodes (a reindex) run on a session of their own, so a question
+    never waits for the reindex batch in progress (with one session, that wait was
+    nearly all of a question's time during a reindex). On each session encodes take
+    turns (one uses every core)."""
 
     backend = "onnx-int8"
 
@@ -78,18 +83,11 @@ class OnnxEmbedder:
         # one counts whole texts, the other cuts them to the model's window.
         self._counter = _tokenizer(files[TOKENIZER_FILE], max_length=None)
         self._tokenizer = _tokenizer(files[TOKENIZER_FILE], max_length=recipe.max_tokens)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = len(os.sched_getaffinity(0))
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3  # errors only
-        # Idle workers sleep rather than spin: an encode is one step of a question, and
-        # spinning threads slowed what ran next on the same cores (FAISS, BM25, other
-        # models) several times over on a 2-core machine.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            files[MODEL_FILE], options, providers=["CPUExecutionProvider"]
-        )
+        self._folder = folder
+        self._session = _session(files[MODEL_FILE])
+        self._bulk_turns = EncodeTurns()
+        self._bulk_session: ort.InferenceSession | None = None
+        self._bulk_lock = threading.Lock()
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces of each text, without special tokens."""
@@ -106,24 +104,33 @@ class OnnxEmbedder:
         self, texts: Sequence[str], progress: ProgressFn | None = None, *, bulk: bool = False
     ) -> np.ndarray:
         """Unit-length float32 vectors, one row per text; see ``encode_in_turns``."""
+        session = self._bulk() if bulk else self._session
         return encode_in_turns(
             texts,
-            self._encode_batch,
+            functools.partial(self._encode_batch, session),
             dimension=self.dimension,
             batch_size=self._batch_size,
-            turns=self._turns,
+            turns=self._bulk_turns if bulk else self._turns,
             progress=progress,
             bulk=bulk,
         )
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+    def _bulk(self) -> ort.InferenceSession:
+        """The session of bulk encodes, made at the first one: a process that never
+        reindexes does without its memory (some 40 MB)."""
+        with self._bulk_lock:
+            if self._bulk_session is None:
+                self._bulk_session = _session(read_verified(self._folder)[MODEL_FILE])
+            return self._bulk_session
+
+    def _encode_batch(self, session: ort.InferenceSession, texts: list[str]) -> np.ndarray:
         encoded = self._tokenizer.encode_batch(texts)
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         for rows in _similar_lengths([len(encoding.ids) for encoding in encoded]):
-            vectors[rows] = self._run([encoded[row] for row in rows])
+            vectors[rows] = self._run(session, [encoded[row] for row in rows])
         return vectors
 
-    def _run(self, encoded: list[Encoding]) -> np.ndarray:
+    def _run(self, session: ort.InferenceSession, encoded: list[Encoding]) -> np.ndarray:
         width = max(len(encoding.ids) for encoding in encoded)
         ids = np.full((len(encoded), width), self._recipe.pad_id, dtype=np.int64)
         mask = np.zeros((len(encoded), width), dtype=np.int64)
@@ -134,8 +141,21 @@ class OnnxEmbedder:
             mask[row, :length] = 1
             types[row, :length] = encoding.type_ids
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        (tokens,) = self._session.run(None, {name: feeds[name] for name in self._recipe.inputs})
+        (tokens,) = session.run(None, {name: feeds[name] for name in self._recipe.inputs})
         return pool(np.asarray(tokens, dtype=np.float32), mask, self._recipe.pooling)
+
+
+def _session(model: bytes) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = len(os.sched_getaffinity(0))
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only
+    # Idle workers sleep rather than spin: an encode is one step of a question, and
+    # spinning threads slowed what ran next on the same cores (FAISS, BM25, other
+    # models) several times over on a 2-core machine.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def _similar_lengths(lengths: list[int]) -> list[list[int]]:

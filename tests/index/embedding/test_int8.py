@@ -4,6 +4,8 @@ close to the fp32 model, verified on load and rebuilt when damaged."""
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +66,56 @@ def test_int8_vectors_are_close_to_fp32_on_every_fixture_passage(
     record_property("mean_cosine_int8_to_fp32", float(cosines.mean()))
     assert len(passages) > 10
     assert cosines.min() >= 0.98, f"mean {cosines.mean():.4f}, min {cosines.min():.4f}"
+
+
+def test_a_reindex_and_questions_get_the_same_vectors(embedder):
+    """Bulk encodes (a reindex) run on a session of their own; the index's vectors and
+    the questions' must not drift apart. (One text at a time: activations are
+    quantised per run, so texts batched differently differ a little anyway.)"""
+    for passage in fixture_passages(embedder):
+        bulk, urgent = embedder.encode([passage], bulk=True), embedder.encode([passage])
+        assert np.abs(bulk - urgent).max() < 1e-5
+
+
+class HeldBatch(Sequence[str]):
+    """Texts for a bulk encode whose first batch, once started, holds until released.
+
+    The encode reads each text once to order them by length, then again to make a
+    batch, inside its turn: the second read of any text is the hold.
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+        self._reads = [0] * len(texts)
+        self.running = threading.Event()
+        self.release = threading.Event()
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        self._reads[index] += 1
+        if self._reads[index] == 2 and not self.running.is_set():
+            self.running.set()
+            self.release.wait(60)
+        return self._texts[index]
+
+
+def test_a_question_is_encoded_while_a_reindex_batch_is_running(embedder):
+    """A question never waits for the reindex batch in progress when it comes."""
+    texts = HeldBatch(fixture_passages(embedder))
+    reindex = threading.Thread(target=embedder.encode, args=(texts,), kwargs={"bulk": True})
+    reindex.start()
+    try:
+        assert texts.running.wait(60)
+        asked = threading.Thread(target=embedder.encode, args=(["who wants Iran out?"],))
+        asked.start()
+        asked.join(60)
+        answered_during_the_batch = not asked.is_alive()
+    finally:
+        texts.release.set()
+        reindex.join(60)
+    assert answered_during_the_batch
 
 
 def test_both_backends_locate_word_pieces_alike(embedder, torch_embedder):
