@@ -204,7 +204,7 @@ class Run:
         self._unindex(old)
         duplicate = (old.publisher or old.url) == (new.source or new.url)
         self.catalog.put_article(_copy(old, new.id, duplicate), _url_key(old.url))
-        self.catalog.drop_buckets(old.id)
+        self._drop_buckets(old)
         self.catalog.repoint_copies(old.id, new.id)
 
     def _forget(self, article_id: str) -> None:
@@ -212,7 +212,12 @@ class Run:
         if record is None:
             return
         self._unindex(record)
+        self._drop_buckets(record)
         self.catalog.drop_article(article_id)
+
+    def _drop_buckets(self, record: ArticleRecord) -> None:
+        if record.signature is not None:
+            self.catalog.drop_buckets(record.id, band_keys(record.signature))
 
     def _unindex(self, record: ArticleRecord) -> None:
         if record.segment == PENDING:

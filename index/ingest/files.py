@@ -131,14 +131,16 @@ def _walk(
                 continue
             yield from _walk(path, relative + "/", real_root, ancestors | {real})
         else:
-            yield _source_file(path, relative)
+            yield _source_file(path, relative, entry)
 
 
-def _source_file(path: Path, relative: str) -> SourceFile:
+def _source_file(path: Path, relative: str, entry: os.DirEntry[str] | None = None) -> SourceFile:
     """A file with its size and time; (0, 0) when it cannot be read, so that reading it
     reports why."""
     try:
-        info = path.stat()
+        # The scan's entry stats its own path string: no Path formatting per file, a
+        # third of listing a large collection.
+        info = entry.stat() if entry is not None else path.stat()
     except OSError:
         return SourceFile(path, relative, 0, 0)
     return SourceFile(path, relative, info.st_size, info.st_mtime_ns)

@@ -4,6 +4,7 @@ work proportional to what changed (segments reused, merged, opened without rebui
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ from index.errors import (
     ReindexBusyError,
 )
 from index.indexer import reusable
+from index.ingest.syndication import band_keys
 from index.knowledge_base import KnowledgeBase
 from index.store.checks import check_generation
 from index.store.generations import open_current
@@ -181,6 +183,24 @@ def test_a_changed_file_is_the_only_one_read_and_goes_into_a_new_segment(
     manifest = json.loads((generation_dir(built) / "manifest.json").read_text())
     assert [s["name"] for s in manifest["segments"]][:1] == first  # reused, not copied
     assert len(manifest["segments"][0]["deleted"]) == 1  # the tram article's old version
+    assert _buckets(built) == _expected_buckets(built)  # the old version's bands are gone
+
+
+def _buckets(settings):
+    with sqlite3.connect(generation_dir(settings) / "catalog.sqlite") as db:
+        return set(db.execute("SELECT band, key, id FROM buckets"))
+
+
+def _expected_buckets(settings):
+    with sqlite3.connect(generation_dir(settings) / "catalog.sqlite") as db:
+        rows = db.execute(
+            "SELECT id, signature FROM articles WHERE segment IS NOT NULL AND signature IS NOT NULL"
+        ).fetchall()
+    return {
+        (band, key, article_id)
+        for article_id, mark in rows
+        for band, key in enumerate(band_keys(np.frombuffer(mark, dtype=np.uint64)))
+    }
 
 
 def test_an_unchanged_reindex_neither_reads_chunks_nor_signs(built, embedder, monkeypatch):
