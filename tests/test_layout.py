@@ -1,5 +1,6 @@
 """The boundaries the layout promises: the core never imports a front end, and the bot's
-parts never import the client that loads them."""
+parts never import the client that loads them, and
+no module of either grows past 400 lines."""
 
 from __future__ import annotations
 
@@ -37,3 +38,13 @@ def test_the_bots_parts_never_import_the_client():
         if "bot.discord.client" in imported_modules(ROOT / "bot" / "discord" / f"{name}.py")
     ]
     assert offenders == []
+
+
+def test_no_module_of_the_bot_or_the_knowledge_base_passes_400_lines():
+    # A module that keeps growing is one that does two things; tests may run longer.
+    lengths = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for folder in ("bot", "index")
+        for path in (ROOT / folder).rglob("*.py")
+    }
+    assert {name: n for name, n in lengths.items() if n > 400} == {}
