@@ -1,6 +1,5 @@
-"""The boundaries the layout promises: the core never imports a front end, and the bot's
-parts never import the client that loads them, and
-no module of either grows past 400 lines."""
+"""The boundaries the layout promises: the core never imports a front end, the bot's
+parts never import the client that loads them, and no module of either passes 400 lines."""
 
 from __future__ import annotations
 
