@@ -157,7 +157,7 @@ class KnowledgeBase:
             hits = search(query, query_vector=vector)
         elif earlier_questions:
             conversation = ()  # a new topic: the earlier turns would only mislead
-        answer = self._compose(question, hits, as_of, conversation, on_text)
+        answer = self._compose(question, query, hits, as_of, conversation, on_text)
         published = [c.article.published for c in answer.citations]
         coverage = outdated_coverage(query, as_of, published) if answer.answered else None
         return replace(answer, as_of=as_of, latest_coverage=coverage)
@@ -165,6 +165,7 @@ class KnowledgeBase:
     def _compose(
         self,
         question: str,
+        query: str,
         hits: list[Hit],
         as_of: date,
         conversation: Sequence[Turn],
@@ -175,11 +176,11 @@ class KnowledgeBase:
         settings = self.settings.answer
         writer = self._writer
         if writer is None or evidence_strength(hits[: settings.passages]) < settings.min_relevance:
-            return compose_answer(question, hits, settings)
+            return compose_answer(question, hits, settings, query)
         written = writer.write(question, hits, as_of, conversation, on_text)
         if written.answer is not None:
             return written.answer
-        answer = compose_answer(question, hits, settings)
+        answer = compose_answer(question, hits, settings, query)
         return replace(answer, fallback=written.fallback, model_run=written.run)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:

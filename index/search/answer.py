@@ -54,8 +54,13 @@ class _Sentence:
     lede: bool  # one of its article's opening sentences
 
 
-def compose_answer(question: str, hits: Sequence[Hit], settings: AnswerSettings) -> Answer:
-    """An answer from ``hits`` (best first), or an empty one when the evidence is weak."""
+def compose_answer(
+    question: str, hits: Sequence[Hit], settings: AnswerSettings, query: str | None = None
+) -> Answer:
+    """An answer from ``hits`` (best first), or an empty one when the evidence is weak.
+
+    ``query`` is what retrieval searched for when it was more than ``question`` (a
+    follow-up's earlier questions with it): its further words count for half."""
     passages = list(hits[: settings.passages])
     if evidence_strength(passages) < settings.min_relevance:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
@@ -64,12 +69,13 @@ def compose_answer(question: str, hits: Sequence[Hit], settings: AnswerSettings)
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
     wanted = _answer_type(question)
     question_words = set(lexical_tokens(question))
-    said = _Said(question_words)
+    context = set(lexical_tokens(query or "")) - question_words - _QUESTION_WORDS
+    said = _Said(question_words | context)
     terms = question_words - _QUESTION_WORDS
     scores = np.array(
         [
             (c.hit.dense_score or 0.0)
-            + _LEXICAL_WEIGHT * _overlap(terms, c.words)
+            + _LEXICAL_WEIGHT * (_overlap(terms, c.words) + _overlap(context, c.words) / 2)
             + _ANSWER_TYPE_BONUS * _answer_type_count(c.text, wanted, said)
             + _LEDE_BONUS * c.lede
             for c in candidates
