@@ -128,6 +128,21 @@ def test_a_sentence_that_opens_its_article_goes_before_a_later_one_saying_as_muc
     assert [s.text for s in answer.sentences] == [opening]
 
 
+def test_a_follow_up_takes_the_sentence_its_earlier_question_was_about():
+    text = "The ferry line cost 40 million euros. The tram line cost 640 million euros."
+    hits = [Hit(CRANES, 1, 300, 300 + len(text), text, score=0.1, dense_score=0.6)]
+    follow_up = "and what did it cost?"
+    alone = answer_to(follow_up, hits, max_sentences=1)
+    steered = compose_answer(
+        follow_up,
+        hits,
+        AnswerSettings(max_sentences=1),
+        query="When did the tram line open? and what did it cost?",
+    )
+    assert [s.text for s in alone.sentences] == ["The ferry line cost 40 million euros."]
+    assert [s.text for s in steered.sentences] == ["The tram line cost 640 million euros."]
+
+
 def test_fragments_too_short_to_be_sentences_are_never_quoted():
     passage = "Recalled. Halden Motors is recalling 84,000 SUVs over a faulty brake sensor."
     answer = answer_to("What did Halden Motors recall?", [hit(RECALL, passage)])
