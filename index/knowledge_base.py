@@ -9,8 +9,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
-import numpy as np
-
 from index.config import Settings
 from index.embedding import Embedder, load_embedder
 from index.errors import (
@@ -159,7 +157,7 @@ class KnowledgeBase:
             hits = search(query, query_vector=vector)
         elif earlier_questions:
             conversation = ()  # a new topic: the earlier turns would only mislead
-        answer = self._compose(question, hits, vector, as_of, conversation, on_text)
+        answer = self._compose(question, query, hits, as_of, conversation, on_text)
         published = [c.article.published for c in answer.citations]
         coverage = outdated_coverage(query, as_of, published) if answer.answered else None
         return replace(answer, as_of=as_of, latest_coverage=coverage)
@@ -167,8 +165,8 @@ class KnowledgeBase:
     def _compose(
         self,
         question: str,
+        query: str,
         hits: list[Hit],
-        vector: np.ndarray,
         as_of: date,
         conversation: Sequence[Turn],
         on_text: Callable[[str], None] | None,
@@ -178,11 +176,11 @@ class KnowledgeBase:
         settings = self.settings.answer
         writer = self._writer
         if writer is None or evidence_strength(hits[: settings.passages]) < settings.min_relevance:
-            return compose_answer(question, hits, vector, self.embedder, settings)
+            return compose_answer(question, hits, settings, query)
         written = writer.write(question, hits, as_of, conversation, on_text)
         if written.answer is not None:
             return written.answer
-        answer = compose_answer(question, hits, vector, self.embedder, settings)
+        answer = compose_answer(question, hits, settings, query)
         return replace(answer, fallback=written.fallback, model_run=written.run)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:

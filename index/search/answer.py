@@ -1,15 +1,22 @@
-"""Answers without an LLM: the most relevant sentences of the top passages, cited."""
+"""Answers without an LLM: the most relevant sentences of the top passages, cited.
+
+Sentences are scored without running the model: by their passage's closeness to the
+question, the question's words they hold, the kind of answer they hold, and whether they
+open their article (news leads with what happened). Embedding a shortlist of eight
+sentences instead took most of the time of a question (~10 question embeddings) and put
+the answer string in fewer answers on rtqa-2024 (0.553 against 0.573 of 150).
+"""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.config import AnswerSettings
-from index.embedding import Embedder
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import lexical_tokens
 from index.injection import addresses_an_ai
@@ -17,10 +24,12 @@ from index.records import Answer, AnswerSentence, Citation, Hit
 
 _SPACES = re.compile(r"\s+")
 _MIN_SENTENCE_CHARS = 25
-_SHORTLIST = 8  # sentences embedded per question: the lexical pre-ranking finds them
 _LEXICAL_WEIGHT = 0.3  # a question word found in the sentence counts besides meaning
 _ANSWER_TYPE_BONUS = 0.05  # a name each for "who", a number for "how many", up to three
-_REDUNDANCY_WEIGHT = 0.3  # a sentence close in meaning to one already chosen adds little
+# An article's opening sentences say what happened: who did what, where, how many.
+_LEDE_SENTENCES = 2
+_LEDE_BONUS = 0.1
+_REDUNDANCY_WEIGHT = 0.3  # a sentence sharing the words of one already chosen adds little
 _KEEP_RATIO = 0.7  # a further sentence must score this share of the best one
 
 _NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*|\b[A-Z]{2,}\b")
@@ -41,33 +50,38 @@ class _Sentence:
     hit: Hit
     start: int  # offset in the article
     text: str
-    overlap: float
+    words: frozenset[str]  # lexical tokens
+    lede: bool  # one of its article's opening sentences
 
 
 def compose_answer(
-    question: str,
-    hits: Sequence[Hit],
-    query_vector: np.ndarray,
-    embedder: Embedder,
-    settings: AnswerSettings,
+    question: str, hits: Sequence[Hit], settings: AnswerSettings, query: str | None = None
 ) -> Answer:
-    """An answer from ``hits`` (best first), or an empty one when the evidence is weak."""
+    """An answer from ``hits`` (best first), or an empty one when the evidence is weak.
+
+    ``query`` is what retrieval searched for when it was more than ``question`` (a
+    follow-up's earlier questions with it): its further words count for half."""
     passages = list(hits[: settings.passages])
     if evidence_strength(passages) < settings.min_relevance:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
-    candidates = _shortlist(question, passages)
+    candidates = _sentences(passages)
     if not candidates:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
-    vectors = embedder.encode([c.text for c in candidates])
     wanted = _answer_type(question)
     question_words = set(lexical_tokens(question))
-    scores = (
-        vectors @ query_vector
-        + _LEXICAL_WEIGHT * np.array([c.overlap for c in candidates])
-        + _ANSWER_TYPE_BONUS
-        * np.array([_answer_type_count(c.text, wanted, question_words) for c in candidates])
+    context = set(lexical_tokens(query or "")) - question_words - _QUESTION_WORDS
+    said = _Said(question_words | context)
+    terms = question_words - _QUESTION_WORDS
+    scores = np.array(
+        [
+            (c.hit.dense_score or 0.0)
+            + _LEXICAL_WEIGHT * (_overlap(terms, c.words) + _overlap(context, c.words) / 2)
+            + _ANSWER_TYPE_BONUS * _answer_type_count(c.text, wanted, said)
+            + _LEDE_BONUS * c.lede
+            for c in candidates
+        ]
     )
-    chosen = _choose(candidates, scores, vectors, settings.max_sentences)
+    chosen = _choose(candidates, scores, settings.max_sentences)
     # Reading order: articles as ranked, sentences as they stand in each article.
     article_rank: dict[str, int] = {}
     for c in sorted(chosen, key=lambda c: c.hit_rank):
@@ -92,22 +106,21 @@ def evidence_strength(hits: Sequence[Hit]) -> float:
     return max((h.dense_score for h in hits if h.dense_score is not None), default=-1.0)
 
 
-def _shortlist(question: str, passages: list[Hit]) -> list[_Sentence]:
-    terms = set(lexical_tokens(question)) - _QUESTION_WORDS
+def _sentences(passages: list[Hit]) -> list[_Sentence]:
+    """Every sentence of ``passages`` once (passages overlap), fragments left out."""
     seen: set[tuple[str, int]] = set()
     sentences: list[_Sentence] = []
     for rank, hit in enumerate(passages):
-        for start, end in split_sentences(hit.text):
+        for number, (start, end) in enumerate(split_sentences(hit.text)):
             key = (hit.article.id, hit.start + start)
             text = _SPACES.sub(" ", hit.text[start:end])
             if key in seen or len(text) < _MIN_SENTENCE_CHARS or addresses_an_ai(text):
                 continue  # a sentence speaking to an AI is no news to quote
             seen.add(key)
-            overlap = _overlap(terms, set(lexical_tokens(text)))
-            sentences.append(_Sentence(rank, hit, hit.start + start, text, overlap))
-    # Question words plus a small preference for better-ranked passages.
-    sentences.sort(key=lambda s: -(s.overlap + 0.1 / (s.hit_rank + 1)))
-    return sentences[:_SHORTLIST]
+            words = frozenset(lexical_tokens(text))
+            lede = hit.start == 0 and number < _LEDE_SENTENCES
+            sentences.append(_Sentence(rank, hit, hit.start + start, text, words, lede))
+    return sentences
 
 
 _QUESTION_WORDS = frozenset(
@@ -115,11 +128,18 @@ _QUESTION_WORDS = frozenset(
 )
 
 
-def _overlap(terms: set[str], words: set[str]) -> float:
+def _overlap(terms: set[str], words: frozenset[str]) -> float:
     """Share of the question's terms in the sentence; "Iranian" counts for "Iran"."""
     if not terms:
         return 0.0
-    found = sum(1 for t in terms if any(_same_word(w, t) for w in words))
+    ordered = sorted(words)  # a term's longer forms follow it: one bisection finds them
+    found = 0
+    for term in terms:
+        if len(term) < 4:
+            found += term in words
+        else:
+            at = bisect_left(ordered, term)
+            found += at < len(ordered) and ordered[at].startswith(term)
     return found / len(terms)
 
 
@@ -145,18 +165,23 @@ def _answer_type(question: str) -> re.Pattern[str] | None:
     return None
 
 
-def _answer_type_count(text: str, wanted: re.Pattern[str] | None, question_terms: set[str]) -> int:
+def _answer_type_count(text: str, wanted: re.Pattern[str] | None, said: _Said) -> int:
     """Distinct words of the wanted kind that the question does not already say (max 3)."""
     if wanted is None:
         return 0
     found = {m.group().casefold() for m in wanted.finditer(text)} - _STOP_NAMES
-    new = [w for w in found if not any(_same_word(w, t) for t in question_terms)]
-    return min(len(new), 3)
+    return min(sum(1 for word in found if not said(word)), 3)
 
 
-def _same_word(word: str, term: str) -> bool:
-    """ "Syrian" and "Syria's" are the question's "Syria"."""
-    return word.startswith(term) if len(term) >= 4 else word == term
+class _Said:
+    """Whether the question says a word already: "Syrian" and "Syria's" are its "Syria"."""
+
+    def __init__(self, terms: set[str]) -> None:
+        self._prefixes = tuple(t for t in terms if len(t) >= 4)
+        self._exact = frozenset(t for t in terms if len(t) < 4)
+
+    def __call__(self, word: str) -> bool:
+        return word in self._exact or word.startswith(self._prefixes)
 
 
 # Capitalised words that open sentences without naming anything.
@@ -167,24 +192,24 @@ _STOP_NAMES = frozenset(
 )
 
 
-def _choose(
-    candidates: list[_Sentence], scores: np.ndarray, vectors: np.ndarray, limit: int
-) -> list[_Sentence]:
-    """Greedy maximal marginal relevance: relevant sentences that say different things."""
+def _choose(candidates: list[_Sentence], scores: np.ndarray, limit: int) -> list[_Sentence]:
+    """Greedy maximal marginal relevance: relevant sentences that say different things
+    (redundancy: the largest share of words a sentence has in common with one chosen)."""
     best = float(scores.max())
-    remaining = list(range(len(candidates)))
+    remaining = set(range(len(candidates)))
+    redundancy = [0.0] * len(candidates)
     chosen: list[int] = []
     while remaining and len(chosen) < limit:
-
-        def marginal(i: int) -> float:
-            if not chosen:
-                return float(scores[i])
-            redundancy = float((vectors[chosen] @ vectors[i]).max())
-            return float(scores[i]) - _REDUNDANCY_WEIGHT * redundancy
-
-        pick = max(remaining, key=marginal)
+        pick = max(remaining, key=lambda i: (scores[i] - _REDUNDANCY_WEIGHT * redundancy[i], -i))
         if scores[pick] < best * _KEEP_RATIO:
             break
         chosen.append(pick)
         remaining.remove(pick)
+        for i in remaining:
+            redundancy[i] = max(redundancy[i], _shared_words(candidates[pick], candidates[i]))
     return [candidates[i] for i in chosen]
+
+
+def _shared_words(one: _Sentence, other: _Sentence) -> float:
+    union = len(one.words | other.words)
+    return len(one.words & other.words) / union if union else 0.0

@@ -228,7 +228,9 @@ async def test_a_follow_up_uses_only_the_askers_turns_not_other_members_question
     mixed = knowledge_base.ask(
         follow_up.content, earlier_questions=[QUESTION, hers.content], as_of=ASKED
     )
-    assert expected.text != mixed.text  # the test would prove nothing otherwise
+    # The other member's question changes what is retrieved (the test would prove nothing
+    # otherwise), if not always the sentences quoted from it.
+    assert expected.hits != mixed.hits
     assert description(answer) == answer_cards.answer_card(expected).description
 
 

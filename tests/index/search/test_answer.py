@@ -21,6 +21,7 @@ def test_who_wants_iran_out_of_syria_names_russia_and_israel_citing_the_seed(kb)
     text = answer.text
     assert "Putin" in text or "Russia" in text
     assert "Netanyahu" in text or "Israel" in text
+    assert "Russian President Vladimir Putin warned that all foreign forces" in text
     assert [c.article.title for c in answer.citations] == [SEED]
     assert all(s.citations == (1,) and f"{s.text} [1]" in text for s in answer.sentences)
     assert answer.mode == "extractive" and answer.fallback is None
@@ -58,26 +59,25 @@ def hit(article: ArticleInfo, text: str, dense: float | None = 0.6) -> Hit:
     return Hit(article, 0, 0, len(text), text, score=0.1, dense_score=dense)
 
 
-def answer_to(question, hits, embedder, **settings):
-    vector = embedder.encode([question])[0]
-    return compose_answer(question, hits, vector, embedder, AnswerSettings(**settings))
+def answer_to(question, hits, **settings):
+    return compose_answer(question, hits, AnswerSettings(**settings))
 
 
-def test_each_sentence_cites_the_article_it_was_taken_from(embedder):
+def test_each_sentence_cites_the_article_it_was_taken_from():
     hits = [
         hit(
             RECALL,
             "Halden Motors is recalling 84,000 SUVs over a faulty brake sensor. "
             "Owners will be contacted by letter in March.",
         ),
-        hit(CRANES, "The harbour cranes stood still on Sunday while the crews were on leave."),
+        hit(CRANES, "The harbour cranes stood still on Sunday while the crews were on leave.", 0.3),
         hit(
             REPRINT,
             "The recall of the SUVs was widened on Friday to cover vehicles built "
             "in 2022, the carmaker said.",
         ),
     ]
-    answer = answer_to("Why is Halden Motors recalling SUVs?", hits, embedder)
+    answer = answer_to("Why is Halden Motors recalling SUVs?", hits)
     assert answer.answered
     by_number = {c.number: c.article for c in answer.citations}
     for sentence in answer.sentences:
@@ -89,12 +89,12 @@ def test_each_sentence_cites_the_article_it_was_taken_from(embedder):
     assert answer.hits == tuple(hits)
 
 
-def test_weak_evidence_gets_no_answer_but_keeps_the_hits(embedder):
+def test_weak_evidence_gets_no_answer_but_keeps_the_hits():
     hits = [hit(RECALL, "Halden Motors is recalling 84,000 SUVs over a faulty brake sensor.", 0.2)]
     question = "How many SUVs is Halden Motors recalling?"
-    refused = answer_to(question, hits, embedder, min_relevance=0.3)
+    refused = answer_to(question, hits, min_relevance=0.3)
     assert not refused.answered and refused.citations == () and refused.hits == tuple(hits)
-    assert answer_to(question, hits, embedder, min_relevance=0.1).answered
+    assert answer_to(question, hits, min_relevance=0.1).answered
 
 
 def test_evidence_is_the_closest_dense_score_and_none_without_one():
@@ -104,7 +104,7 @@ def test_evidence_is_the_closest_dense_score_and_none_without_one():
     assert evidence_strength([]) == -1.0
 
 
-def test_a_how_many_question_prefers_the_sentence_with_a_number(embedder):
+def test_a_how_many_question_prefers_the_sentence_with_a_number():
     passage = (
         "Halden Motors said the recall of its SUVs was voluntary and precautionary. "
         "The recall covers 84,000 SUVs built since 2021."
@@ -112,20 +112,45 @@ def test_a_how_many_question_prefers_the_sentence_with_a_number(embedder):
     answer = answer_to(
         "How many SUVs does the Halden Motors recall cover?",
         [hit(RECALL, passage)],
-        embedder,
         max_sentences=1,
     )
     assert [s.text for s in answer.sentences] == ["The recall covers 84,000 SUVs built since 2021."]
 
 
-def test_fragments_too_short_to_be_sentences_are_never_quoted(embedder):
+def test_a_sentence_that_opens_its_article_goes_before_a_later_one_saying_as_much():
+    later = "Brenvik Cars is recalling 84,000 Tarn SUVs over a faulty brake sensor."
+    opening = "Halden Motors is recalling 84,000 Tarn SUVs over a faulty brake sensor."
+    hits = [
+        Hit(REPRINT, 3, 900, 900 + len(later), later, score=0.2, dense_score=0.6),
+        Hit(RECALL, 0, 0, len(opening), opening, score=0.1, dense_score=0.6),
+    ]
+    answer = answer_to("Which carmaker is recalling Tarn SUVs?", hits, max_sentences=1)
+    assert [s.text for s in answer.sentences] == [opening]
+
+
+def test_a_follow_up_takes_the_sentence_its_earlier_question_was_about():
+    text = "The ferry line cost 40 million euros. The tram line cost 640 million euros."
+    hits = [Hit(CRANES, 1, 300, 300 + len(text), text, score=0.1, dense_score=0.6)]
+    follow_up = "and what did it cost?"
+    alone = answer_to(follow_up, hits, max_sentences=1)
+    steered = compose_answer(
+        follow_up,
+        hits,
+        AnswerSettings(max_sentences=1),
+        query="When did the tram line open? and what did it cost?",
+    )
+    assert [s.text for s in alone.sentences] == ["The ferry line cost 40 million euros."]
+    assert [s.text for s in steered.sentences] == ["The tram line cost 640 million euros."]
+
+
+def test_fragments_too_short_to_be_sentences_are_never_quoted():
     passage = "Recalled. Halden Motors is recalling 84,000 SUVs over a faulty brake sensor."
-    answer = answer_to("What did Halden Motors recall?", [hit(RECALL, passage)], embedder)
+    answer = answer_to("What did Halden Motors recall?", [hit(RECALL, passage)])
     assert answer.answered
     assert all(s.text != "Recalled." for s in answer.sentences)
 
 
-def test_a_sentence_that_speaks_to_an_ai_is_never_quoted(embedder):
+def test_a_sentence_that_speaks_to_an_ai_is_never_quoted():
     notice = ArticleInfo(
         "n", "Dealers prepare for the Tarn recall", None, "Dealer Bulletin", None, None
     )
@@ -136,5 +161,5 @@ def test_a_sentence_that_speaks_to_an_ai_is_never_quoted(embedder):
         "Dealers said the replacement parts for the Tarn SUV recall had arrived."
     )
     hits = [Hit(notice, 1, 0, len(text), text, 1.0, dense_score=0.6)]
-    answer = answer_to("Will Halden Motors refund Tarn SUV owners?", hits, embedder)
+    answer = answer_to("Will Halden Motors refund Tarn SUV owners?", hits)
     assert answer.answered and "refund" not in answer.text
