@@ -25,7 +25,7 @@ from bot.discord.markdown import (
     split_message,
 )
 from bot.terminal import NO_ANSWER, coverage_note, fallback_note
-from index.records import Answer, ArticleInfo, SearchFilters
+from index.records import Answer, ArticleInfo, Citation, SearchFilters
 from index.search.lead import answering_clause, lead_of, quote_sentences
 
 NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
@@ -123,11 +123,7 @@ def answer_texts(
         lines.append(f"> {shorten(plain(sentence.text), QUOTE_CHARS)} {sentence.markers}")
     lines += notes
     lines.append("**Sources**")
-    for citation in answer.citations:
-        article = citation.article
-        url = safe_url(article.url)
-        parts = [plain(article.title), article_meta(article), f"<{url}>" if url else ""]
-        lines.append(f"[{citation.number}] " + " — ".join(p for p in parts if p))
+    lines += [_plain_source_line(citation) for citation in answer.citations]
     return split_message("\n".join(lines))
 
 
@@ -138,12 +134,16 @@ def full_answer_texts(answer: Answer) -> list[str]:
     lines += [f"> {plain(s.text)} {s.markers}" for s in answer.sentences] or [NO_ANSWER]
     if answer.citations:
         lines.append("**Sources**")
-    for citation in answer.citations:
-        article = citation.article
-        url = safe_url(article.url)
-        parts = [plain(article.title), article_meta(article), f"<{url}>" if url else ""]
-        lines.append(f"[{citation.number}] " + " — ".join(p for p in parts if p))
+    lines += [_plain_source_line(citation) for citation in answer.citations]
     return split_message("\n".join(lines))
+
+
+def _plain_source_line(citation: Citation) -> str:
+    """``[n] title — publisher · date — <link>``, as the "Sources" of a plain message."""
+    article = citation.article
+    url = safe_url(article.url)
+    parts = [plain(article.title), article_meta(article), f"<{url}>" if url else ""]
+    return f"[{citation.number}] " + " — ".join(p for p in parts if p)
 
 
 def draft_text(draft: str) -> str:
