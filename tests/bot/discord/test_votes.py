@@ -54,6 +54,15 @@ async def until_buttons(fake: FakeDiscord, message: Message, expected: list[Any]
     await fake.wait_for(lambda: buttons(message) == expected, TIMEOUT)
 
 
+async def ask_and_vote_up(fake_discord: FakeDiscord) -> tuple[Message, InteractionRecord]:
+    """The seed question's answer, and the owner's 👍 on it once its note has arrived."""
+    answer = await ask(fake_discord)
+    up, _down, _more = answer.custom_ids
+    first = await fake_discord.click_button(answer.id, up)
+    await first.wait_for(lambda r: r.followups, TIMEOUT)
+    return answer, first
+
+
 async def test_votes_are_counted_on_the_buttons_and_shown_to_the_voter_highlighted(
     fake_discord: FakeDiscord, newsbot: NewsBot, settings: AppSettings
 ) -> None:
@@ -131,10 +140,7 @@ async def test_a_dismissed_form_leaves_the_thumbs_down_counted(
 async def test_a_changed_vote_says_so_and_updates_the_public_counts(
     fake_discord: FakeDiscord, newsbot: NewsBot, settings: AppSettings
 ) -> None:
-    answer = await ask(fake_discord)
-    up, _down, _more = answer.custom_ids
-    first = await fake_discord.click_button(answer.id, up)
-    await first.wait_for(lambda r: r.followups, TIMEOUT)
+    answer, first = await ask_and_vote_up(fake_discord)
     [own] = first.followups
     _, own_down = own.custom_ids
 
@@ -165,12 +171,9 @@ async def test_a_changed_vote_says_so_and_updates_the_public_counts(
 async def test_the_same_vote_again_changes_nothing_and_says_so(
     fake_discord: FakeDiscord, newsbot: NewsBot, settings: AppSettings
 ) -> None:
-    answer = await ask(fake_discord)
-    up, _down, _more = answer.custom_ids
-    first = await fake_discord.click_button(answer.id, up)
-    await first.wait_for(lambda r: r.followups, TIMEOUT)
+    answer, first = await ask_and_vote_up(fake_discord)
 
-    again = await fake_discord.click_button(answer.id, up)
+    again = await fake_discord.click_button(answer.id, answer.custom_ids[0])
     await again.wait_for(lambda r: r.followups, TIMEOUT)
 
     [first_note], [second_note] = first.followups, again.followups
