@@ -31,7 +31,7 @@ class IndexSettings(Section):
     articles: list[Path] = Field(default_factory=lambda: [Path("samples/articles")])
     max_file_bytes: int = Field(default=5_000_000, gt=0)
     max_article_chars: int = Field(default=200_000, ge=1_000)
-    vector_index: Literal["auto", "flat", "hnsw"] = "auto"
+    vector_index: Literal["auto", "flat", "pq"] = "auto"
     approximate_from: int = Field(default=50_000, ge=1)
     hnsw_neighbors: int = Field(default=32, ge=4, le=256)
 

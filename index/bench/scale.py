@@ -189,7 +189,7 @@ def _run(settings: Settings, count: int, scratch: Path, log: Callable[[str], Non
         latencies.append((time.perf_counter() - started) * 1000)
         vector = searcher.embed_query(query)
         # As deep as the searches timed above: a deeper one (more passages per article)
-        # widens the graph's beam and would report a recall questions never get.
+        # re-scores more candidates and would report a recall questions never get.
         found = searcher.search(query, 10, mode="dense", query_vector=vector)
         exact = searcher.search(query, 10, mode="dense", query_vector=vector, exact=True)
         recalls.append(len({h.chunk_id for h in found} & {h.chunk_id for h in exact}) / 10)

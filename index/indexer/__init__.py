@@ -26,6 +26,7 @@ from index.ingest.sources import Source, file_sources
 from index.records import Skipped
 from index.store.generations import Generation, open_current
 from index.store.layout import prune, reindex_lock
+from index.store.merging import MergePolicy
 
 if TYPE_CHECKING:
     from index.store.backend import Store
@@ -105,7 +106,17 @@ def reusable(settings: Settings, previous: Generation) -> bool:
 
 
 def _same_index(settings: Settings, previous: Generation) -> bool:
-    return previous.manifest.vector_index == settings.index.vector_index
+    """Whether every segment has the vector index these settings give it (a segment of
+    an earlier version, with an HNSW graph, has none and is rewritten by the merge)."""
+    if previous.manifest.vector_index != settings.index.vector_index:
+        return False
+    policy = MergePolicy(settings.index.vector_index, settings.index.approximate_from)
+    for segment in previous.segments:
+        live = previous.live_chunks(segment)
+        passages = segment.stats.chunks if live is None else int(live.sum())
+        if segment.stats.approximate != policy.approximate(passages):
+            return False
+    return True
 
 
 def _names(previous: Generation | None) -> list[str]:

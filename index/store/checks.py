@@ -12,10 +12,12 @@ import numpy as np
 from index.errors import IndexCorruptError
 from index.store.files import read_checksums, verify_checksums
 from index.store.generations import Generation
-from index.store.segments import Segment
+from index.store.segments import QUANTISED, Segment
 
-_GRAPH_SAMPLE = 1000  # vectors per segment compared with the graph's codes
-_GRAPH_MIN_COSINE = 0.98  # 8-bit codes keep vectors well above this
+_CODES_SAMPLE = 1000  # vectors per segment compared with their quantised codes
+# 4-bit codes of dimension pairs keep even near-uniform vectors above 0.93; codes of
+# other vectors (a mixed-up or damaged file) are near 0.
+_CODES_MIN_COSINE = 0.8
 
 
 def check_generation(generation: Generation) -> None:
@@ -32,7 +34,8 @@ def check_generation(generation: Generation) -> None:
 
 
 def check_segment(segment: Segment) -> None:
-    """The arrays, the articles and the graph of a segment agree with each other."""
+    """The arrays, the articles and the quantised codes of a segment agree with each
+    other."""
     stats, path = segment.stats, segment.path
     rows = np.asarray(segment.chunk_article)
     if len(rows) and (rows.min() < 0 or rows.max() >= stats.articles or np.any(np.diff(rows) < 0)):
@@ -47,17 +50,17 @@ def check_segment(segment: Segment) -> None:
         raise IndexCorruptError(f"{path / 'postings.chunks.i32'}: a chunk out of range")
     if len(segment.article_ids()) != stats.articles:
         raise IndexCorruptError(f"{path / 'articles.sqlite'}: not {stats.articles} articles")
-    graph = segment.vectors.graph
-    if graph is not None and stats.chunks:
-        sample = np.unique(np.linspace(0, stats.chunks - 1, _GRAPH_SAMPLE).astype(np.int64))
-        coded = np.stack([graph.reconstruct(int(i)) for i in sample])
+    codes = segment.vectors.codes
+    if codes is not None and stats.chunks:
+        sample = np.unique(np.linspace(0, stats.chunks - 1, _CODES_SAMPLE).astype(np.int64))
+        coded = np.stack([codes.reconstruct(int(i)) for i in sample])
         vectors = np.asarray(segment.vectors.vectors[sample])
         cosine = np.sum(coded * vectors, axis=1) / (
             np.linalg.norm(coded, axis=1) * np.linalg.norm(vectors, axis=1) + 1e-12
         )
-        if float(cosine.min()) < _GRAPH_MIN_COSINE:
+        if float(cosine.min()) < _CODES_MIN_COSINE:
             raise IndexCorruptError(
-                f"{path / 'vectors.hnsw'}: the graph's vectors differ from vectors.f32 "
+                f"{path / QUANTISED}: the quantised vectors differ from vectors.f32 "
                 f"(cosine {float(cosine.min()):.3f}): run 'newsbot reindex'"
             )
 

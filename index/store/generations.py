@@ -250,7 +250,7 @@ class GenerationWriter:
         """Write the new segment and any merge, the manifest and the catalog, make it all
         durable and switch ``CURRENT`` to it; returns the generation's name."""
         if self._writer is not None:
-            stats = self._writer.finish(policy.approximate(self._writer.chunks), policy.neighbors)
+            stats = self._writer.finish(policy.approximate(self._writer.chunks))
             self._segments[stats.name] = Segment(self._writer.final_path)
             self._order.append(stats.name)
             self._writer = None
@@ -316,7 +316,7 @@ class GenerationWriter:
                 ids = segment.article_ids()
                 for old, new in zip(rows, writer.copy_from(segment, rows), strict=True):
                     self.catalog.move(ids[old], writer.final_path.name, new)
-            stats = writer.finish(policy.approximate(writer.chunks), policy.neighbors)
+            stats = writer.finish(policy.approximate(writer.chunks))
         except BaseException:
             writer.abandon()
             raise

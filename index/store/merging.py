@@ -6,11 +6,12 @@ changed (a merge rewrites the segments it takes, so big ones are taken seldom).
   together once there are more than ``MAX_SMALL`` of them or they add up to a big one.
 - A segment with more than ``MAX_DELETED`` of its passages deleted is rewritten.
 - Beyond ``MAX_LARGE`` big segments, the two smallest are merged.
-- A segment whose index no longer fits the vector index setting (a graph where "flat"
-  wants none, none where "hnsw" or "auto" wants one) is rewritten, without re-embedding.
+- A segment whose index no longer fits the vector index setting (a quantised index where
+  "flat" wants none, none where "pq" or "auto" wants one) is rewritten, without
+  re-embedding.
 
-What a merge produces is approximate (an HNSW graph) when the vector index setting says
-so: always for "hnsw", never for "flat", from ``approximate_from`` passages for "auto".
+What a merge produces is approximate (a quantised index) when the vector index setting
+says so: always for "pq", never for "flat", from ``approximate_from`` passages for "auto".
 """
 
 from __future__ import annotations
@@ -24,21 +25,20 @@ MAX_DELETED = 0.25
 
 @dataclass(frozen=True, slots=True)
 class MergePolicy:
-    vector_index: str  # "flat", "hnsw" or "auto"
-    approximate_from: int  # live passages from which "auto" builds an HNSW graph
-    neighbors: int  # HNSW graph degree
+    vector_index: str  # "flat", "pq" or "auto"
+    approximate_from: int  # live passages from which "auto" builds a quantised index
 
     def approximate(self, passages: int) -> bool:
         if self.vector_index == "auto":
             return passages >= self.approximate_from
-        return self.vector_index == "hnsw"
+        return self.vector_index == "pq"
 
     def choose(self, sizes: dict[str, tuple[int, int, bool]]) -> list[str]:
         """Segments to merge into one, oldest first, given ``{name: (live passages, all
-        passages, has a graph)}`` in order of age; empty when none need it."""
+        passages, has a quantised index)}`` in order of age; empty when none need it."""
         small = [n for n, (live, _, _) in sizes.items() if live < self.approximate_from]
         large = [n for n in sizes if n not in small]
-        chosen = {n for n, (live, _, graph) in sizes.items() if graph != self.approximate(live)}
+        chosen = {n for n, (live, _, coded) in sizes.items() if coded != self.approximate(live)}
         if len(small) > MAX_SMALL or sum(sizes[n][0] for n in small) >= self.approximate_from:
             chosen.update(small)
         chosen.update(

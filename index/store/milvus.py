@@ -160,11 +160,12 @@ class MilvusStore:
         )  # fmt: skip
 
     def _vector_index(self, chunks: int) -> str:
-        """ "flat" or "hnsw", as ``[index] vector_index`` decides for the local store."""
+        """ "hnsw" (Milvus's own approximate index) where ``[index] vector_index`` wants
+        the local store approximate, "flat" where it wants it exact."""
         index = self.settings.index
         if index.vector_index == "auto":
             return "hnsw" if chunks >= index.approximate_from else "flat"
-        return index.vector_index
+        return "hnsw" if index.vector_index == "pq" else "flat"
 
     def _point_alias(self, target: str) -> None:
         try:

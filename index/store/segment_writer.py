@@ -19,7 +19,7 @@ from index.store.segments import (
     ARRAYS,
     DATABASE,
     FORMAT,
-    GRAPH,
+    QUANTISED,
     META,
     SCHEMA,
     UNDATED,
@@ -28,7 +28,7 @@ from index.store.segments import (
     SegmentStats,
     array_file,
 )
-from index.store.vectors import build_hnsw
+from index.store.vectors import build_quantised
 
 _BLOCK = 1 << 22  # postings sorted at a time
 
@@ -184,8 +184,8 @@ class SegmentWriter:
         self._unsorted["counts"].write(counts.tobytes())
         self._postings += len(terms)
 
-    def finish(self, approximate: bool, neighbors: int) -> SegmentStats:
-        """Write what is left, build the HNSW index if ``approximate``, checksum
+    def finish(self, approximate: bool) -> SegmentStats:
+        """Write what is left, build the quantised index if ``approximate``, checksum
         everything, make it durable and rename the folder to its final name."""
         for handle in (*self._files.values(), self._vectors, *self._unsorted.values()):
             handle.close()
@@ -196,7 +196,7 @@ class SegmentWriter:
         self._db.close()
         if approximate:
             vectors = np.memmap(self.path / VECTORS, np.float32, "r").reshape(-1, self.dimension)
-            write_durably(self.path / GRAPH, build_hnsw(vectors, neighbors))
+            write_durably(self.path / QUANTISED, build_quantised(vectors))
         dated = [d for d in self._dates if d != UNDATED]
         stats = SegmentStats(
             name=self.final_path.name,
@@ -213,7 +213,7 @@ class SegmentWriter:
             "chunks": stats.chunks,
             "tokens": stats.tokens,
             "newest": stats.newest,
-            "approximate": approximate,
+            "vector_index": "pq" if approximate else "flat",
             "publishers": list(self._publishers),
             "terms": len(self._terms),
             "postings": self._postings,

@@ -15,7 +15,7 @@ costs nothing but memory maps. Layout of ``segments/seg-000012/``::
     article_source.i32  index into segment.json's publishers (case-folded), -1 for none
     vectors.f32         unit-length float32 vectors, a row per chunk
     postings.*          lexical postings, term-major: offsets.i64, chunks.i32, counts.u16
-    vectors.hnsw        optional approximate index (FAISS HNSW over 8-bit codes)
+    vectors.pq          optional approximate index (FAISS fast-scan product quantiser)
     checksums.json      size and sha256 of every file above, written at publication
 
 Raw little-endian arrays, memory-mapped when opened; no pickle.
@@ -55,7 +55,7 @@ ARRAYS = {
 }
 _SUFFIX = {np.int32: ".i32", np.int64: ".i64", np.uint16: ".u16"}
 VECTORS = "vectors.f32"
-GRAPH = "vectors.hnsw"
+QUANTISED = "vectors.pq"
 SCHEMA = """
 CREATE TABLE articles (
     row INTEGER PRIMARY KEY,
@@ -86,7 +86,7 @@ class SegmentStats:
     chunks: int
     tokens: int  # lexical tokens of all chunks: BM25's average document length
     newest: int  # date ordinal of its newest article, UNDATED if none is dated
-    approximate: bool  # whether it has an HNSW index
+    approximate: bool  # whether it has a quantised index
 
 
 class Segment:
@@ -104,16 +104,19 @@ class Segment:
             chunks=int(meta["chunks"]),
             tokens=int(meta["tokens"]),
             newest=int(meta["newest"]),
-            approximate=bool(meta["approximate"]),
+            # Segments of earlier versions may have an HNSW graph instead ("approximate"
+            # in their segment.json): they are searched exactly, and rewritten with a
+            # quantised index by the next reindex's merge, without re-embedding.
+            approximate=meta.get("vector_index") == "pq",
         )
         self.publishers: list[str] = list(meta["publishers"])
-        # What queries index with, and the graph FAISS would walk, are verified in full
+        # What queries index with, and the codes FAISS would scan, are verified in full
         # (damage there could crash or mislead a search); the bulk (vectors, postings,
         # texts) is bounds-checked where it is used and verified by index.store.checks.
         verified = [
             array_file(n) for n in ARRAYS if n not in ("postings.chunks", "postings.counts")
         ]
-        verify_checksums(folder, verified + ([GRAPH] if self.stats.approximate else []))
+        verify_checksums(folder, verified + ([QUANTISED] if self.stats.approximate else []))
         _check_sizes(folder, self.stats, self.dimension, meta["terms"], meta["postings"])
         arrays = {name: _map(folder / array_file(name), dtype) for name, dtype in ARRAYS.items()}
         self.chunk_article = arrays["chunk_article"]
@@ -128,7 +131,7 @@ class Segment:
         vectors = _map(folder / VECTORS, np.float32)
         self.vectors = VectorIndex(
             vectors.reshape(-1, self.dimension),
-            folder / GRAPH if self.stats.approximate else None,
+            folder / QUANTISED if self.stats.approximate else None,
         )
         uri = f"file:{folder / DATABASE}?mode=ro&immutable=1"
         try:

@@ -47,13 +47,13 @@ def test_one_article_does_not_fill_the_top_results(kb):
     assert titles(hits).count(SEED) <= 2
 
 
-def test_the_approximate_hnsw_index_answers_and_filters_like_the_exact_one(settings, embedder):
-    hnsw = settings.model_copy(
-        update={"index": settings.index.model_copy(update={"vector_index": "hnsw"})}
+def test_the_quantised_index_answers_and_filters_like_the_exact_one(settings, embedder):
+    quantised = settings.model_copy(
+        update={"index": settings.index.model_copy(update={"vector_index": "pq"})}
     )
-    kb = KnowledgeBase(hnsw, embedder)
+    kb = KnowledgeBase(quantised, embedder)
     kb.reindex()
-    assert kb.stats().vector_index == "hnsw"
+    assert kb.stats().vector_index == "pq"
     hits = kb.search("volcano lava", k=3, filters=SearchFilters(sources=("Arctic Wire",)))
     assert hits and {h.article.source for h in hits} == {"Arctic Wire"}
     assert "Putin" in kb.ask("who wants Iran out of Syria?", as_of=ASKED).text

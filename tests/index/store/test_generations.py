@@ -25,6 +25,7 @@ from index.indexer import reusable
 from index.ingest.syndication import band_keys
 from index.knowledge_base import KnowledgeBase
 from index.store.checks import check_generation
+from index.store.files import CHECKSUMS, write_checksums
 from index.store.generations import open_current
 from index.store.layout import current_name, reindex_lock
 from tests.conftest import ASKED
@@ -225,13 +226,13 @@ def test_a_generation_opens_without_rebuilding_its_lexical_index(built, embedder
     assert hits[0].article.title == "Fissure eruption forces evacuation of Grindavik"
 
 
-@pytest.mark.parametrize(("approximate_from", "graphs"), [(1, 1), (1000, 0)])
-def test_auto_builds_a_graph_only_for_segments_from_its_threshold(
-    settings, embedder, approximate_from, graphs
+@pytest.mark.parametrize(("approximate_from", "quantised"), [(1, 1), (1000, 0)])
+def test_auto_quantises_only_segments_from_its_threshold(
+    settings, embedder, approximate_from, quantised
 ):
     kb = KnowledgeBase(with_index(settings, approximate_from=approximate_from), embedder)
     kb.reindex()
-    assert len(list(settings.index.data_dir.glob("segments/*/vectors.hnsw"))) == graphs
+    assert len(list(settings.index.data_dir.glob("segments/*/vectors.pq"))) == quantised
     hits = kb.search("volcano lava", k=3, as_of=ASKED)
     assert hits[0].article.title == "Fissure eruption forces evacuation of Grindavik"
     exact = kb.searcher().search("volcano lava", k=3, exact=True)
@@ -274,14 +275,37 @@ def test_dense_search_over_segments_matches_brute_force(built, embedder, article
 
 
 def test_changing_the_vector_index_rewrites_segments_without_embedding(built, embedder):
-    assert not list(built.index.data_dir.glob("segments/*/vectors.hnsw"))
-    summary = KnowledgeBase(with_index(built, vector_index="hnsw"), embedder).reindex()
+    assert not list(built.index.data_dir.glob("segments/*/vectors.pq"))
+    summary = KnowledgeBase(with_index(built, vector_index="pq"), embedder).reindex()
     assert summary.changed and summary.chunks_embedded == 0 and summary.unchanged == 7
-    assert len(list(built.index.data_dir.glob("segments/*/vectors.hnsw"))) == 1
+    assert len(list(built.index.data_dir.glob("segments/*/vectors.pq"))) == 1
     assert (
-        KnowledgeBase(with_index(built, vector_index="hnsw"), embedder).stats().vector_index
-        == "hnsw"
+        KnowledgeBase(with_index(built, vector_index="pq"), embedder).stats().vector_index
+        == "pq"
     )
+
+
+def test_a_segment_with_an_earlier_versions_graph_is_searched_exactly_then_rewritten(
+    built, embedder
+):
+    """Segments written before the quantised index have an HNSW graph ("approximate" in
+    segment.json): they open, are searched exactly, and the next reindex rewrites them
+    with a quantised index, without re-embedding, though nothing changed."""
+    settings = with_index(built, approximate_from=1)
+    (segment,) = segment_dirs(built)
+    meta = json.loads((segment / "segment.json").read_text())
+    del meta["vector_index"]
+    meta["approximate"] = True
+    (segment / "segment.json").write_text(json.dumps(meta))
+    (segment / "vectors.hnsw").write_bytes(b"an HNSW graph of an earlier version")
+    write_checksums(segment, sorted(p.name for p in segment.iterdir() if p.name != CHECKSUMS))
+    kb = KnowledgeBase(settings, embedder)
+    hits = kb.search("volcano lava", k=3, as_of=ASKED)
+    assert hits[0].article.title == "Fissure eruption forces evacuation of Grindavik"
+    summary = kb.reindex()
+    assert summary.changed and summary.chunks_embedded == 0 and summary.unchanged == 7
+    assert len(list(built.index.data_dir.glob("segments/*/vectors.pq"))) == 1
+    assert not KnowledgeBase(settings, embedder).reindex().changed
 
 
 def test_a_model_replaced_under_the_same_name_means_new_vectors(built, tmp_path):

@@ -1,5 +1,5 @@
 """Segments written and read back on their own, checked against brute force: postings
-sorted in blocks, merges that drop deleted articles, vector search exact and by graph."""
+sorted in blocks, merges that drop deleted articles, vector search exact and quantised."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import index.store.segment_writer
+import index.store.vectors
 from index.records import Article, Chunk
 from index.store.segment_writer import SegmentWriter
 from index.store.segments import Segment
@@ -40,7 +41,7 @@ def write(folder, items, approximate=False):
     writer = SegmentWriter(folder, DIMENSION)
     for item in items:
         writer.add(*item)
-    writer.finish(approximate, neighbors=8)
+    writer.finish(approximate)
     return Segment(folder)
 
 
@@ -78,7 +79,7 @@ def test_a_merge_keeps_the_chosen_articles_with_their_postings_and_vectors(tmp_p
     keep_a, keep_b = np.array([0, 3, 4, 9]), np.array([1, 5])
     writer = SegmentWriter(tmp_path / "seg-000003", DIMENSION)
     rows = writer.copy_from(a, keep_a) + writer.copy_from(b, keep_b)
-    writer.finish(False, neighbors=8)
+    writer.finish(False)
     merged = Segment(tmp_path / "seg-000003")
     kept = [first[i] for i in keep_a] + [second[i] for i in keep_b]
     assert rows == list(range(len(kept)))
@@ -93,11 +94,17 @@ def test_a_merge_keeps_the_chosen_articles_with_their_postings_and_vectors(tmp_p
     assert [int(d) for d in merged.article_date] == [item[0].published.toordinal() for item in kept]
 
 
-def test_graph_search_finds_what_exact_search_finds_and_honours_a_mask(tmp_path):
+def test_quantised_search_finds_what_exact_search_finds_and_honours_a_mask(
+    tmp_path, monkeypatch
+):
     rng = np.random.default_rng(3)
     items = [synthetic(rng, n) for n in range(300)]
     segment = write(tmp_path / "seg-000001", items, approximate=True)
     assert segment.vectors.approximate
+    # Fewer candidates re-scored than the segment holds, so the codes choose them.
+    monkeypatch.setattr(index.store.vectors, "RESCORED", 100)
+    monkeypatch.setattr(index.store.vectors, "_OVERFETCH", 8)
+    assert segment.stats.chunks > 5 * 100
     queries = rng.standard_normal((20, DIMENSION)).astype(np.float32)
     recall = []
     for query in queries / np.linalg.norm(queries, axis=1, keepdims=True):
