@@ -2,9 +2,13 @@
 
 Sentences are scored without running the model: by their passage's closeness to the
 question, the question's words they hold, the kind of answer they hold, and whether they
-open their article (news leads with what happened). Embedding a shortlist of eight
-sentences instead took most of the time of a question (~10 question embeddings) and put
-the answer string in fewer answers on rtqa-2024 (0.553 against 0.573 of 150).
+open their article (news leads with what happened). An article's headline is a candidate
+too, scored as an opening sentence, when it holds a word of the kind the question asks
+for that the question does not say: headlines name who did what ("Maryland primary:
+Angela Alsobrooks notches major victory") where the text may only say "she" (on
+rtqa-2024 the answer string in 0.613 of answers instead of 0.573). Embedding a
+shortlist of eight sentences instead took most of the time of a question (~10 question
+embeddings) and put the answer string in fewer answers (0.553 against 0.573 of 150).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from index.injection import addresses_an_ai
 from index.records import Answer, AnswerSentence, Citation, Hit
 
 _SPACES = re.compile(r"\s+")
+_SITE_SUFFIX = re.compile(r"\s+\|[^|]*$")  # "... | CNN Politics": the site, not the news
 _MIN_SENTENCE_CHARS = 25
 _LEXICAL_WEIGHT = 0.3  # a question word found in the sentence counts besides meaning
 _ANSWER_TYPE_BONUS = 0.05  # a name each for "who", a number for "how many", up to three
@@ -48,7 +53,7 @@ _DATE = re.compile(
 class _Sentence:
     hit_rank: int
     hit: Hit
-    start: int  # offset in the article
+    start: int  # offset in the article; -1 for its headline
     text: str
     words: frozenset[str]  # lexical tokens
     lede: bool  # one of its article's opening sentences
@@ -64,21 +69,29 @@ def compose_answer(
     passages = list(hits[: settings.passages])
     if evidence_strength(passages) < settings.min_relevance:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
-    candidates = _sentences(passages)
-    if not candidates:
-        return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
     wanted = _answer_type(question)
     question_words = set(lexical_tokens(question))
     context = set(lexical_tokens(query or "")) - question_words - _QUESTION_WORDS
     said = _Said(question_words | context)
     terms = question_words - _QUESTION_WORDS
+    kinds = [(c, _answer_type_count(c.text, wanted, said)) for c in _sentences(passages)]
+    # A headline restating the question ("Halden Motors recalls SUVs") answers nothing;
+    # in a Title Case Headline capitals name nothing.
+    kinds = [
+        (c, kind)
+        for c, kind in kinds
+        if c.start >= 0 or (kind and not (wanted is _NAME and _title_case(c.text)))
+    ]
+    if not kinds:
+        return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
+    candidates = [c for c, _ in kinds]
     scores = np.array(
         [
             (c.hit.dense_score or 0.0)
             + _LEXICAL_WEIGHT * (_overlap(terms, c.words) + _overlap(context, c.words) / 2)
-            + _ANSWER_TYPE_BONUS * _answer_type_count(c.text, wanted, said)
+            + _ANSWER_TYPE_BONUS * kind
             + _LEDE_BONUS * c.lede
-            for c in candidates
+            for c, kind in kinds
         ]
     )
     chosen = _choose(candidates, scores, settings.max_sentences)
@@ -107,19 +120,24 @@ def evidence_strength(hits: Sequence[Hit]) -> float:
 
 
 def _sentences(passages: list[Hit]) -> list[_Sentence]:
-    """Every sentence of ``passages`` once (passages overlap), fragments left out."""
+    """Every sentence of ``passages`` once (passages overlap) and the headline of each
+    of their articles, fragments left out."""
     seen: set[tuple[str, int]] = set()
     sentences: list[_Sentence] = []
+
+    def add(rank: int, hit: Hit, start: int, text: str, lede: bool) -> None:
+        text = _SPACES.sub(" ", text).strip()
+        key = (hit.article.id, start)
+        if key in seen or len(text) < _MIN_SENTENCE_CHARS or addresses_an_ai(text):
+            return  # a sentence speaking to an AI is no news to quote
+        seen.add(key)
+        sentences.append(_Sentence(rank, hit, start, text, frozenset(lexical_tokens(text)), lede))
+
     for rank, hit in enumerate(passages):
+        add(rank, hit, -1, _SITE_SUFFIX.sub("", hit.article.title), lede=True)
         for number, (start, end) in enumerate(split_sentences(hit.text)):
-            key = (hit.article.id, hit.start + start)
-            text = _SPACES.sub(" ", hit.text[start:end])
-            if key in seen or len(text) < _MIN_SENTENCE_CHARS or addresses_an_ai(text):
-                continue  # a sentence speaking to an AI is no news to quote
-            seen.add(key)
-            words = frozenset(lexical_tokens(text))
             lede = hit.start == 0 and number < _LEDE_SENTENCES
-            sentences.append(_Sentence(rank, hit, hit.start + start, text, words, lede))
+            add(rank, hit, hit.start + start, hit.text[start:end], lede)
     return sentences
 
 
@@ -163,6 +181,12 @@ def _answer_type(question: str) -> re.Pattern[str] | None:
         if asks.search(question):
             return kind
     return None
+
+
+def _title_case(text: str) -> bool:
+    """Whether every longer word is capitalised, as in "Running Iran Out of Syria"."""
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if len(w) > 3]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
 def _answer_type_count(text: str, wanted: re.Pattern[str] | None, said: _Said) -> int:

@@ -35,7 +35,9 @@ def test_answer_sentences_quote_the_articles_and_cite_only_contributing_sources(
     assert cited == {c.number for c in answer.citations}
     for sentence in answer.sentences:
         article = next(c.article for c in answer.citations if c.number == sentence.citations[0])
-        hit_texts = " ".join(" ".join(h.text.split()) for h in answer.hits if h.article == article)
+        # A sentence of the text, or the headline (a passage is both).
+        passages = [h.passage for h in answer.hits if h.article == article]
+        hit_texts = " ".join(" ".join(p.split()) for p in passages)
         assert sentence.text in hit_texts
 
 
@@ -163,3 +165,31 @@ def test_a_sentence_that_speaks_to_an_ai_is_never_quoted():
     hits = [Hit(notice, 1, 0, len(text), text, 1.0, dense_score=0.6)]
     answer = answer_to("Will Halden Motors refund Tarn SUV owners?", hits)
     assert answer.answered and "refund" not in answer.text
+
+
+PRIMARY = ArticleInfo(
+    "p",
+    "Maryland primary: Angela Alsobrooks wins Senate nomination | Harbour Gazette Politics",
+    None,
+    "Harbour Gazette",
+    None,
+    None,
+)
+PRIMARY_TEXT = (
+    "Voters in Maryland chose on Tuesday who would run to replace the retiring senator. "
+    "The county executive thanked her volunteers at a rally in Largo after the count."
+)
+
+
+def test_a_headline_naming_the_answer_is_quoted_without_its_site_suffix():
+    hits = [Hit(PRIMARY, 0, 0, len(PRIMARY_TEXT), PRIMARY_TEXT, 0.1, dense_score=0.6)]
+    answer = answer_to("Who did Maryland Democrats nominate for the Senate?", hits)
+    assert answer.sentences[0].text == "Maryland primary: Angela Alsobrooks wins Senate nomination"
+    assert answer.sentences[0].citations == (1,)  # the headline's own article
+
+
+def test_a_headline_that_only_restates_the_question_is_left_out():
+    hits = [Hit(PRIMARY, 0, 0, len(PRIMARY_TEXT), PRIMARY_TEXT, 0.1, dense_score=0.6)]
+    answer = answer_to("Why did Angela Alsobrooks win the Maryland primary nomination?", hits)
+    assert answer.answered
+    assert all("Alsobrooks" not in s.text for s in answer.sentences)
