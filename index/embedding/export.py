@@ -20,6 +20,7 @@ without VNNI (AVX2) the int8 kernels' 16-bit sums saturate with 8-bit weights. B
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import inspect
@@ -53,7 +54,7 @@ from index.store.files import fsync_dir, write_checksums, write_durably
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1  # bump when the export below writes something else: caches are rebuilt
+EXPORT_VERSION = 2  # bump when the export below writes something else: caches are rebuilt
 OPSET = 17
 QUANTISATION = {"weight_type": "QInt8", "per_channel": True, "reduce_range": True}
 MIN_COSINE = 0.98  # int8 against fp32 on every probe, or the export is refused
@@ -97,7 +98,8 @@ def _build(name: str, folder: Path) -> None:
     partial = Path(tempfile.mkdtemp(prefix=f"{folder.name}.partial-", dir=folder.parent))
     try:
         _export(model, recipe, partial / "model-fp32.onnx")
-        _fuse(model, partial / "model-fp32.onnx", partial / "model-fused.onnx")
+        inputs = _fuse(model, partial / "model-fp32.onnx", partial / "model-fused.onnx")
+        recipe = dataclasses.replace(recipe, inputs=inputs)
         _quantise(partial / "model-fused.onnx", partial / MODEL_FILE)
         for scratch in ("model-fp32.onnx", "model-fused.onnx"):
             (partial / scratch).unlink()
@@ -155,7 +157,6 @@ def _recipe(model: Any, name: str) -> Recipe:
         max_tokens=window,
         inputs=inputs,
         pooling=str(pooling),
-        pad_id=int(model.tokenizer.pad_token_id or 0),
     )
 
 
@@ -197,19 +198,27 @@ def _export(model: Any, recipe: Recipe, path: Path) -> None:
         )
 
 
-def _fuse(model: Any, source: Path, target: Path) -> None:
+def _fuse(model: Any, source: Path, target: Path) -> tuple[str, ...]:
     """onnxruntime's transformer fusions (attention, embedding and skip layer norms),
-    hardware-independent (basic level); a graph they do not match stays as it was."""
+    hardware-independent (basic level); a graph they do not match stays as it was.
+    The fused attention takes no mask: runs are never padded (``_same_lengths`` in the
+    backend). The graph's inputs are returned (the mask's is gone where it fused)."""
+    from onnxruntime.transformers.fusion_options import AttentionMaskFormat, FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
     config = model[0].auto_model.config
+    options = FusionOptions("bert")
+    options.attention_mask_format = AttentionMaskFormat.NoMask
     fused = optimize_model(
         str(source),
         model_type="bert",
         num_heads=int(getattr(config, "num_attention_heads", 0)),
         hidden_size=int(getattr(config, "hidden_size", 0)),
+        optimization_options=options,
     )
     fused.save_model_to_file(str(target))
+    graph_inputs = {tensor.name for tensor in fused.model.graph.input}
+    return tuple(name for name in INPUTS if name in graph_inputs)
 
 
 def _quantise(source: Path, target: Path) -> None:
