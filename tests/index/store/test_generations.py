@@ -280,8 +280,7 @@ def test_changing_the_vector_index_rewrites_segments_without_embedding(built, em
     assert summary.changed and summary.chunks_embedded == 0 and summary.unchanged == 7
     assert len(list(built.index.data_dir.glob("segments/*/vectors.pq"))) == 1
     assert (
-        KnowledgeBase(with_index(built, vector_index="pq"), embedder).stats().vector_index
-        == "pq"
+        KnowledgeBase(with_index(built, vector_index="pq"), embedder).stats().vector_index == "pq"
     )
 
 

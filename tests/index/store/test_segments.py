@@ -94,9 +94,7 @@ def test_a_merge_keeps_the_chosen_articles_with_their_postings_and_vectors(tmp_p
     assert [int(d) for d in merged.article_date] == [item[0].published.toordinal() for item in kept]
 
 
-def test_quantised_search_finds_what_exact_search_finds_and_honours_a_mask(
-    tmp_path, monkeypatch
-):
+def test_quantised_search_finds_what_exact_search_finds_and_honours_a_mask(tmp_path, monkeypatch):
     rng = np.random.default_rng(3)
     items = [synthetic(rng, n) for n in range(300)]
     segment = write(tmp_path / "seg-000001", items, approximate=True)
