@@ -110,13 +110,11 @@ def _same_index(settings: Settings, previous: Generation) -> bool:
     an earlier version, with an HNSW graph, has none and is rewritten by the merge)."""
     if previous.manifest.vector_index != settings.index.vector_index:
         return False
-    policy = MergePolicy(settings.index.vector_index, settings.index.approximate_from)
-    for segment in previous.segments:
-        live = previous.live_chunks(segment)
-        passages = segment.stats.chunks if live is None else int(live.sum())
-        if segment.stats.approximate != policy.approximate(passages):
-            return False
-    return True
+    sizes = {
+        s.name: (previous.live_count(s), s.stats.chunks, s.stats.approximate)
+        for s in previous.segments
+    }
+    return not MergePolicy.of(settings.index).misfits(sizes)
 
 
 def _names(previous: Generation | None) -> list[str]:

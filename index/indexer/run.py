@@ -307,8 +307,7 @@ class Run:
             chunks=0,
             built_at=utc_now(),
         )
-        policy = MergePolicy(settings.index.vector_index, settings.index.approximate_from)
-        name = self.writer.publish(manifest, policy)
+        name = self.writer.publish(manifest, MergePolicy.of(settings.index))
         self.summary.chunks = self.writer.published_chunks
         return name
 

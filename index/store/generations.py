@@ -121,6 +121,11 @@ class Generation:
         """Which chunks of ``segment`` belong to live articles (None: all of them)."""
         return self._live[segment.name]
 
+    def live_count(self, segment: Segment) -> int:
+        """How many chunks of ``segment`` belong to live articles."""
+        live = self._live[segment.name]
+        return segment.stats.chunks if live is None else int(live.sum())
+
     def infos(self, segment: Segment, rows: Sequence[int]) -> dict[int, ArticleInfo]:
         """Article metadata by row, with the other publishers of each story."""
         found = segment.articles(rows)

@@ -17,6 +17,10 @@ says so: always for "pq", never for "flat", from ``approximate_from`` passages f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index.config import IndexSettings
 
 MAX_SMALL = 4
 MAX_LARGE = 4
@@ -28,6 +32,10 @@ class MergePolicy:
     vector_index: str  # "flat", "pq" or "auto"
     approximate_from: int  # live passages from which "auto" builds a quantised index
 
+    @classmethod
+    def of(cls, settings: IndexSettings) -> MergePolicy:
+        return cls(settings.vector_index, settings.approximate_from)
+
     def approximate(self, passages: int) -> bool:
         if self.vector_index == "auto":
             return passages >= self.approximate_from
@@ -38,7 +46,7 @@ class MergePolicy:
         passages, has a quantised index)}`` in order of age; empty when none need it."""
         small = [n for n, (live, _, _) in sizes.items() if live < self.approximate_from]
         large = [n for n in sizes if n not in small]
-        chosen = {n for n, (live, _, coded) in sizes.items() if coded != self.approximate(live)}
+        chosen = self.misfits(sizes)
         if len(small) > MAX_SMALL or sum(sizes[n][0] for n in small) >= self.approximate_from:
             chosen.update(small)
         chosen.update(
@@ -47,3 +55,8 @@ class MergePolicy:
         if len(large) > MAX_LARGE:
             chosen.update(sorted(large, key=lambda n: sizes[n][0])[:2])
         return [n for n in sizes if n in chosen]
+
+    def misfits(self, sizes: dict[str, tuple[int, int, bool]]) -> set[str]:
+        """Segments whose vector index does not fit the setting, given what ``choose``
+        is given: they are rewritten, without re-embedding."""
+        return {n for n, (live, _, coded) in sizes.items() if coded != self.approximate(live)}
