@@ -54,7 +54,7 @@ from index.store.files import fsync_dir, write_checksums, write_durably
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 2  # bump when the export below writes something else: caches are rebuilt
+EXPORT_VERSION = 3  # bump when the export below writes something else: caches are rebuilt
 OPSET = 17
 QUANTISATION = {"weight_type": "QInt8", "per_channel": True, "reduce_range": True}
 MIN_COSINE = 0.98  # int8 against fp32 on every probe, or the export is refused
@@ -199,7 +199,7 @@ def _export(model: Any, recipe: Recipe, path: Path) -> None:
 
 
 def _fuse(model: Any, source: Path, target: Path) -> tuple[str, ...]:
-    """onnxruntime's transformer fusions (attention, embedding and skip layer norms),
+    """onnxruntime's transformer fusions (attention, embedding, layer norms, bias and GELU),
     hardware-independent (basic level); a graph they do not match stays as it was.
     The fused attention takes no mask: runs are never padded (``_same_lengths`` in the
     backend). The graph's inputs are returned (the mask's is gone where it fused)."""
@@ -209,6 +209,7 @@ def _fuse(model: Any, source: Path, target: Path) -> tuple[str, ...]:
     config = model[0].auto_model.config
     options = FusionOptions("bert")
     options.attention_mask_format = AttentionMaskFormat.NoMask
+    options.enable_skip_layer_norm = False  # slower than its parts: see the backend's _session
     fused = optimize_model(
         str(source),
         model_type="bert",
