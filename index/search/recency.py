@@ -8,7 +8,8 @@ and falls with its age:
 - A question that states its own span ("this week", "yesterday", "this month", "latest",
   "so far this year") gets the strong prior: full freshness within that span, then
   halving with every further span (a "this week" question: an article three weeks old
-  counts a quarter).
+  counts a quarter). "This month" and "this year" are the calendar's: "this year's
+  Razzies" asked on 26 January are the ones of the last 26 days, not last March's.
 - Any other question gets a gentle prior that halves every ``half_life_days`` and only
   acts among passages about as close in meaning to the question as the closest one
   (within ``TIE_MARGIN`` of cosine similarity, fading out linearly): it breaks near-ties
@@ -23,6 +24,7 @@ Undated articles get no boost, and are never cut.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,10 +33,21 @@ import numpy as np
 UNDATED = -1  # ordinal used for articles without a publication date
 AS_OF_SLACK = timedelta(days=1)  # a publisher's time zone may be ahead of the asker's
 CURRENT_FOR = timedelta(days=7)  # coverage older than this is worth a word in the answer
+CALENDAR_SPAN_MIN = 7  # "this month" asked on the 2nd still means its first week of news
 TIE_MARGIN = 0.2  # cosine similarity below the closest passage within which recency counts
 
-# The span a question speaks of, in days; the first pattern that matches decides.
-_SPANS: tuple[tuple[re.Pattern[str], int], ...] = (
+
+def _since_first_of_month(as_of: date) -> int:
+    return max(as_of.day, CALENDAR_SPAN_MIN)
+
+
+def _since_new_year(as_of: date) -> int:
+    return max(as_of.timetuple().tm_yday, CALENDAR_SPAN_MIN)
+
+
+# The span a question speaks of, in days (or, for the calendar's month and year, days
+# since they began as of the ask day); the first pattern that matches decides.
+_SPANS: tuple[tuple[re.Pattern[str], int | Callable[[date], int]], ...] = (
     (re.compile(r"\b(?:today|tonight|yesterday|this (?:morning|afternoon|evening))\b"), 2),
     (
         re.compile(
@@ -44,7 +57,8 @@ _SPANS: tuple[tuple[re.Pattern[str], int], ...] = (
         ),
         7,
     ),
-    (re.compile(r"\b(?:this|last|past) month\b|\bweeks? ago\b"), 31),
+    (re.compile(r"\bthis month\b"), _since_first_of_month),
+    (re.compile(r"\b(?:last|past) month\b|\bweeks? ago\b"), 31),
     (
         re.compile(
             r"\b(?:latest|newest|most recent|recent(?:ly)?|now|nowadays|currently|current|"
@@ -52,7 +66,8 @@ _SPANS: tuple[tuple[re.Pattern[str], int], ...] = (
         ),
         30,
     ),
-    (re.compile(r"\b(?:this|last|past) year\b|\bmonths? ago\b"), 365),
+    (re.compile(r"\bthis year\b"), _since_new_year),
+    (re.compile(r"\b(?:last|past) year\b|\bmonths? ago\b"), 365),
 )
 
 
@@ -72,7 +87,7 @@ class TimePrior:
         where unknown: such a passage was not among the closest, and gets no boost from
         the gentle prior)."""
         ages = np.maximum(as_of.toordinal() - published, 0).astype(np.float64)
-        span = stated_span(question)
+        span = stated_span(question, as_of)
         if span is None:
             closest = np.nanmax(similarity, initial=-1.0)
             ties = np.nan_to_num(1.0 - (closest - similarity) / TIE_MARGIN, nan=0.0)
@@ -82,17 +97,23 @@ class TimePrior:
         return np.where(published == UNDATED, 1.0, 1.0 + boost)
 
 
-def stated_span(question: str) -> int | None:
-    """The days a question about the present speaks of ("this week": 7), else None."""
-    lowered = question.casefold()
-    for pattern, days in _SPANS:
-        if pattern.search(lowered):
-            return days
-    return None
+def stated_span(question: str, as_of: date) -> int | None:
+    """The days a question about the present speaks of as of ``as_of`` ("this week": 7,
+    "this year's" asked on 26 January: 26), else None."""
+    span = _stated(question)
+    return span(as_of) if callable(span) else span
 
 
 def asks_about_the_present(question: str) -> bool:
-    return stated_span(question) is not None
+    return _stated(question) is not None
+
+
+def _stated(question: str) -> int | Callable[[date], int] | None:
+    lowered = question.casefold()
+    for pattern, span in _SPANS:
+        if pattern.search(lowered):
+            return span
+    return None
 
 
 def latest_allowed(as_of: date) -> date:

@@ -33,11 +33,13 @@ def ordinals(*days: date | None) -> np.ndarray:
         ("What happened in Eastholm yesterday?", 2),
         ("Which airline found loose bolts this week?", 7),
         ("Who won the final last Sunday?", 7),
-        ("What did the council decide this month?", 31),
+        ("What did the council decide this month?", 30),  # calendar: 30 June
+        ("What did the council decide last month?", 31),
         ("What is the latest on the bridge?", 30),
         ("Who leads the council now?", 30),
         ("How many people has the flu killed so far this year?", 30),
         ("Which film topped the box office last year?", 365),
+        ("Which film won this year's Razzie for worst picture?", 182),  # since 1 January
         ("When did the tram line open?", None),
         ("Who wants Iran out of Syria?", None),
         ("What is the capital of Iceland?", None),
@@ -45,7 +47,25 @@ def ordinals(*days: date | None) -> np.ndarray:
     ],
 )
 def test_a_question_about_the_present_states_its_span(question, span):
-    assert stated_span(question) == span
+    assert stated_span(question, ASKED) == span
+
+
+@pytest.mark.parametrize(
+    ("asked", "span"),
+    [(date(2024, 1, 26), 26), (date(2024, 1, 2), 7), (date(2024, 12, 31), 366)],
+)
+def test_this_year_is_the_calendar_year_so_far_and_at_least_a_week(asked, span):
+    assert stated_span("Which film won this year's Razzie for worst picture?", asked) == span
+
+
+def test_this_years_awards_asked_in_january_prefer_them_to_last_years():
+    asked = date(2024, 1, 26)
+    published = ordinals(date(2024, 1, 22), date(2023, 3, 11), date(2023, 1, 23))
+    factors = PRIOR.factors(
+        "Which film was not nominated in this year's Razzies?", asked, published, np.ones(3)
+    )
+    assert factors[0] == pytest.approx(2.0)
+    assert factors[1] < 1.001 and factors[2] < 1.001  # last year's awards: no boost left
 
 
 def test_the_strong_prior_is_flat_within_the_stated_span_then_halves_each_span():
