@@ -57,6 +57,16 @@ def test_the_int8_model_is_built_once_into_one_checksummed_folder(embedder, mode
     assert again.backend == "onnx-int8" and (folder / MODEL_FILE).stat().st_mtime_ns == built
 
 
+def test_residual_additions_stay_apart_from_layer_norms_in_the_int8_graph(embedder, model_cache):
+    """onnxruntime's fused SkipLayerNormalization kernel is slower than its parts."""
+    import onnx
+
+    [folder] = model_folders(model_cache)
+    operators = {node.op_type for node in onnx.load(folder / MODEL_FILE).graph.node}
+    assert "LayerNormalization" in operators and "SkipLayerNormalization" not in operators
+    assert "QAttention" in operators  # the fusions that pay are kept
+
+
 def test_int8_vectors_are_close_to_fp32_on_every_fixture_passage(
     embedder, torch_embedder, record_property
 ):
