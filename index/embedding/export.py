@@ -226,7 +226,9 @@ def _quantise(source: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with _quiet_root_logger():  # the quantiser logs a line per tensor on the root logger
+    # The quantiser logs a line per tensor on the root logger, and its general advice
+    # to pre-process the graph as a warning that a user could only be puzzled by.
+    with _quiet_root_logger():
         quantize_dynamic(
             source,
             target,
@@ -307,7 +309,7 @@ def _build_lock(cache_root: Path) -> Iterator[None]:
 def _quiet_root_logger() -> Iterator[None]:
     root = logging.getLogger()
     level = root.level
-    root.setLevel(max(level, logging.WARNING))
+    root.setLevel(max(level, logging.ERROR))
     try:
         yield
     finally:
