@@ -214,7 +214,8 @@ def _same_lengths(lengths: list[int]) -> list[list[int]]:
     Unpadded runs need no attention mask, and the export leaves it out of the graph (its
     attention then skips the mask's work); runs of one passage (most passages' lengths
     differ) also keep the activations in cache. Against padded runs of up to 8 of similar
-    length: 1.36x the passages per second on rtqa (2 vCPUs, AVX2). Activations are
+    length: 1.09x the passages per second on rtqa (2 vCPUs, AVX2, quiet; 1.36x under
+    load). Activations are
     quantised with one scale per run, so a text's extremes are its own.
     """
     groups: dict[int, list[int]] = {}
