@@ -14,7 +14,7 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -126,7 +126,7 @@ class OnnxEmbedder:
             return self._bulk_sessions
 
     def _encode_batch(
-        self, run: Callable[[list[list[Encoding]]], Iterable[np.ndarray]], texts: list[str]
+        self, run: Callable[[list[list[Encoding]]], list[np.ndarray]], texts: list[str]
     ) -> np.ndarray:
         encoded = self._tokenizer.encode_batch(texts)
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -171,7 +171,7 @@ class _BulkSessions:
         self._workers = ThreadPoolExecutor(cores, thread_name_prefix="newsbot-encode")
         self._run_one = run
 
-    def run(self, groups: list[list[Encoding]]) -> Iterable[np.ndarray]:
+    def run(self, groups: list[list[Encoding]]) -> list[np.ndarray]:
         """Each group's vectors, in order; as many groups at once as there are sessions."""
         return list(self._workers.map(self._on_idle_session, groups))
 
@@ -215,8 +215,8 @@ def _same_lengths(lengths: list[int]) -> list[list[int]]:
     attention then skips the mask's work); runs of one passage (most passages' lengths
     differ) also keep the activations in cache. Against padded runs of up to 8 of similar
     length: 1.09x the passages per second on rtqa (2 vCPUs, AVX2, quiet; 1.36x under
-    load). Activations are
-    quantised with one scale per run, so a text's extremes are its own.
+    load). Activations are quantised with one scale per run, so a text's extremes are
+    its own.
     """
     groups: dict[int, list[int]] = {}
     for position, length in enumerate(lengths):
