@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.config import AnswerSettings
+from index.ingest.answer_kinds import NAME, QUESTION_WORDS, asked_kind, kind_words
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import lexical_tokens
 from index.injection import addresses_an_ai
@@ -36,17 +37,6 @@ _LEDE_SENTENCES = 2
 _LEDE_BONUS = 0.1
 _REDUNDANCY_WEIGHT = 0.3  # a sentence sharing the words of one already chosen adds little
 _KEEP_RATIO = 0.7  # a further sentence must score this share of the best one
-
-_NAME = re.compile(r"\b[A-Z][\w’'-]*[a-z][\w’'-]*|\b[A-Z]{2,}\b")
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|dozen)s?\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
-    r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-    r"yesterday|today|tomorrow|last (?:week|month|year)|next (?:week|month|year))\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +59,18 @@ def compose_answer(
     passages = list(hits[: settings.passages])
     if evidence_strength(passages) < settings.min_relevance:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
-    wanted = _answer_type(question)
+    wanted = asked_kind(question)
     question_words = set(lexical_tokens(question))
-    context = set(lexical_tokens(query or "")) - question_words - _QUESTION_WORDS
+    context = set(lexical_tokens(query or "")) - question_words - QUESTION_WORDS
     said = _Said(question_words | context)
-    terms = question_words - _QUESTION_WORDS
+    terms = question_words - QUESTION_WORDS
     kinds = [(c, _answer_type_count(c.text, wanted, said)) for c in _sentences(passages)]
     # A headline restating the question ("Halden Motors recalls SUVs") answers nothing;
     # in a Title Case Headline capitals name nothing.
     kinds = [
         (c, kind)
         for c, kind in kinds
-        if c.start >= 0 or (kind and not (wanted is _NAME and _title_case(c.text)))
+        if c.start >= 0 or (kind and not (wanted is NAME and _title_case(c.text)))
     ]
     if not kinds:
         return Answer(question=question, sentences=(), citations=(), hits=tuple(hits))
@@ -141,11 +131,6 @@ def _sentences(passages: list[Hit]) -> list[_Sentence]:
     return sentences
 
 
-_QUESTION_WORDS = frozenset(
-    {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
-)
-
-
 def _overlap(terms: set[str], words: frozenset[str]) -> float:
     """Share of the question's terms in the sentence; "Iranian" counts for "Iran"."""
     if not terms:
@@ -161,28 +146,6 @@ def _overlap(terms: set[str], words: frozenset[str]) -> float:
     return found / len(terms)
 
 
-# The interrogative phrase says what kind of answer is wanted, wherever it stands ("at
-# what price", "the voice of who?"); the first kind that matches decides.
-_ASKS_NUMBER = re.compile(
-    r"\bhow (?:many|much|long|old|far|big|large|tall|high|often)\b"
-    r"|\b(?:what|which) (?:percent(?:age)?|share|price|amount|number|proportion|fraction|"
-    r"rate|total|sum|score|age|time)\b",
-    re.IGNORECASE,
-)
-_ASKS_DATE = re.compile(
-    r"\bwhen\b|\b(?:what|which|in what) (?:year|day|date|month|decade|century)\b", re.IGNORECASE
-)
-_ASKS_NAME = re.compile(r"\b(?:who|whom|whose|which|where)\b", re.IGNORECASE)
-
-
-def _answer_type(question: str) -> re.Pattern[str] | None:
-    """What kind of words an answer to ``question`` contains, when its form says so."""
-    for asks, kind in ((_ASKS_NUMBER, _NUMBER), (_ASKS_DATE, _DATE), (_ASKS_NAME, _NAME)):
-        if asks.search(question):
-            return kind
-    return None
-
-
 def _title_case(text: str) -> bool:
     """Whether every longer word is capitalised, as in "Running Iran Out of Syria"."""
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if len(w) > 3]
@@ -193,7 +156,7 @@ def _answer_type_count(text: str, wanted: re.Pattern[str] | None, said: _Said) -
     """Distinct words of the wanted kind that the question does not already say (max 3)."""
     if wanted is None:
         return 0
-    found = {m.group().casefold() for m in wanted.finditer(text)} - _STOP_NAMES
+    found = kind_words(text, wanted)
     return min(sum(1 for word in found if not said(word)), 3)
 
 
@@ -206,14 +169,6 @@ class _Said:
 
     def __call__(self, word: str) -> bool:
         return word in self._exact or word.startswith(self._prefixes)
-
-
-# Capitalised words that open sentences without naming anything.
-_STOP_NAMES = frozenset(
-    """the a an and but or so yet for in on at to of as by with from it its this that these
-    those he she they we i you his her their our meanwhile however while when where who
-    what which if then there here also after before since some many most more one """.split()
-)
 
 
 def _choose(candidates: list[_Sentence], scores: np.ndarray, limit: int) -> list[_Sentence]:

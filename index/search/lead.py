@@ -7,12 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.ingest.answer_kinds import QUESTION_WORDS
 from index.ingest.terms import lexical_tokens
 from index.records import Answer, AnswerSentence
 
-_QUESTION_WORDS = frozenset(
-    {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
-)
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)")
 _ASIDE = re.compile(r"\s+[—–]\s+([^—–]+?)\s+[—–]\s+")  # " — who met X — "
 _DASH = re.compile(r"\s+[—–]\s+")
@@ -87,7 +85,7 @@ def quote_sentences(answer: Answer, lead: Lead | None) -> list[AnswerSentence]:
 
 
 def question_terms(question: str) -> set[str]:
-    return set(lexical_tokens(question)) - _QUESTION_WORDS
+    return set(lexical_tokens(question)) - QUESTION_WORDS
 
 
 def coverage(terms: set[str], text: str) -> float:
