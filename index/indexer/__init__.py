@@ -106,9 +106,12 @@ def reusable(settings: Settings, previous: Generation) -> bool:
 
 
 def _same_index(settings: Settings, previous: Generation) -> bool:
-    """Whether every segment has the vector index these settings give it (a segment of
-    an earlier version, with an HNSW graph, has none and is rewritten by the merge)."""
+    """Whether every segment has the vector index these settings give it and its
+    sentence facts (a segment of an earlier version, with an HNSW graph or without
+    sentence facts, is rewritten by the merge)."""
     if previous.manifest.vector_index != settings.index.vector_index:
+        return False
+    if not all(s.has_sentences for s in previous.segments):
         return False
     sizes = {
         s.name: (previous.live_count(s), s.stats.chunks, s.stats.approximate)

@@ -18,6 +18,7 @@ from index.embedding import Embedder
 from index.indexer.report import ProgressCallback, ReindexProgress, ReindexSummary
 from index.ingest.articles import truncated
 from index.ingest.chunking import chunk_article, embedding_text, plan_for
+from index.ingest.sentence_terms import sentence_terms
 from index.ingest.sources import Source
 from index.ingest.syndication import band_keys, goes_first, same_story, signature
 from index.ingest.terms import term_counts
@@ -259,8 +260,9 @@ class Run:
         offset = 0
         for article, chunks in zip(articles, chunked, strict=True):
             terms = [term_counts(f"{article.title}\n{c.text}") for c in chunks]
+            sentences = [sentence_terms(c.text) for c in chunks]
             segment, row = self.writer.add(
-                article, chunks, vectors[offset : offset + len(chunks)], terms
+                article, chunks, vectors[offset : offset + len(chunks)], terms, sentences
             )
             offset += len(chunks)
             self.catalog.move(article.id, segment, row)

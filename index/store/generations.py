@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import IndexCorruptError
+from index.ingest.sentence_terms import SentenceTerms
 from index.records import Article, ArticleInfo, Chunk
 from index.store import catalog as catalog_file
 from index.store.catalog import ArticleRecord, Catalog
@@ -237,6 +238,7 @@ class GenerationWriter:
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         terms: Sequence[Counter[str]],
+        sentences: Sequence[SentenceTerms],
     ) -> tuple[str, int]:
         """Index an article in the new segment; returns ``(segment, row)``."""
         if self._writer is None:
@@ -244,7 +246,9 @@ class GenerationWriter:
             folder.mkdir(exist_ok=True)
             self._writer = SegmentWriter(folder / next_name(folder, "seg"), self.dimension)
         self.changed = True
-        return self._writer.final_path.name, self._writer.add(article, chunks, vectors, terms)
+        return self._writer.final_path.name, self._writer.add(
+            article, chunks, vectors, terms, sentences
+        )
 
     def delete(self, segment: str, row: int) -> None:
         """Mark an article of a segment (this generation's new one included) deleted."""
@@ -308,13 +312,15 @@ class GenerationWriter:
             )
             for name in self._order
         }
-        chosen = policy.choose(sizes)
+        chosen = set(policy.choose(sizes))
+        # Segments written before sentence facts were stored get them, without re-embedding.
+        chosen |= {n for n in self._order if not self._segments[n].has_sentences}
         if not chosen:
             return
         folder = self.data_dir / SEGMENTS
         writer = SegmentWriter(folder / next_name(folder, "seg"), self.dimension)
         try:
-            for name in chosen:
+            for name in [n for n in self._order if n in chosen]:  # oldest first
                 segment = self._segments[name]
                 deleted = self._deleted.get(name, set())
                 rows = np.array([r for r in range(segment.stats.articles) if r not in deleted])

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.ingest.sentence_terms import SentenceTerms, sentence_terms
+from index.ingest.terms import term_counts
 from index.records import Article, Chunk
 from index.store.files import fsync_dir, write_checksums, write_durably
 from index.store.segments import (
@@ -50,14 +52,14 @@ class SegmentWriter:
         self._db.executescript(SCHEMA)
         self._files = {
             name: open(self.path / array_file(name), "wb")  # noqa: SIM115 (closed in finish)
-            for name in ("chunk_article", "chunk_start", "chunk_end", "chunk_tokens")
+            for name in ("chunk_article", "chunk_start", "chunk_end", "chunk_tokens", "chunk_kinds")
         }
         self._vectors = open(self.path / VECTORS, "wb")  # noqa: SIM115
         self._terms: dict[str, int] = {}
         # Postings arrive chunk by chunk; they are kept on disk until finish sorts them.
         self._unsorted = {
             part: open(self.path / f"unsorted.{part}", "wb")  # noqa: SIM115 (closed in finish)
-            for part in ("terms", "chunks", "counts")
+            for part in ("terms", "chunks", "counts", "sentences")
         }
         self._dates: list[int] = []
         self._sources: list[int] = []
@@ -73,11 +75,16 @@ class SegmentWriter:
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         terms: Sequence[Counter[str]],
+        sentences: Sequence[SentenceTerms],
     ) -> int:
-        """Append an article with its chunks, their vectors and lexical term counts;
-        returns the article's row in this segment."""
-        if not (len(chunks) == len(vectors) == len(terms)):
-            raise ValueError(f"{len(chunks)} chunks, {len(vectors)} vectors, {len(terms)} terms")
+        """Append an article with its chunks, their vectors, lexical term counts (of the
+        title and the chunk) and sentence facts (of the chunk); returns the article's row
+        in this segment."""
+        if not (len(chunks) == len(vectors) == len(terms) == len(sentences)):
+            raise ValueError(
+                f"{len(chunks)} chunks, {len(vectors)} vectors, {len(terms)} terms, "
+                f"{len(sentences)} sentence facts"
+            )
         row = self.articles
         self._db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -96,28 +103,33 @@ class SegmentWriter:
         self._dates.append(article.published.toordinal() if article.published else UNDATED)
         publisher = (article.source or "").casefold()
         self._sources.append(self._publishers.setdefault(publisher, len(self._publishers)))
-        first = self.chunks
-        lengths = [sum(counts.values()) for counts in terms]
         for name, values in (
             ("chunk_article", [row] * len(chunks)),
             ("chunk_start", [c.start for c in chunks]),
             ("chunk_end", [c.end for c in chunks]),
-            ("chunk_tokens", lengths),
         ):
             self._files[name].write(np.asarray(values, dtype=np.int32).tobytes())
         self._vectors.write(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
-        for offset, counts in enumerate(terms):
+        self._add_terms(terms, sentences)
+        self.articles += 1
+        return row
+
+    def _add_terms(self, terms: Sequence[Counter[str]], sentences: Sequence[SentenceTerms]) -> None:
+        """Postings, lengths and sentence facts of the next chunks."""
+        for counts, facts in zip(terms, sentences, strict=True):
             ids = [self._terms.setdefault(term, len(self._terms)) for term in counts]
             tf = np.fromiter(counts.values(), np.int64, len(ids))
             self._append_postings(
                 np.asarray(ids, dtype=np.int32),
-                np.full(len(ids), first + offset, dtype=np.int32),
+                np.full(len(ids), self.chunks, dtype=np.int32),
                 np.minimum(tf, 65535).astype(np.uint16),
+                np.fromiter((facts.masks.get(t, 0) for t in counts), np.uint16, len(ids)),
             )
-        self.articles += 1
-        self.chunks += len(chunks)
-        self._tokens += sum(lengths)
-        return row
+            length = sum(counts.values())
+            self._files["chunk_tokens"].write(np.int32(length).tobytes())
+            self._files["chunk_kinds"].write(np.ascontiguousarray(facts.kinds, np.uint8).tobytes())
+            self.chunks += 1
+            self._tokens += length
 
     def copy_from(self, segment: Segment, rows: np.ndarray) -> list[int]:
         """Append articles ``rows`` of another segment with their chunks, vectors and
@@ -147,18 +159,36 @@ class SegmentWriter:
         ]
         self._sources += [publisher_ids[i] for i in segment.article_source[rows]]
         kept = np.flatnonzero(row_map[segment.chunk_article] >= 0)
-        chunk_map = np.full(segment.stats.chunks, -1, dtype=np.int64)
-        chunk_map[kept] = np.arange(self.chunks, self.chunks + len(kept))
         for name, values in (
             ("chunk_article", row_map[segment.chunk_article[kept]]),
             ("chunk_start", segment.chunk_start[kept]),
             ("chunk_end", segment.chunk_end[kept]),
-            ("chunk_tokens", segment.chunk_tokens[kept]),
         ):
             self._files[name].write(np.asarray(values, dtype=np.int32).tobytes())
         for start in range(0, len(kept), 65536):
             part = kept[start : start + 65536]
             self._vectors.write(np.ascontiguousarray(segment.vectors.vectors[part]).tobytes())
+        sentences, kinds = segment.posting_sentences, segment.chunk_kinds
+        if sentences is not None and kinds is not None:
+            self._copy_terms(segment, kept, sentences, kinds)
+        else:
+            self._reanalyse_terms(segment, kept)
+        self.articles += len(rows)
+        return new_rows.tolist()
+
+    def _copy_terms(
+        self, segment: Segment, kept: np.ndarray, sentences: np.ndarray, kinds: np.ndarray
+    ) -> None:
+        """Postings, lengths and sentence facts (``sentences`` of the postings, ``kinds``
+        of the chunks) of chunks ``kept`` of ``segment``, as they are."""
+        chunk_map = np.full(segment.stats.chunks, -1, dtype=np.int64)
+        chunk_map[kept] = np.arange(self.chunks, self.chunks + len(kept))
+        self._files["chunk_tokens"].write(
+            np.asarray(segment.chunk_tokens[kept], dtype=np.int32).tobytes()
+        )
+        for start in range(0, len(kept), 65536):
+            part = kept[start : start + 65536]
+            self._files["chunk_kinds"].write(np.ascontiguousarray(kinds[part]).tobytes())
         term_map = np.zeros(len(segment.posting_offsets) - 1, dtype=np.int32)
         for term, old in segment.vocabulary():
             term_map[old] = self._terms.setdefault(term, len(self._terms))
@@ -172,16 +202,30 @@ class SegmentWriter:
                     np.full(int(keep.sum()), term_map[term_id], dtype=np.int32),
                     new_chunks[keep].astype(np.int32),
                     np.asarray(segment.posting_counts[start:end])[keep],
+                    np.asarray(sentences[start:end])[keep],
                 )
-        self.articles += len(rows)
         self.chunks += len(kept)
         self._tokens += int(np.asarray(segment.chunk_tokens[kept]).sum())
-        return new_rows.tolist()
 
-    def _append_postings(self, terms: np.ndarray, chunks: np.ndarray, counts: np.ndarray) -> None:
+    def _reanalyse_terms(self, segment: Segment, kept: np.ndarray) -> None:
+        """Postings, lengths and sentence facts of chunks ``kept`` of a segment that stores
+        no sentence facts (format 1), worked out again from its text as a reindex does."""
+        row, title, text = -1, "", ""
+        for chunk in kept.tolist():
+            if int(segment.chunk_article[chunk]) != row:
+                row = int(segment.chunk_article[chunk])
+                title = segment.articles([row])[row].title
+                text = segment.article_text(row)
+            body = text[int(segment.chunk_start[chunk]) : int(segment.chunk_end[chunk])]
+            self._add_terms([term_counts(f"{title}\n{body}")], [sentence_terms(body)])
+
+    def _append_postings(
+        self, terms: np.ndarray, chunks: np.ndarray, counts: np.ndarray, sentences: np.ndarray
+    ) -> None:
         self._unsorted["terms"].write(terms.tobytes())
         self._unsorted["chunks"].write(chunks.tobytes())
         self._unsorted["counts"].write(counts.tobytes())
+        self._unsorted["sentences"].write(sentences.tobytes())
         self._postings += len(terms)
 
     def finish(self, approximate: bool) -> SegmentStats:
@@ -245,7 +289,12 @@ class SegmentWriter:
             part: np.memmap(self.path / f"unsorted.{part}", dtype, "r")
             if self._postings
             else np.zeros(0, dtype)
-            for part, dtype in (("terms", np.int32), ("chunks", np.int32), ("counts", np.uint16))
+            for part, dtype in (
+                ("terms", np.int32),
+                ("chunks", np.int32),
+                ("counts", np.uint16),
+                ("sentences", np.uint16),
+            )
         }
         sizes = np.zeros(len(self._terms), dtype=np.int64)
         for start in range(0, self._postings, _BLOCK):
@@ -255,7 +304,7 @@ class SegmentWriter:
         self._write_array("postings.offsets", offsets)
         outputs = {
             part: _output(self.path / array_file(f"postings.{part}"), self._postings)
-            for part in ("chunks", "counts")
+            for part in ("chunks", "counts", "sentences")
         }
         cursor = offsets[:-1].copy()
         for start in range(0, self._postings, _BLOCK):
@@ -270,7 +319,7 @@ class SegmentWriter:
         for output in outputs.values():
             if isinstance(output, np.memmap):
                 output.flush()
-        for part in ("terms", "chunks", "counts"):
+        for part in ("terms", "chunks", "counts", "sentences"):
             (self.path / f"unsorted.{part}").unlink()
         self._db.executemany("INSERT INTO terms VALUES (?, ?)", self._terms.items())
 

@@ -14,11 +14,17 @@ costs nothing but memory maps. Layout of ``segments/seg-000012/``::
     article_date.i32    publication date ordinal of every article (UNDATED for none)
     article_source.i32  index into segment.json's publishers (case-folded), -1 for none
     vectors.f32         unit-length float32 vectors, a row per chunk
-    postings.*          lexical postings, term-major: offsets.i64, chunks.i32, counts.u16
+    postings.*          lexical postings, term-major (a term's in chunk order): offsets.i64,
+                        chunks.i32, counts.u16, and sentences.u16 (which of the chunk's
+                        sentences hold the term; see index.ingest.sentence_terms)
+    chunk_kinds.u8      words of each answer kind in each of a chunk's sentence slots
+                        (chunks x MAX_SENTENCES x kinds)
     vectors.pq          optional approximate index (FAISS fast-scan product quantiser)
     checksums.json      size and sha256 of every file above, written at publication
 
-Raw little-endian arrays, memory-mapped when opened; no pickle.
+Raw little-endian arrays, memory-mapped when opened; no pickle. Segments of format 1
+(before sentence facts were stored) are read without them, and rewritten by the next
+reindex's merge from their stored text, without re-embedding.
 """
 
 from __future__ import annotations
@@ -34,11 +40,14 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import IndexCorruptError
+from index.ingest.answer_kinds import KINDS
+from index.ingest.sentence_terms import MAX_SENTENCES
 from index.records import ArticleInfo
 from index.store.files import verify_checksums
 from index.store.vectors import VectorIndex
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 UNDATED = -1
 META = "segment.json"
 DATABASE = "articles.sqlite"
@@ -52,8 +61,12 @@ ARRAYS = {
     "postings.offsets": np.int64,
     "postings.chunks": np.int32,
     "postings.counts": np.uint16,
+    "postings.sentences": np.uint16,
+    "chunk_kinds": np.uint8,
 }
-_SUFFIX = {np.int32: ".i32", np.int64: ".i64", np.uint16: ".u16"}
+SENTENCE_ARRAYS = ("postings.sentences", "chunk_kinds")  # since format 2
+_BULK = frozenset({"postings.chunks", "postings.counts", *SENTENCE_ARRAYS})
+_SUFFIX = {np.int32: ".i32", np.int64: ".i64", np.uint16: ".u16", np.uint8: ".u8"}
 VECTORS = "vectors.f32"
 QUANTISED = "vectors.pq"
 SCHEMA = """
@@ -110,15 +123,18 @@ class Segment:
             approximate=meta.get("vector_index") == "pq",
         )
         self.publishers: list[str] = list(meta["publishers"])
+        # Whether it stores sentence facts; without them, answerability is worked out from
+        # the text of the passages a question looks at.
+        self.has_sentences = meta["format"] >= 2
+        names = [n for n in ARRAYS if self.has_sentences or n not in SENTENCE_ARRAYS]
         # What queries index with, and the codes FAISS would scan, are verified in full
         # (damage there could crash or mislead a search); the bulk (vectors, postings,
-        # texts) is bounds-checked where it is used and verified by index.store.checks.
-        verified = [
-            array_file(n) for n in ARRAYS if n not in ("postings.chunks", "postings.counts")
-        ]
+        # sentence facts, texts) is bounds-checked where it is used and verified by
+        # index.store.checks.
+        verified = [array_file(n) for n in names if n not in _BULK]
         verify_checksums(folder, verified + ([QUANTISED] if self.stats.approximate else []))
-        _check_sizes(folder, self.stats, self.dimension, meta["terms"], meta["postings"])
-        arrays = {name: _map(folder / array_file(name), dtype) for name, dtype in ARRAYS.items()}
+        _check_sizes(folder, self.stats, self.dimension, meta["terms"], meta["postings"], names)
+        arrays = {name: _map(folder / array_file(name), ARRAYS[name]) for name in names}
         self.chunk_article = arrays["chunk_article"]
         self.chunk_start = arrays["chunk_start"]
         self.chunk_end = arrays["chunk_end"]
@@ -128,6 +144,11 @@ class Segment:
         self.posting_offsets = arrays["postings.offsets"]
         self.posting_chunks = arrays["postings.chunks"]
         self.posting_counts = arrays["postings.counts"]
+        self.posting_sentences = arrays.get("postings.sentences")
+        kinds = arrays.get("chunk_kinds")
+        self.chunk_kinds = (
+            None if kinds is None else kinds.reshape(self.stats.chunks, MAX_SENTENCES, len(KINDS))
+        )
         vectors = _map(folder / VECTORS, np.float32)
         self.vectors = VectorIndex(
             vectors.reshape(-1, self.dimension),
@@ -156,6 +177,35 @@ class Segment:
                 raise IndexCorruptError(f"{self.path / array_file('postings.chunks')}: damaged")
             found[str(term)] = (chunks, self.posting_counts[start:end])
         return found
+
+    def sentence_masks(self, terms: Sequence[str], chunks: np.ndarray) -> np.ndarray:
+        """uint16 (len(chunks), len(terms)): the sentences of each chunk that hold each
+        term or, for terms of four letters or more, a word starting with it (as
+        ``index.ingest.sentence_terms.expand_prefixes`` counts them). Needs
+        ``has_sentences``."""
+        if self.posting_sentences is None:
+            raise ValueError(f"{self.path}: a format 1 segment stores no sentence facts")
+        chunks = np.asarray(chunks, dtype=np.int64)
+        found = np.zeros((len(chunks), len(terms)), dtype=np.uint16)
+        for column, term in enumerate(terms):
+            for term_id in self._term_ids(term):
+                start = int(self.posting_offsets[term_id])
+                end = int(self.posting_offsets[term_id + 1])
+                holding = self.posting_chunks[start:end]
+                at = np.searchsorted(holding, chunks)
+                present = at < len(holding)
+                present[present] = holding[at[present]] == chunks[present]
+                found[present, column] |= self.posting_sentences[start + at[present]]
+        return found
+
+    def _term_ids(self, term: str) -> list[int]:
+        if len(term) < 4:
+            rows = self._query("SELECT id FROM terms WHERE term = ?", [term])
+        else:  # the vocabulary's primary key is the term: a prefix is one range of it
+            rows = self._query(
+                "SELECT id FROM terms WHERE term >= ? AND term < ?", [term, term + "\U0010ffff"]
+            )
+        return [int(r[0]) for r in rows]
 
     def articles(self, rows: Sequence[int]) -> dict[int, ArticleInfo]:
         """Article metadata by row."""
@@ -223,8 +273,8 @@ class Segment:
 def _read_meta(folder: Path) -> dict:
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ValueError(f"not a format {FORMAT} segment")
+        if not isinstance(meta, dict) or meta.get("format") not in READABLE_FORMATS:
+            raise ValueError(f"not a segment of format {' or '.join(map(str, READABLE_FORMATS))}")
         for key in ("dimension", "articles", "chunks", "tokens", "newest", "terms", "postings"):
             if not isinstance(meta.get(key), int):
                 raise ValueError(f"'{key}' is not a number")
@@ -236,13 +286,20 @@ def _read_meta(folder: Path) -> dict:
 
 
 def _check_sizes(
-    folder: Path, stats: SegmentStats, dimension: int, terms: int, postings: int
+    folder: Path,
+    stats: SegmentStats,
+    dimension: int,
+    terms: int,
+    postings: int,
+    names: Sequence[str],
 ) -> None:
     """Sizes every array must have: a truncated or swapped file is caught at open."""
     expected = {
         array_file("postings.offsets"): (terms + 1) * 8,
         array_file("postings.chunks"): postings * 4,
         array_file("postings.counts"): postings * 2,
+        array_file("postings.sentences"): postings * 2,
+        array_file("chunk_kinds"): stats.chunks * MAX_SENTENCES * len(KINDS),
         array_file("chunk_article"): stats.chunks * 4,
         array_file("chunk_start"): stats.chunks * 4,
         array_file("chunk_end"): stats.chunks * 4,
@@ -251,7 +308,10 @@ def _check_sizes(
         array_file("article_source"): stats.articles * 4,
         VECTORS: stats.chunks * dimension * 4,
     }
+    wanted = {array_file(n) for n in names} | {VECTORS}
     for name, size in expected.items():
+        if name not in wanted:
+            continue
         try:
             actual = (folder / name).stat().st_size
         except OSError as error:

@@ -307,6 +307,29 @@ def test_a_segment_with_an_earlier_versions_graph_is_searched_exactly_then_rewri
     assert not KnowledgeBase(settings, embedder).reindex().changed
 
 
+def test_a_segment_without_sentence_facts_is_searched_from_its_text_then_rewritten(built, embedder):
+    """Segments of format 1 store no sentence facts: they open, their passages are ranked
+    by how they answer from their text, and the next reindex gives them the facts,
+    without re-embedding, though nothing changed."""
+    question = "Who is to lead the tram line's opening?"
+    before = [(h.chunk_id, h.score) for h in KnowledgeBase(built, embedder).search(question)]
+    (segment,) = segment_dirs(built)
+    meta = json.loads((segment / "segment.json").read_text())
+    (segment / "segment.json").write_text(json.dumps({**meta, "format": 1}))
+    for name in ("postings.sentences.u16", "chunk_kinds.u8"):
+        (segment / name).unlink()
+    write_checksums(segment, sorted(p.name for p in segment.iterdir() if p.name != CHECKSUMS))
+    kb = KnowledgeBase(built, embedder)
+    assert not kb.searcher().generation.segments[0].has_sentences
+    assert [(h.chunk_id, h.score) for h in kb.search(question)] == before
+    summary = kb.reindex()
+    assert summary.changed and summary.chunks_embedded == 0 and summary.unchanged == 7
+    reopened = KnowledgeBase(built, embedder)
+    assert all(s.has_sentences for s in reopened.searcher().generation.segments)
+    assert [h.score for h in reopened.search(question)] == [score for _, score in before]
+    assert not reopened.reindex().changed
+
+
 def test_a_model_replaced_under_the_same_name_means_new_vectors(built, tmp_path):
     """A local model folder now holding a 768-dimensional model: its files say so, and
     the 384-dimensional vectors are not reused (before, reindex said "unchanged")."""

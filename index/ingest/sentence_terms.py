@@ -1,0 +1,55 @@
+"""Where a passage's words stand: which of its sentences hold each lexical term, and how
+many distinct words of each answer kind (names, numbers, dates) each sentence holds.
+
+Worked out once when a passage is indexed and stored with its postings (see
+``index.store.segments``), so that a question can tell which passages have one sentence
+that both covers it and names something it does not say (``index.search.answerability``)
+without re-reading any text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.ingest.answer_kinds import KINDS, kind_terms
+from index.ingest.sentences import split_sentences
+from index.ingest.terms import lexical_tokens
+
+# Sentences are bits of a 16-bit mask; a passage's sentences from the 16th on share the
+# last bit (a 256-word-piece passage has about nine).
+MAX_SENTENCES = 16
+KIND_COUNT_MAX = 255  # kind counts are stored in a byte
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceTerms:
+    masks: dict[str, int]  # lexical term -> bit i set when sentence i holds it
+    kinds: np.ndarray  # uint8 (MAX_SENTENCES, len(KINDS)): distinct terms of each kind
+
+
+def sentence_terms(text: str) -> SentenceTerms:
+    masks: dict[str, int] = {}
+    kinds = np.zeros((MAX_SENTENCES, len(KINDS)), dtype=np.int64)
+    for number, (start, end) in enumerate(split_sentences(text)):
+        slot = min(number, MAX_SENTENCES - 1)
+        sentence = text[start:end]
+        bit = 1 << slot
+        for term in set(lexical_tokens(sentence)):
+            masks[term] = masks.get(term, 0) | bit
+        for kind, pattern in enumerate(KINDS):
+            kinds[slot, kind] += len(kind_terms(sentence, pattern))
+    return SentenceTerms(masks, np.minimum(kinds, KIND_COUNT_MAX).astype(np.uint8))
+
+
+def expand_prefixes(masks: dict[str, int], term: str) -> int:
+    """The sentences holding ``term`` or, for terms of four letters or more, a longer
+    word starting with it ("iranian" for "iran"), as the answer composer counts them."""
+    if len(term) < 4:
+        return masks.get(term, 0)
+    found = 0
+    for word, mask in masks.items():
+        if word.startswith(term):
+            found |= mask
+    return found
