@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense and BM25 rankings over every segment of a generation, fused
-by reciprocal rank, weighed by the time prior, diversified, filtered."""
+by reciprocal rank, weighed by the time prior, joined by a third ranking of the best of
+them by how they answer (``index.search.answerability``), diversified, filtered."""
 
 from __future__ import annotations
 
@@ -13,8 +14,17 @@ import numpy as np
 
 from index.config import SearchSettings
 from index.embedding import Embedder
+from index.ingest.answer_kinds import KINDS
+from index.ingest.sentence_terms import MAX_SENTENCES
 from index.ingest.terms import lexical_tokens
 from index.records import Hit, SearchFilters
+from index.search.answerability import (
+    Asked,
+    Evidence,
+    answering_shares,
+    asked,
+    evidence_from_texts,
+)
 from index.search.lexical import bm25_scores
 from index.search.recency import TimePrior, latest_allowed
 from index.store.generations import Generation
@@ -94,6 +104,8 @@ class Searcher:
         fused = self._fuse(dense, lexical)
         if as_of is not None and prefer_recent:
             fused = self._prefer_recent(fused, query, as_of)
+        if mode == "hybrid":
+            fused = self._answering_first(fused, query)
         return self._diversify(fused, k, per_article)
 
     def _allowed(
@@ -196,6 +208,44 @@ class Searcher:
         ]
         boosted.sort(key=_order)
         return boosted
+
+    def _answering_first(self, candidates: list[_Candidate], question: str) -> list[_Candidate]:
+        """The best ``candidates`` (as many as the search settings' ``candidates``) ranked
+        once more by how they answer; that rank's reciprocal joins their fused score."""
+        pool = candidates[: self._settings.candidates]
+        if not pool:
+            return candidates
+        asked_for = asked(question)
+        extra = answering_shares(asked_for, self._evidence(asked_for, pool), self._settings.rrf_k)
+        rescored = [replace(c, score=c.score + float(e)) for c, e in zip(pool, extra, strict=True)]
+        rescored += candidates[len(pool) :]
+        rescored.sort(key=_order)
+        return rescored
+
+    def _evidence(self, asked_for: Asked, pool: list[_Candidate]) -> Evidence:
+        """Sentence facts of the ``pool`` passages: from the index where their segment
+        stores them, else from their text."""
+        segments = self.generation.segments
+        term_masks = np.zeros((len(pool), len(asked_for.terms)), dtype=np.uint16)
+        kind_term_masks = np.zeros((len(pool), len(asked_for.kind_terms)), dtype=np.uint16)
+        kinds = np.zeros((len(pool), MAX_SENTENCES, len(KINDS)), dtype=np.uint8)
+        for position in {c.segment for c in pool}:
+            segment = segments[position]
+            places = [i for i, c in enumerate(pool) if c.segment == position]
+            chunks = np.array([pool[i].chunk for i in places], dtype=np.int64)
+            if segment.chunk_kinds is not None:
+                found = Evidence(
+                    segment.sentence_masks(asked_for.terms, chunks),
+                    segment.sentence_masks(asked_for.kind_terms, chunks),
+                    np.asarray(segment.chunk_kinds[chunks]),
+                )
+            else:
+                texts = [segment.chunk_text(int(c)) for c in chunks]
+                found = evidence_from_texts(asked_for, texts)
+            term_masks[places] = found.term_masks
+            kind_term_masks[places] = found.kind_term_masks
+            kinds[places] = found.kinds
+        return Evidence(term_masks, kind_term_masks, kinds)
 
     def _diversify(self, candidates: Sequence[_Candidate], k: int, per_article: int) -> list[Hit]:
         segments = self.generation.segments

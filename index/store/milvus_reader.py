@@ -8,6 +8,8 @@ What differs from the local store's retrieval (``index.search.retrieval``):
   ``index.store.milvus``). Milvus scores carry BM25's constant ``k1 + 1`` factor, which
   changes no ranking.
 - Fused ties are broken by Milvus's order, not by segment and passage position.
+- The answering ranking (``index.search.answerability``) is worked out from the
+  candidates' text: Milvus stores no sentence facts.
 - Every hit's ``dense_score`` is its cosine similarity (from its stored vector), also
   for a passage only BM25 found; a hybrid hit has no ``lexical_score``, as Milvus
   returns only the fused score.
@@ -28,6 +30,7 @@ from index.config import SearchSettings
 from index.embedding import Embedder
 from index.ingest.terms import lexical_tokens
 from index.records import ArticleDetail, ArticleInfo, Hit, Reprint, SearchFilters
+from index.search.answerability import answering_shares, asked, evidence_from_texts
 from index.search.recency import TimePrior, latest_allowed
 from index.search.retrieval import Mode, diversify
 from index.store.backend import BuiltWith, IndexStats
@@ -191,6 +194,8 @@ class MilvusIndex:
         candidates = self._candidates(requests, vector, depth, lexical=mode == "lexical")
         if as_of is not None and prefer_recent and candidates:
             candidates = self._prefer_recent(candidates, query, as_of)
+        if mode == "hybrid" and candidates:
+            candidates = self._answering_first(candidates, query)
         return [_hit(c) for c in diversify(candidates, _article, k, per_article)]
 
     def _dense(self, vector: np.ndarray, depth: int, expression: str) -> AnnSearchRequest:
@@ -261,6 +266,18 @@ class MilvusIndex:
         ]
         boosted.sort(key=lambda c: -c.score)
         return boosted
+
+    def _answering_first(self, candidates: list[_Candidate], question: str) -> list[_Candidate]:
+        """As the local store's: the best candidates ranked once more by how they answer,
+        worked out from their text."""
+        pool = candidates[: self._settings.candidates]
+        asked_for = asked(question)
+        evidence = evidence_from_texts(asked_for, [str(c.row["text"]) for c in pool])
+        extra = answering_shares(asked_for, evidence, self._settings.rrf_k)
+        rescored = [replace(c, score=c.score + float(e)) for c, e in zip(pool, extra, strict=True)]
+        rescored += candidates[len(pool) :]
+        rescored.sort(key=lambda c: -c.score)
+        return rescored
 
     def find_article(self, query_or_url: str, opening_chars: int) -> ArticleDetail | None:
         found = self._query(f"array_contains(url_keys, {json.dumps(loose_key(query_or_url))})")

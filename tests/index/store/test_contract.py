@@ -149,6 +149,27 @@ def test_incremental_reindex_adds_replaces_and_removes(fresh):
     assert fresh.stats().articles == 7
 
 
+# The vote story holds more of the question's words and meaning; only the result names
+# who was elected. Without the answering ranking the vote story comes first.
+UNION_VOTE = (
+    "Ferry union leader vote\n\nThe ferry union in Port Aven will elect its leader next "
+    "month. The Port Aven ferry union elects a leader every four years."
+)
+UNION_RESULT = (
+    "Marta Olsen to lead dock workers\n\nDock workers in Port Aven chose Marta Olsen on "
+    "Friday to lead their union after the nine-day ferry strike."
+)
+
+
+def test_the_passage_that_names_what_is_asked_comes_before_one_that_restates_it(fresh):
+    articles = fresh.settings.index.articles[0]
+    (articles / "union-vote.txt").write_text(UNION_VOTE)
+    (articles / "union-result.txt").write_text(UNION_RESULT)
+    fresh.reindex()
+    hits = fresh.search("Who did the Port Aven ferry union elect as its leader?", k=3)
+    assert titles(hits)[:2] == ["Marta Olsen to lead dock workers", "Ferry union leader vote"]
+
+
 def test_a_reader_during_a_reindex_sees_one_whole_index(fresh):
     (fresh.settings.index.articles[0] / "ferry.txt").write_text(FERRY)
     first = fresh.searcher().name
