@@ -26,7 +26,7 @@ from index.ingest.sources import Source, file_sources
 from index.records import Skipped
 from index.store.generations import Generation, open_current
 from index.store.layout import prune, reindex_lock
-from index.store.merging import MergePolicy
+from index.store.merging import MergePolicy, SegmentShape
 
 if TYPE_CHECKING:
     from index.store.backend import Store
@@ -111,10 +111,10 @@ def _same_index(settings: Settings, previous: Generation) -> bool:
     sentence facts, is rewritten by the merge)."""
     if previous.manifest.vector_index != settings.index.vector_index:
         return False
-    if not all(s.has_sentences for s in previous.segments):
-        return False
     sizes = {
-        s.name: (previous.live_count(s), s.stats.chunks, s.stats.approximate)
+        s.name: SegmentShape(
+            previous.live_count(s), s.stats.chunks, s.stats.approximate, s.has_sentences
+        )
         for s in previous.segments
     }
     return not MergePolicy.of(settings.index).misfits(sizes)

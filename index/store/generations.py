@@ -39,7 +39,7 @@ from index.store.files import (
     write_durably,
 )
 from index.store.layout import SEGMENTS, current_path, make_current, next_name
-from index.store.merging import MergePolicy
+from index.store.merging import MergePolicy, SegmentShape
 from index.store.segment_writer import SegmentWriter
 from index.store.segments import Segment
 
@@ -305,22 +305,21 @@ class GenerationWriter:
 
     def _merge(self, policy: MergePolicy) -> None:
         sizes = {
-            name: (
+            name: SegmentShape(
                 self._live_chunks(name),
                 self._segments[name].stats.chunks,
                 self._segments[name].stats.approximate,
+                self._segments[name].has_sentences,
             )
             for name in self._order
         }
-        chosen = set(policy.choose(sizes))
-        # Segments written before sentence facts were stored get them, without re-embedding.
-        chosen |= {n for n in self._order if not self._segments[n].has_sentences}
+        chosen = policy.choose(sizes)
         if not chosen:
             return
         folder = self.data_dir / SEGMENTS
         writer = SegmentWriter(folder / next_name(folder, "seg"), self.dimension)
         try:
-            for name in [n for n in self._order if n in chosen]:  # oldest first
+            for name in chosen:
                 segment = self._segments[name]
                 deleted = self._deleted.get(name, set())
                 rows = np.array([r for r in range(segment.stats.articles) if r not in deleted])

@@ -7,8 +7,8 @@ changed (a merge rewrites the segments it takes, so big ones are taken seldom).
 - A segment with more than ``MAX_DELETED`` of its passages deleted is rewritten.
 - Beyond ``MAX_LARGE`` big segments, the two smallest are merged.
 - A segment whose index no longer fits the vector index setting (a quantised index where
-  "flat" wants none, none where "pq" or "auto" wants one) is rewritten, without
-  re-embedding.
+  "flat" wants none, none where "pq" or "auto" wants one), or written before sentence
+  facts were stored, is rewritten, without re-embedding.
 
 What a merge produces is approximate (a quantised index) when the vector index setting
 says so: always for "pq", never for "flat", from ``approximate_from`` passages for "auto".
@@ -17,7 +17,7 @@ says so: always for "pq", never for "flat", from ``approximate_from`` passages f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from index.config import IndexSettings
@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 MAX_SMALL = 4
 MAX_LARGE = 4
 MAX_DELETED = 0.25
+
+
+class SegmentShape(NamedTuple):
+    """What the merge policy needs to know of a segment."""
+
+    live: int  # passages not deleted
+    total: int  # all its passages
+    quantised: bool  # has a quantised index
+    sentences: bool  # stores sentence facts (format 2 on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +50,24 @@ class MergePolicy:
             return passages >= self.approximate_from
         return self.vector_index == "pq"
 
-    def choose(self, sizes: dict[str, tuple[int, int, bool]]) -> list[str]:
-        """Segments to merge into one, oldest first, given ``{name: (live passages, all
-        passages, has a quantised index)}`` in order of age; empty when none need it."""
-        small = [n for n, (live, _, _) in sizes.items() if live < self.approximate_from]
+    def choose(self, sizes: dict[str, SegmentShape]) -> list[str]:
+        """Segments to merge into one, oldest first, given every segment's shape in order
+        of age; empty when none need it."""
+        small = [n for n, shape in sizes.items() if shape.live < self.approximate_from]
         large = [n for n in sizes if n not in small]
         chosen = self.misfits(sizes)
-        if len(small) > MAX_SMALL or sum(sizes[n][0] for n in small) >= self.approximate_from:
+        if len(small) > MAX_SMALL or sum(sizes[n].live for n in small) >= self.approximate_from:
             chosen.update(small)
-        chosen.update(
-            n for n, (live, total, _) in sizes.items() if total and 1 - live / total > MAX_DELETED
-        )
+        chosen.update(n for n, s in sizes.items() if s.total and 1 - s.live / s.total > MAX_DELETED)
         if len(large) > MAX_LARGE:
-            chosen.update(sorted(large, key=lambda n: sizes[n][0])[:2])
+            chosen.update(sorted(large, key=lambda n: sizes[n].live)[:2])
         return [n for n in sizes if n in chosen]
 
-    def misfits(self, sizes: dict[str, tuple[int, int, bool]]) -> set[str]:
-        """Segments whose vector index does not fit the setting, given what ``choose``
-        is given: they are rewritten, without re-embedding."""
-        return {n for n, (live, _, coded) in sizes.items() if coded != self.approximate(live)}
+    def misfits(self, sizes: dict[str, SegmentShape]) -> set[str]:
+        """Segments whose vector index does not fit the setting or that store no sentence
+        facts, given what ``choose`` is given: they are rewritten, without re-embedding."""
+        return {
+            n
+            for n, s in sizes.items()
+            if s.quantised != self.approximate(s.live) or not s.sentences
+        }
