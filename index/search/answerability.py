@@ -15,7 +15,9 @@ passages indexed without them, from the passage's text, with the same result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -83,12 +85,42 @@ def answering_order(question: Asked, evidence: Evidence) -> np.ndarray:
     return np.lexsort((position, -best, -best_answering))
 
 
-def answering_shares(question: Asked, evidence: Evidence, rrf_k: int) -> np.ndarray:
-    """Each passage's share of reciprocal rank fusion (``1 / (rrf_k + rank)``, ranks from
-    1) by its place in ``answering_order``."""
-    shares = np.empty(len(evidence.kinds))
-    shares[answering_order(question, evidence)] = 1.0 / (rrf_k + np.arange(len(shares)) + 1)
-    return shares
+class _Scored(Protocol):
+    """A fused candidate of either store: a dataclass with a score."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def score(self) -> float: ...
+
+
+CandidateT = TypeVar("CandidateT", bound=_Scored)
+
+
+def answering_first(
+    candidates: Sequence[CandidateT],
+    question: str,
+    *,
+    depth: int,
+    rrf_k: int,
+    evidence: Callable[[Asked, list[CandidateT]], Evidence],
+    order: Callable[[CandidateT], Any],
+) -> list[CandidateT]:
+    """``candidates`` (best first) with the first ``depth`` of them ranked once more by
+    how they answer and that rank's reciprocal (``1 / (rrf_k + rank)``, ranks from 1)
+    added to their fused score; sorted again by ``order``. ``evidence`` gives the sentence
+    facts of a list of candidates."""
+    pool = list(candidates[:depth])
+    if not pool:
+        return list(candidates)
+    asked_for = asked(question)
+    shares = np.empty(len(pool))
+    ranked = answering_order(asked_for, evidence(asked_for, pool))
+    shares[ranked] = 1.0 / (rrf_k + np.arange(len(pool)) + 1)
+    rescored = [replace(c, score=c.score + float(s)) for c, s in zip(pool, shares, strict=True)]
+    rescored += candidates[len(pool) :]
+    rescored.sort(key=order)
+    return rescored
 
 
 def _sentences_holding(masks: np.ndarray) -> np.ndarray:

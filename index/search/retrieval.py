@@ -18,13 +18,7 @@ from index.ingest.answer_kinds import KINDS
 from index.ingest.sentence_terms import MAX_SENTENCES
 from index.ingest.terms import lexical_tokens
 from index.records import Hit, SearchFilters
-from index.search.answerability import (
-    Asked,
-    Evidence,
-    answering_shares,
-    asked,
-    evidence_from_texts,
-)
+from index.search.answerability import Asked, Evidence, answering_first, evidence_from_texts
 from index.search.lexical import bm25_scores
 from index.search.recency import TimePrior, latest_allowed
 from index.store.generations import Generation
@@ -105,7 +99,14 @@ class Searcher:
         if as_of is not None and prefer_recent:
             fused = self._prefer_recent(fused, query, as_of)
         if mode == "hybrid":
-            fused = self._answering_first(fused, query)
+            fused = answering_first(
+                fused,
+                query,
+                depth=self._settings.candidates,
+                rrf_k=self._settings.rrf_k,
+                evidence=self._evidence,
+                order=_order,
+            )
         return self._diversify(fused, k, per_article)
 
     def _allowed(
@@ -208,19 +209,6 @@ class Searcher:
         ]
         boosted.sort(key=_order)
         return boosted
-
-    def _answering_first(self, candidates: list[_Candidate], question: str) -> list[_Candidate]:
-        """The best ``candidates`` (as many as the search settings' ``candidates``) ranked
-        once more by how they answer; that rank's reciprocal joins their fused score."""
-        pool = candidates[: self._settings.candidates]
-        if not pool:
-            return candidates
-        asked_for = asked(question)
-        extra = answering_shares(asked_for, self._evidence(asked_for, pool), self._settings.rrf_k)
-        rescored = [replace(c, score=c.score + float(e)) for c, e in zip(pool, extra, strict=True)]
-        rescored += candidates[len(pool) :]
-        rescored.sort(key=_order)
-        return rescored
 
     def _evidence(self, asked_for: Asked, pool: list[_Candidate]) -> Evidence:
         """Sentence facts of the ``pool`` passages: from the index where their segment

@@ -30,7 +30,7 @@ from index.config import SearchSettings
 from index.embedding import Embedder
 from index.ingest.terms import lexical_tokens
 from index.records import ArticleDetail, ArticleInfo, Hit, Reprint, SearchFilters
-from index.search.answerability import answering_shares, asked, evidence_from_texts
+from index.search.answerability import Asked, Evidence, answering_first, evidence_from_texts
 from index.search.recency import TimePrior, latest_allowed
 from index.search.retrieval import Mode, diversify
 from index.store.backend import BuiltWith, IndexStats
@@ -194,8 +194,15 @@ class MilvusIndex:
         candidates = self._candidates(requests, vector, depth, lexical=mode == "lexical")
         if as_of is not None and prefer_recent and candidates:
             candidates = self._prefer_recent(candidates, query, as_of)
-        if mode == "hybrid" and candidates:
-            candidates = self._answering_first(candidates, query)
+        if mode == "hybrid":
+            candidates = answering_first(
+                candidates,
+                query,
+                depth=self._settings.candidates,
+                rrf_k=self._settings.rrf_k,
+                evidence=_evidence,
+                order=lambda c: -c.score,
+            )
         return [_hit(c) for c in diversify(candidates, _article, k, per_article)]
 
     def _dense(self, vector: np.ndarray, depth: int, expression: str) -> AnnSearchRequest:
@@ -267,18 +274,6 @@ class MilvusIndex:
         boosted.sort(key=lambda c: -c.score)
         return boosted
 
-    def _answering_first(self, candidates: list[_Candidate], question: str) -> list[_Candidate]:
-        """As the local store's: the best candidates ranked once more by how they answer,
-        worked out from their text."""
-        pool = candidates[: self._settings.candidates]
-        asked_for = asked(question)
-        evidence = evidence_from_texts(asked_for, [str(c.row["text"]) for c in pool])
-        extra = answering_shares(asked_for, evidence, self._settings.rrf_k)
-        rescored = [replace(c, score=c.score + float(e)) for c, e in zip(pool, extra, strict=True)]
-        rescored += candidates[len(pool) :]
-        rescored.sort(key=lambda c: -c.score)
-        return rescored
-
     def find_article(self, query_or_url: str, opening_chars: int) -> ArticleDetail | None:
         found = self._query(f"array_contains(url_keys, {json.dumps(loose_key(query_or_url))})")
         if found:
@@ -340,6 +335,11 @@ def _expression(filters: SearchFilters | None, as_of: date | None) -> str:
     if filters.until:
         parts.append(f"published != {UNDATED} and published <= {filters.until.toordinal()}")
     return " and ".join(parts)
+
+
+def _evidence(asked_for: Asked, pool: list[_Candidate]) -> Evidence:
+    """Sentence facts from the candidates' text: Milvus stores none."""
+    return evidence_from_texts(asked_for, [str(c.row["text"]) for c in pool])
 
 
 def _article(candidate: _Candidate) -> str:

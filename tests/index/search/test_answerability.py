@@ -4,6 +4,7 @@ what it asks for comes first; the facts stored in the index rank as the text doe
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,8 +13,8 @@ from index.ingest.sentence_terms import sentence_terms
 from index.ingest.terms import term_counts
 from index.records import Article, Chunk
 from index.search.answerability import (
+    answering_first,
     answering_order,
-    answering_shares,
     asked,
     evidence_from_texts,
 )
@@ -27,6 +28,13 @@ RESTATES = (
 )
 ANSWERS = "Dock workers met on Friday. The Port Aven ferry union elected Marta Olsen as its leader."
 ELSEWHERE = "Marta Olsen is a dock worker. The ferry union met in Port Aven."
+
+
+@dataclass(frozen=True, slots=True)
+class Fused:
+    position: int
+    text: str
+    score: float
 
 
 def order(question, texts):
@@ -65,9 +73,32 @@ def test_ties_keep_the_fused_order_and_shares_follow_the_ranks():
     question = asked(QUESTION)
     evidence = evidence_from_texts(question, texts)
     assert answering_order(question, evidence).tolist() == [2, 0, 1]
-    shares = answering_shares(question, evidence, rrf_k=60)
-    assert shares.tolist() == [1 / 62, 1 / 63, 1 / 61]
+    fused = [Fused(position, text, 0.0) for position, text in enumerate(texts)]
+    ranked = answering_first(
+        fused,
+        QUESTION,
+        depth=3,
+        rrf_k=60,
+        evidence=lambda wanted, pool: evidence_from_texts(wanted, [c.text for c in pool]),
+        order=lambda c: -c.score,
+    )
+    shares = {c.position: c.score for c in ranked}
+    assert [shares[p] for p in range(3)] == [1 / 62, 1 / 63, 1 / 61]
+    assert [c.position for c in ranked] == [2, 0, 1]
     assert order(QUESTION, []) == []
+
+
+def test_only_the_first_depth_candidates_are_ranked_again():
+    fused = [Fused(0, RESTATES, 1.0), Fused(1, ANSWERS, 0.5)]
+    ranked = answering_first(
+        fused,
+        QUESTION,
+        depth=1,
+        rrf_k=60,
+        evidence=lambda wanted, pool: evidence_from_texts(wanted, [c.text for c in pool]),
+        order=lambda c: -c.score,
+    )
+    assert [c.score for c in ranked] == [1.0 + 1 / 61, 0.5]
 
 
 def test_facts_stored_in_a_segment_rank_as_the_text_does(tmp_path):
