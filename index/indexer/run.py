@@ -259,8 +259,9 @@ class Run:
         vectors = model.encode(texts, report, bulk=True)
         offset = 0
         for article, chunks in zip(articles, chunked, strict=True):
-            terms = [term_counts(f"{article.title}\n{c.text}") for c in chunks]
             sentences = [sentence_terms(c.text) for c in chunks]
+            title = term_counts(article.title)  # BM25 reads every passage with its title
+            terms = [title + facts.counts for facts in sentences]
             segment, row = self.writer.add(
                 article, chunks, vectors[offset : offset + len(chunks)], terms, sentences
             )

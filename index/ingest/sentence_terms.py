@@ -9,6 +9,7 @@ without re-reading any text.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,22 +26,27 @@ KIND_COUNT_MAX = 255  # kind counts are stored in a byte
 
 @dataclass(frozen=True, slots=True)
 class SentenceTerms:
+    counts: Counter[str]  # lexical term -> occurrences in the whole text (as term_counts)
     masks: dict[str, int]  # lexical term -> bit i set when sentence i holds it
     kinds: np.ndarray  # uint8 (MAX_SENTENCES, len(KINDS)): distinct terms of each kind
 
 
 def sentence_terms(text: str) -> SentenceTerms:
+    """The facts of ``text``, tokenised once: sentences hold every word of it."""
+    counts: Counter[str] = Counter()
     masks: dict[str, int] = {}
     kinds = np.zeros((MAX_SENTENCES, len(KINDS)), dtype=np.int64)
     for number, (start, end) in enumerate(split_sentences(text)):
         slot = min(number, MAX_SENTENCES - 1)
         sentence = text[start:end]
         bit = 1 << slot
-        for term in set(lexical_tokens(sentence)):
+        tokens = lexical_tokens(sentence)
+        counts.update(tokens)
+        for term in set(tokens):
             masks[term] = masks.get(term, 0) | bit
         for kind, pattern in enumerate(KINDS):
             kinds[slot, kind] += len(kind_terms(sentence, pattern))
-    return SentenceTerms(masks, np.minimum(kinds, KIND_COUNT_MAX).astype(np.uint8))
+    return SentenceTerms(counts, masks, np.minimum(kinds, KIND_COUNT_MAX).astype(np.uint8))
 
 
 def expand_prefixes(masks: dict[str, int], term: str) -> int:

@@ -210,14 +210,16 @@ class SegmentWriter:
     def _reanalyse_terms(self, segment: Segment, kept: np.ndarray) -> None:
         """Postings, lengths and sentence facts of chunks ``kept`` of a segment that stores
         no sentence facts (format 1), worked out again from its text as a reindex does."""
-        row, title, text = -1, "", ""
+        row, title, text = -1, Counter[str](), ""
         for chunk in kept.tolist():
             if int(segment.chunk_article[chunk]) != row:
                 row = int(segment.chunk_article[chunk])
-                title = segment.articles([row])[row].title
+                title = term_counts(segment.articles([row])[row].title)
                 text = segment.article_text(row)
-            body = text[int(segment.chunk_start[chunk]) : int(segment.chunk_end[chunk])]
-            self._add_terms([term_counts(f"{title}\n{body}")], [sentence_terms(body)])
+            facts = sentence_terms(
+                text[int(segment.chunk_start[chunk]) : int(segment.chunk_end[chunk])]
+            )
+            self._add_terms([title + facts.counts], [facts])
 
     def _append_postings(
         self, terms: np.ndarray, chunks: np.ndarray, counts: np.ndarray, sentences: np.ndarray

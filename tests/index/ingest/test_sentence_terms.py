@@ -7,6 +7,7 @@ import numpy as np
 
 from index.ingest.answer_kinds import KINDS, NAME, NUMBER
 from index.ingest.sentence_terms import MAX_SENTENCES, expand_prefixes, sentence_terms
+from index.ingest.terms import term_counts
 
 NAMES, NUMBERS, DATES = (KINDS.index(k) for k in KINDS)
 
@@ -22,6 +23,8 @@ def test_each_term_marks_the_sentences_that_hold_it():
     assert facts.masks["syria"] == 0b010
     assert facts.masks["hour"] == 0b100
     assert "the" not in facts.masks  # stopwords are no terms, as in BM25
+    assert facts.counts == term_counts(PASSAGE)  # one tokenising serves BM25 too
+    assert facts.counts.keys() == facts.masks.keys()
 
 
 def test_each_sentence_counts_its_distinct_names_numbers_and_dates():

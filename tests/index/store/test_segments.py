@@ -34,6 +34,7 @@ def synthetic(
     terms = [Counter(rng.choice(WORDS, size=int(rng.integers(1, 12)))) for _ in chunks]
     sentences = [
         SentenceTerms(
+            counts,
             {t: int(rng.integers(0, 1 << MAX_SENTENCES)) for t in counts},
             rng.integers(0, 256, (MAX_SENTENCES, 3)).astype(np.uint8),
         )
