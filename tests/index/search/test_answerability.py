@@ -37,6 +37,18 @@ class Fused:
     score: float
 
 
+def rerank(fused: list[Fused], depth: int) -> list[Fused]:
+    """``answering_first`` over candidates that carry their text, as Milvus's do."""
+    return answering_first(
+        fused,
+        QUESTION,
+        depth=depth,
+        rrf_k=60,
+        evidence=lambda wanted, pool: evidence_from_texts(wanted, [c.text for c in pool]),
+        order=lambda c: -c.score,
+    )
+
+
 def order(question, texts):
     return answering_order(asked(question), evidence_from_texts(asked(question), texts)).tolist()
 
@@ -74,14 +86,7 @@ def test_ties_keep_the_fused_order_and_shares_follow_the_ranks():
     evidence = evidence_from_texts(question, texts)
     assert answering_order(question, evidence).tolist() == [2, 0, 1]
     fused = [Fused(position, text, 0.0) for position, text in enumerate(texts)]
-    ranked = answering_first(
-        fused,
-        QUESTION,
-        depth=3,
-        rrf_k=60,
-        evidence=lambda wanted, pool: evidence_from_texts(wanted, [c.text for c in pool]),
-        order=lambda c: -c.score,
-    )
+    ranked = rerank(fused, depth=3)
     shares = {c.position: c.score for c in ranked}
     assert [shares[p] for p in range(3)] == [1 / 62, 1 / 63, 1 / 61]
     assert [c.position for c in ranked] == [2, 0, 1]
@@ -90,14 +95,7 @@ def test_ties_keep_the_fused_order_and_shares_follow_the_ranks():
 
 def test_only_the_first_depth_candidates_are_ranked_again():
     fused = [Fused(0, RESTATES, 1.0), Fused(1, ANSWERS, 0.5)]
-    ranked = answering_first(
-        fused,
-        QUESTION,
-        depth=1,
-        rrf_k=60,
-        evidence=lambda wanted, pool: evidence_from_texts(wanted, [c.text for c in pool]),
-        order=lambda c: -c.score,
-    )
+    ranked = rerank(fused, depth=1)
     assert [c.score for c in ranked] == [1.0 + 1 / 61, 0.5]
 
 
