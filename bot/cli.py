@@ -16,17 +16,17 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot import terminal
+from bot import render
 from bot.settings import AppSettings
 from bot.terminal_draft import DraftPrinter
 from index.config import load_settings
 from index.display import printable
 from index.errors import ConfigError, NewsbotError
 from index.indexer import ReindexProgress
+from index.ingest.urls import display_url
 from index.knowledge_base import KnowledgeBase
 from index.llm.client import API_KEY_VARIABLE, OpenAIChat, chat_model
 from index.records import SearchFilters
-from index.web.urls import display_url
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def cmd_reindex(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     with _ProgressBar(enabled=not args.quiet) as bar:
         summary = kb.reindex(progress=bar.update)
-    print(terminal.summary_text(summary))
+    print(render.summary_text(summary))
     return 0
 
 
@@ -93,7 +93,7 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
         fetched = kb.live.refresh([source])
         summary = kb.reindex(progress=bar.update, fetch=False)
     summary.fetched = fetched
-    print(terminal.summary_text(summary))
+    print(render.summary_text(summary))
     return 0
 
 
@@ -101,7 +101,7 @@ def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = _knowledge_base(settings)
     if args.json:
         answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args))
-        print(json.dumps(terminal.answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(render.answer_json(answer), ensure_ascii=False, indent=2))
         return 0
     printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
     answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args), on_text=printer)
@@ -113,9 +113,9 @@ def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     hits = kb.search(args.query, args.k, _filters(args), as_of=_asked_on(args))
     if args.json:
-        print(json.dumps(terminal.hits_json(hits), ensure_ascii=False, indent=2))
+        print(json.dumps(render.hits_json(hits), ensure_ascii=False, indent=2))
     else:
-        print(terminal.hits_text(hits))
+        print(render.hits_text(hits))
     return 0
 
 
@@ -130,7 +130,7 @@ def cmd_check(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(settings: AppSettings, args: argparse.Namespace) -> int:
-    print(terminal.stats_text(KnowledgeBase(settings).stats()))
+    print(render.stats_text(KnowledgeBase(settings).stats()))
     return 0
 
 

@@ -16,7 +16,7 @@ import math
 import shutil
 from typing import TextIO
 
-from bot.terminal import answer_text
+from bot.render import answer_text
 from index.llm.draft import preview
 from index.records import Answer
 

@@ -24,7 +24,7 @@ from bot.discord.markdown import (
     shorten,
     split_message,
 )
-from bot.terminal import NO_ANSWER, coverage_note, fallback_note
+from bot.render import NO_ANSWER, coverage_note, fallback_note
 from index.records import Answer, ArticleInfo, Citation, SearchFilters
 from index.search.lead import answering_clause, lead_of, quote_sentences
 

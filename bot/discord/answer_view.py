@@ -18,7 +18,7 @@ from bot.discord import answer_cards, cards
 from bot.discord.embeds import NO_PINGS
 from bot.discord.services import BotServices
 from bot.discord.votes import vote_buttons
-from bot.terminal import NO_ANSWER, article_json
+from bot.render import NO_ANSWER, article_json
 from index.records import Answer
 
 RECENT_ANSWERS = 1000  # answers whose "More" still works; older ones say they expired

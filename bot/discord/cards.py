@@ -28,7 +28,7 @@ from bot.discord.markdown import (
     safe_url,
     shorten,
 )
-from bot.terminal import UNDATED, also_reported_by
+from bot.render import UNDATED, also_reported_by
 from index.errors import IndexNotFoundError, InvalidQueryError, ReindexBusyError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.records import (

@@ -16,7 +16,7 @@ from bot.discord.markdown import (
     safe_url,
     shorten,
 )
-from bot.terminal import UNDATED, also_reported_by
+from bot.render import UNDATED, also_reported_by
 from index.knowledge_base import IndexStats
 from index.records import ArticleDetail, ArticleInfo, SearchFilters
 from index.search.snippets import Snippet

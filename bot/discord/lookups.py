@@ -20,9 +20,9 @@ from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.options import QUESTION, SINCE, SOURCE, complete_source, filters_of
 from bot.discord.services import BotServices
 from index.errors import IndexNotFoundError
+from index.ingest.urls import loose_key
 from index.records import ArticleDetail
 from index.search.snippets import snippets
-from index.web.urls import loose_key
 
 _SEARCH_DEPTH = 4  # passages fetched per result listed: room for one per article
 _URL_NOISE = frozenset({"html", "htm", "php", "aspx", "amp", "www", "index"})

@@ -21,7 +21,7 @@ import discord
 from bot.discord import cards
 from bot.discord.embeds import NO_PINGS
 from bot.discord.services import BotServices
-from bot.terminal import fetch_text, summary_text
+from bot.render import fetch_text, summary_text
 from index.errors import NewsbotError
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import KnowledgeBase

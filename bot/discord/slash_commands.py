@@ -37,7 +37,7 @@ from bot.discord.options import (
 from bot.discord.refresh import stop_when_closing
 from bot.discord.services import BotServices
 from bot.discord.streaming import Draft, stream_answer
-from bot.terminal import summary_text
+from bot.render import summary_text
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import QUESTION_LIMIT
 from index.records import SearchFilters

@@ -28,6 +28,7 @@ import faiss
 import numpy as np
 
 from index.bench.llm import llm_text, measure_llm
+from index.calendar import UNDATED, latest_allowed
 from index.config import Settings
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import NewsbotError
@@ -35,7 +36,6 @@ from index.ingest.dates import parse_date
 from index.knowledge_base import KnowledgeBase
 from index.llm.client import ChatModel
 from index.search.answer import evidence_strength
-from index.search.recency import UNDATED, latest_allowed
 from index.search.retrieval import Mode
 
 CUTOFFS = (1, 3, 5, 10)

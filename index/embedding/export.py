@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from index.config import ModelSettings
+from index.durable import fsync_dir, write_checksums, write_durably
 from index.embedding.onnx_backend import (
     FILES,
     INPUTS,
@@ -50,7 +51,6 @@ from index.embedding.onnx_backend import (
 )
 from index.embedding.torch_backend import load_sentence_transformer, model_folder, model_shape
 from index.errors import ModelCacheError, NewsbotError
-from index.store.files import fsync_dir, write_checksums, write_durably
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Encoding, Tokenizer
 
+from index.durable import CHECKSUMS
 from index.embedding.base import EncodeTurns, ProgressFn, encode_in_turns
 from index.errors import ModelCacheError
-from index.store.files import CHECKSUMS
 
 log = logging.getLogger(__name__)
 

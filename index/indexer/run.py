@@ -22,12 +22,12 @@ from index.ingest.sentence_terms import sentence_terms
 from index.ingest.sources import Source
 from index.ingest.syndication import band_keys, goes_first, same_story, signature
 from index.ingest.terms import term_counts
+from index.ingest.urls import loose_key
 from index.records import Article, Skipped, Truncated
 from index.store.catalog import ArticleRecord, Catalog
 from index.store.generations import Generation, GenerationWriter, Manifest
 from index.store.layout import utc_now
 from index.store.merging import MergePolicy
-from index.web.urls import loose_key
 
 log = logging.getLogger(__name__)
 

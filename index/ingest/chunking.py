@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from index.embedding import Embedder
 from index.ingest.sentences import split_sentences
 from index.records import Article, Chunk
+
+
+class Tokenizer(Protocol):
+    """What chunking needs of the embedding model: its window and its word pieces."""
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +36,7 @@ def embedding_text(article: Article, chunk_text: str) -> str:
 
 
 def plan_for(
-    article: Article, embedder: Embedder, max_tokens: int | None, overlap: int
+    article: Article, embedder: Tokenizer, max_tokens: int | None, overlap: int
 ) -> ChunkPlan:
     window = min(max_tokens or embedder.max_tokens, embedder.max_tokens)
     context_tokens = embedder.count_tokens([embedding_text(article, "")])[0]
@@ -34,7 +46,7 @@ def plan_for(
     return ChunkPlan(budget=budget, overlap=min(overlap, budget // 2))
 
 
-def chunk_article(article: Article, embedder: Embedder, plan: ChunkPlan) -> list[Chunk]:
+def chunk_article(article: Article, embedder: Tokenizer, plan: ChunkPlan) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``plan.budget`` word pieces.
 
     Consecutive chunks share trailing sentences worth up to ``plan.overlap`` word pieces;
@@ -83,7 +95,7 @@ def _overlap_start(
     return nxt
 
 
-def _pieces(text: str, embedder: Embedder, budget: int) -> list[tuple[int, int, int]]:
+def _pieces(text: str, embedder: Tokenizer, budget: int) -> list[tuple[int, int, int]]:
     """Sentences as ``(start, end, tokens)``, with over-long ones cut to fit ``budget``."""
     spans = split_sentences(text)
     # Separators between sentences cost about one word piece each; count them in.
@@ -98,7 +110,7 @@ def _pieces(text: str, embedder: Embedder, budget: int) -> list[tuple[int, int, 
 
 
 def _cut_long_sentence(
-    text: str, start: int, end: int, embedder: Embedder, budget: int
+    text: str, start: int, end: int, embedder: Tokenizer, budget: int
 ) -> list[tuple[int, int, int]]:
     offsets = embedder.token_offsets(text[start:end])
     cuts: list[tuple[int, int, int]] = []

@@ -30,8 +30,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-UNDATED = -1  # ordinal used for articles without a publication date
-AS_OF_SLACK = timedelta(days=1)  # a publisher's time zone may be ahead of the asker's
+from index.calendar import UNDATED
+
 CURRENT_FOR = timedelta(days=7)  # coverage older than this is worth a word in the answer
 CALENDAR_SPAN_MIN = 7  # "this month" asked on the 2nd still means its first week of news
 TIE_MARGIN = 0.2  # cosine similarity below the closest passage within which recency counts
@@ -114,11 +114,6 @@ def _stated(question: str) -> int | Callable[[date], int] | None:
         if pattern.search(lowered):
             return span
     return None
-
-
-def latest_allowed(as_of: date) -> date:
-    """The last publication day that exists as of ``as_of``."""
-    return as_of + AS_OF_SLACK
 
 
 def outdated_coverage(question: str, as_of: date, published: list[date | None]) -> date | None:

@@ -12,6 +12,7 @@ from typing import Literal, TypeVar
 
 import numpy as np
 
+from index.calendar import UNDATED, latest_allowed
 from index.config import SearchSettings
 from index.embedding import Embedder
 from index.ingest.answer_kinds import KINDS
@@ -20,9 +21,9 @@ from index.ingest.terms import lexical_tokens
 from index.records import Hit, SearchFilters
 from index.search.answerability import Asked, Evidence, answering_first, evidence_from_texts
 from index.search.lexical import bm25_scores
-from index.search.recency import TimePrior, latest_allowed
+from index.search.recency import TimePrior
 from index.store.generations import Generation
-from index.store.segments import UNDATED, Segment
+from index.store.segments import Segment
 
 CandidateT = TypeVar("CandidateT")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from index.durable import read_checksums, verify_checksums
 from index.errors import IndexCorruptError
-from index.store.files import read_checksums, verify_checksums
 from index.store.generations import Generation
 from index.store.segments import QUANTISED, Segment
 

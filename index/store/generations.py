@@ -27,17 +27,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import IndexCorruptError
-from index.ingest.sentence_terms import SentenceTerms
-from index.records import Article, ArticleInfo, Chunk
-from index.store import catalog as catalog_file
-from index.store.catalog import ArticleRecord, Catalog
-from index.store.files import (
+from index.durable import (
     fsync_dir,
     verify_checksums,
     write_checksums,
     write_durably,
 )
+from index.errors import IndexCorruptError
+from index.ingest.sentence_terms import SentenceTerms
+from index.records import Article, ArticleInfo, Chunk
+from index.store import catalog as catalog_file
+from index.store.catalog import ArticleRecord, Catalog
 from index.store.layout import SEGMENTS, current_path, make_current, next_name
 from index.store.merging import MergePolicy, SegmentShape
 from index.store.segment_writer import SegmentWriter

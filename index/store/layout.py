@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from index.durable import fsync_dir, write_durably
 from index.errors import IndexCorruptError, IndexNotFoundError, ReindexBusyError
-from index.store.files import fsync_dir, write_durably
 
 CURRENT = "CURRENT"
 LOCK = "reindex.lock"

@@ -12,12 +12,12 @@ import numpy as np
 
 from index.config import SearchSettings
 from index.embedding import Embedder
+from index.ingest.urls import article_id, loose_key, storage_key
 from index.records import ArticleDetail, ArticleInfo, Hit, SearchFilters
 from index.search.retrieval import Mode, Searcher
 from index.store.backend import BuiltWith, IndexStats
 from index.store.generations import Generation, open_current
 from index.store.layout import current_name
-from index.web.urls import article_id, loose_key, storage_key
 
 
 class LocalIndex:

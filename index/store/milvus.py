@@ -39,22 +39,22 @@ from typing import Any
 import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient, MilvusException
 
+from index.calendar import UNDATED
 from index.config import SearchSettings, Settings
 from index.embedding import Embedder
 from index.errors import ConfigError, IndexNotFoundError
 from index.ingest.terms import lexical_tokens
+from index.ingest.urls import loose_key
 from index.records import ArticleInfo
 from index.store.backend import BuiltWith
 from index.store.generations import Generation
 from index.store.local import generation_stats
 from index.store.milvus_reader import Meta, MilvusIndex, reprints_json
-from index.web.urls import loose_key
 
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "NEWSBOT_MILVUS_TOKEN"
 META = "newsbot"  # the collection property holding its Meta as JSON
-UNDATED = -1
 TEXT_BYTES = 65_535  # Milvus's longest VARCHAR
 MAX_KEYS = 4096  # Milvus's longest ARRAY
 KEY_BYTES = 2048

@@ -26,18 +26,18 @@ from typing import Any
 import numpy as np
 from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker
 
+from index.calendar import UNDATED, latest_allowed
 from index.config import SearchSettings
 from index.embedding import Embedder
 from index.ingest.terms import lexical_tokens
+from index.ingest.urls import article_id, loose_key, storage_key
 from index.records import ArticleDetail, ArticleInfo, Hit, Reprint, SearchFilters
 from index.search.answerability import Asked, Evidence, answering_first, evidence_from_texts
-from index.search.recency import TimePrior, latest_allowed
+from index.search.recency import TimePrior
 from index.search.retrieval import Mode, diversify
 from index.store.backend import BuiltWith, IndexStats
 from index.store.local import opening
-from index.web.urls import article_id, loose_key, storage_key
 
-UNDATED = -1
 FIELDS = [
     "pid", "article", "title", "url", "publisher", "author", "published", "reprints",
     "start", "end", "text", "vector",

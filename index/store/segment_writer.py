@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.calendar import UNDATED
+from index.durable import fsync_dir, write_checksums, write_durably
 from index.ingest.sentence_terms import SentenceTerms, sentence_terms
 from index.ingest.terms import term_counts
 from index.records import Article, Chunk
-from index.store.files import fsync_dir, write_checksums, write_durably
 from index.store.segments import (
     ARRAYS,
     DATABASE,
@@ -24,7 +25,6 @@ from index.store.segments import (
     META,
     QUANTISED,
     SCHEMA,
-    UNDATED,
     VECTORS,
     Segment,
     SegmentStats,

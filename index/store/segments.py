@@ -39,16 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
+from index.durable import verify_checksums
 from index.errors import IndexCorruptError
 from index.ingest.answer_kinds import KINDS
 from index.ingest.sentence_terms import MAX_SENTENCES
 from index.records import ArticleInfo
-from index.store.files import verify_checksums
 from index.store.vectors import VectorIndex
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
-UNDATED = -1
 META = "segment.json"
 DATABASE = "articles.sqlite"
 ARRAYS = {

@@ -4,7 +4,7 @@ A SQLite file (WAL mode) in the data directory, apart from the index generations
 fetched URL (sources, and feed entries that failed) it remembers the validators for
 conditional requests (ETag, Last-Modified), when it was last fetched and its last error;
 per article, the cleaned text and metadata keyed by the article's URL
-(``index.web.urls.storage_key``), so a refresh skips what it already has and a reindex
+(``index.ingest.urls.storage_key``), so a refresh skips what it already has and a reindex
 can include every stored article (``articles()``) just like files.
 Thread-safe: one connection, used under a lock.
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 from types import TracebackType
 
 from index.errors import IndexCorruptError
+from index.ingest.urls import article_id, storage_key
 from index.records import Article
-from index.web.urls import article_id, storage_key
 
 _SCHEMA_VERSION = 1
 _BATCH = 500  # URLs per query, well under SQLite's limit on bound parameters
@@ -66,7 +66,7 @@ class SourceState:
 class WebArticle:
     """An article fetched from the web, as stored."""
 
-    url: str  # the key: index.web.urls.storage_key of its url
+    url: str  # the key: index.ingest.urls.storage_key of its url
     title: str
     text: str
     source: str | None = None  # publisher label

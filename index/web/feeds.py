@@ -34,8 +34,8 @@ from defusedxml import DefusedXmlException
 from index.errors import NewsbotError
 from index.ingest.articles import codec_name, utf8_problem
 from index.ingest.dates import parse_date
+from index.ingest.urls import display_url
 from index.web.inflate import inflate_limited
-from index.web.urls import display_url
 
 log = logging.getLogger(__name__)
 

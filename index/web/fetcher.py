@@ -27,6 +27,7 @@ from typing import Literal
 import httpx
 
 from index.errors import NewsbotError
+from index.ingest.urls import display_url
 from index.web.addresses import (
     AddressNotAllowedError,
     DeadlineExceededError,
@@ -38,7 +39,6 @@ from index.web.addresses import (
     system_resolver,
 )
 from index.web.inflate import InflateError, TooLargeError, read_limited
-from index.web.urls import display_url
 
 log = logging.getLogger(__name__)
 

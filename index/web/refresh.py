@@ -21,12 +21,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
+from index.ingest.urls import display_url, storage_key
 from index.records import Article, Skipped
 from index.web.article_store import WebArticle, WebStore
 from index.web.feeds import FeedError, parse_feed, parse_sitemap
 from index.web.fetcher import Fetcher, FetchError, FetchKind, FetchResult
 from index.web.pages import extract_article_html
-from index.web.urls import display_url, storage_key
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import terminal
+from bot import render
 from bot.discord import cards
 from index.display import printable
 from index.ingest.files import load_articles
@@ -191,7 +191,7 @@ def test_random_files_never_stop_a_reindex_and_each_is_indexed_or_reported(
     indexed = {text.partition("\n")[0] for text, _ in passages}
     assert set(fuzz.good.values()) <= indexed
     assert summary.articles >= len(fuzz.good)
-    terminal.summary_text(summary).encode("utf-8")
+    render.summary_text(summary).encode("utf-8")
     cards.reindex_summary_card(summary)
 
 

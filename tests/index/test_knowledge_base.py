@@ -9,8 +9,8 @@ import random
 import pytest
 
 from index.errors import InvalidQueryError
+from index.ingest.urls import storage_key
 from index.knowledge_base import KnowledgeBase
-from index.web.urls import storage_key
 from tests.conftest import ASKED
 
 pytestmark = pytest.mark.model

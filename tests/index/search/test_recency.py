@@ -9,12 +9,11 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from index.calendar import UNDATED, latest_allowed
 from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
 from index.search.recency import (
-    UNDATED,
     TimePrior,
-    latest_allowed,
     outdated_coverage,
     stated_span,
 )

@@ -14,6 +14,7 @@ import pytest
 import index.indexer.run
 import index.ingest.sources
 import index.ingest.terms
+from index.durable import CHECKSUMS, write_checksums
 from index.embedding.torch_backend import declared_dimension
 from index.errors import (
     IndexCorruptError,
@@ -25,7 +26,6 @@ from index.indexer import reusable
 from index.ingest.syndication import band_keys
 from index.knowledge_base import KnowledgeBase
 from index.store.checks import check_generation
-from index.store.files import CHECKSUMS, write_checksums
 from index.store.generations import open_current
 from index.store.layout import current_name, reindex_lock
 from tests.conftest import ASKED

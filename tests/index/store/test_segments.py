@@ -13,10 +13,10 @@ import pytest
 
 import index.store.segment_writer
 import index.store.vectors
+from index.durable import write_checksums
 from index.ingest.sentence_terms import MAX_SENTENCES, SentenceTerms, sentence_terms
 from index.ingest.terms import term_counts
 from index.records import Article, Chunk
-from index.store.files import write_checksums
 from index.store.segment_writer import SegmentWriter
 from index.store.segments import META, SENTENCE_ARRAYS, Segment, array_file
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from index.errors import IndexCorruptError
+from index.ingest.urls import article_id
 from index.records import Article
 from index.web.article_store import WebArticle, WebStore
-from index.web.urls import article_id
 
 URL = "https://news.test/articles/tram.html"
 

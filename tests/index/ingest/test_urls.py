@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from index.web.urls import article_id, display_url, loose_key, storage_key
+from index.ingest.urls import article_id, display_url, loose_key, storage_key
 
 URL = "https://www.News.Test:443/Politics/Tram/?id=3&utm_source=rss#comments"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bot import terminal
+from bot import render
 from index.indexer import ReindexSummary
 from index.records import Skipped, Truncated
 from index.web.refresh import RefreshSummary
@@ -22,7 +22,7 @@ def test_reindex_summary_shows_every_skipped_name_on_one_escaped_line():
         ]
     )
 
-    text = terminal.summary_text(summary)
+    text = render.summary_text(summary)
 
     text.encode("utf-8")  # printing it cannot fail with "surrogates not allowed"
     lines = text.splitlines()
@@ -40,7 +40,7 @@ def test_fetch_failures_show_each_url_on_one_short_line():
         ]
     )
 
-    lines = terminal.fetch_text(fetched).splitlines()
+    lines = render.fetch_text(fetched).splitlines()
 
     assert len(lines) == 1 + 2
     assert lines[1] == "  failed http://news.test/a\\r\\nX-Injected: yes: HTTP 404"
@@ -50,7 +50,7 @@ def test_fetch_failures_show_each_url_on_one_short_line():
 def test_reindex_summary_counts_and_lists_truncated_articles():
     summary = ReindexSummary(articles=1, truncated=[Truncated("huge.txt", 4_650_000, 199_990)])
 
-    lines = terminal.summary_text(summary).splitlines()
+    lines = render.summary_text(summary).splitlines()
 
     assert ", 0 skipped, 1 truncated in " in lines[0]
     assert lines[1] == "  truncated huge.txt: kept the first 199,990 of 4,650,000 characters"
