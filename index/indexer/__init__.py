@@ -1,13 +1,14 @@
 """Reindex: find the sources that changed, read only those, embed what is new, publish.
 
 Work is proportional to what changed. Every source is listed with its stamp (a file's
-size and modification time, a web article's fetch time) and compared with the catalog
-of the previous generation; an unchanged collection is done after that comparison,
-without reading a file or loading the model. A changed source is read, and of its
-articles only those whose content hash changed are chunked, embedded and written into
-one new segment, in batches, so that no more than a batch is held in memory. Copies of a
-story (``index.ingest.syndication``) are matched against the stored signatures through
-their buckets, never against the whole collection.
+size and modification time, a web article's fetch time) and compared with the catalog of
+the previous generation (with the limits it was read under: a file skipped or cut for a
+limit is read again when the limit changes); an unchanged collection is done after that
+comparison, without reading a file or loading the model. A changed source is read, and
+of its articles only those whose content hash changed are chunked, embedded and written
+into one new segment, in batches, so that no more than a batch is held in memory. Copies
+of a story (``index.ingest.syndication``) are matched against the stored signatures
+through their buckets, never against the whole collection.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from index.config import Settings
@@ -133,6 +135,7 @@ def _list(
 ) -> tuple[list[Source], list[Skipped]]:
     sources: list[Source] = []
     skipped: list[Skipped] = []
+    limits = f"|limits {settings.index.max_file_bytes},{settings.index.max_article_chars}"
     for found in (
         *file_sources(settings.index.articles, settings.index.max_file_bytes),
         *web_sources,
@@ -141,7 +144,7 @@ def _list(
             log.warning("skipped %s: %s", found.origin, found.reason)
             skipped.append(found)
         else:
-            sources.append(found)
+            sources.append(replace(found, stamp=found.stamp + limits))
             if len(sources) % 1000 == 0:
                 report(ReindexProgress("reading", len(sources), None))
     report(ReindexProgress("reading", len(sources), len(sources)))

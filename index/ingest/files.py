@@ -2,11 +2,13 @@
 
 Folders are walked in sorted order; hidden files and folders are passed over; symlinks
 must stay inside the collection; files over the size limit are refused before they are
-read. Each file goes to the parser of its suffix (``index.ingest.formats`` for .txt,
-.md/.markdown, .json and .jsonl, ``index.ingest.html`` for .html/.htm). Whatever cannot
-become an article comes out as a ``Skipped`` that says why; bad input never raises, so
-one broken file cannot stop a reindex. A file name that is not UTF-8 or holds control
-characters is read all the same; reports show it escaped (``index.display.printable``).
+read. A .json or .jsonl file is a collection: the limit bounds each of its records, not
+the file, which is read whole up to ``COLLECTION_MAX_BYTES``. Each file goes to the
+parser of its suffix (``index.ingest.formats`` for .txt, .md/.markdown, .json and
+.jsonl, ``index.ingest.html`` for .html/.htm). Whatever cannot become an article comes
+out as a ``Skipped`` that says why; bad input never raises, so one broken file cannot
+stop a reindex. A file name that is not UTF-8 or holds control characters is read all
+the same; reports show it escaped (``index.display.printable``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from index.records import Article, Skipped
 log = logging.getLogger(__name__)
 
 _Parser = Callable[[bytes, str], Iterator[Article | Skipped]]
+# A collection file is read (and a .json one parsed) at once: this bounds its memory, some
+# ten times the file, whatever ``max_file_bytes`` says.
+COLLECTION_MAX_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +180,18 @@ def _load_file(path: Path, relative: str, max_bytes: int) -> Iterator[Article | 
         kind = suffix or "(no extension)"
         yield Skipped(relative, f"unsupported file type {kind}")
         return
-    data = _read(path, relative, max_bytes)
+    collection = _COLLECTIONS.get(suffix)
+    data = _read(path, relative, COLLECTION_MAX_BYTES if collection else max_bytes)
     if isinstance(data, Skipped):
         yield data
         return
     if b"\x00" in data:
         yield Skipped(relative, "binary file (contains NUL bytes)")
         return
-    yield from parser(data, relative)
+    if collection:
+        yield from collection(data, relative, max_bytes)
+    else:
+        yield from parser(data, relative)
 
 
 def _read(path: Path, origin: str, max_bytes: int) -> bytes | Skipped:
@@ -211,6 +220,12 @@ def _read(path: Path, origin: str, max_bytes: int) -> bytes | Skipped:
 
 def _too_large(size: int, max_bytes: int) -> str:
     return f"file too large ({size} bytes, limit {max_bytes})"
+
+
+_COLLECTIONS: dict[str, Callable[[bytes, str, int], Iterator[Article | Skipped]]] = {
+    ".json": parse_json,
+    ".jsonl": parse_jsonl,
+}
 
 
 _PARSERS: dict[str, _Parser] = {

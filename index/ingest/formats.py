@@ -107,7 +107,9 @@ def _strip_markdown(text: str) -> str:
     return _MD_CODE.sub(r"\1", text)
 
 
-def parse_json(data: bytes, relative: str) -> Iterator[Article | Skipped]:
+def parse_json(
+    data: bytes, relative: str, max_record_bytes: int | None = None
+) -> Iterator[Article | Skipped]:
     text = decode(data, relative)
     if isinstance(text, Skipped):
         yield text
@@ -121,25 +123,36 @@ def parse_json(data: bytes, relative: str) -> Iterator[Article | Skipped]:
         yield Skipped(relative, _json_problem(error))
         return
     if items is None:
-        yield _record(single, relative, relative, "1")
+        size = len(data)
+        too_large = max_record_bytes is not None and size > max_record_bytes
+        yield (
+            _too_large(relative, size, max_record_bytes)
+            if too_large
+            else _record(single, relative, relative, "1")
+        )
     elif not items:
         yield Skipped(relative, "no records (empty JSON array)")
-    for position, (line, record) in enumerate(items or (), start=1):
-        yield _record(record, relative, f"{relative}:{line}", str(position))
+    for position, (line, size, record) in enumerate(items or (), start=1):
+        origin = f"{relative}:{line}"
+        if max_record_bytes is not None and size > max_record_bytes:
+            yield _too_large(origin, size, max_record_bytes)
+        else:
+            yield _record(record, relative, origin, str(position))
 
 
-def _json_array_items(text: str, start: int) -> list[tuple[int, object]]:
-    """Items of the JSON array at ``text[start]``, each with the line it starts on.
+def _json_array_items(text: str, start: int) -> list[tuple[int, int, object]]:
+    """Items of the JSON array at ``text[start]``, each with the line it starts on and
+    its length in characters.
 
     Raises json.JSONDecodeError (a ValueError) where the text is not valid JSON.
     """
-    items: list[tuple[int, object]] = []
+    items: list[tuple[int, int, object]] = []
     position, line, counted = _after_whitespace(text, start + 1), 1, 0
     while not (text.startswith("]", position) and not items):
         value, end = _JSON_DECODER.raw_decode(text, position)
         line += text.count("\n", counted, position)
         counted = position
-        items.append((line, value))
+        items.append((line, len(text[position:end].encode()), value))
         position = _after_whitespace(text, end)
         if text.startswith("]", position):
             break
@@ -157,7 +170,9 @@ def _after_whitespace(text: str, position: int) -> int:
     return match.end() if match else position
 
 
-def parse_jsonl(data: bytes, relative: str) -> Iterator[Article | Skipped]:
+def parse_jsonl(
+    data: bytes, relative: str, max_record_bytes: int | None = None
+) -> Iterator[Article | Skipped]:
     # Line by line, bytes first, so one bad line costs only its own record.
     offset, seen_record = 0, False
     for number, raw in enumerate(data.split(b"\n"), start=1):
@@ -168,6 +183,9 @@ def parse_jsonl(data: bytes, relative: str) -> Iterator[Article | Skipped]:
             continue
         seen_record = True
         origin = f"{relative}:{number}"
+        if max_record_bytes is not None and len(raw) > max_record_bytes:
+            yield _too_large(origin, len(raw), max_record_bytes)
+            continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -181,6 +199,12 @@ def parse_jsonl(data: bytes, relative: str) -> Iterator[Article | Skipped]:
         yield _record(record, relative, origin, str(number))
     if not seen_record:
         yield Skipped(relative, "empty file (only whitespace)")
+
+
+def _too_large(origin: str, size: int, limit: int | None) -> Skipped:
+    return Skipped(
+        origin, f"record too large ({size} bytes, limit {limit}: [index] max_file_bytes)"
+    )
 
 
 def _json_problem(error: Exception, *, one_line: bool = False) -> str:

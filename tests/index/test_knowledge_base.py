@@ -147,6 +147,19 @@ def test_a_multi_megabyte_single_line_article_is_truncated_to_a_bounded_size(
     assert summary.chunks <= 20 + limit // 500, summary.chunks
 
 
+def test_a_file_skipped_for_a_limit_is_read_once_the_limit_is_raised(
+    settings, embedder, articles_dir
+):
+    (articles_dir / "long.txt").write_text("A long dispatch\n" + "Rain fell on Eastholm. " * 400)
+    small = settings.index.model_copy(update={"max_file_bytes": 5_000})
+    summary = KnowledgeBase(settings.model_copy(update={"index": small}), embedder).reindex()
+    assert [s.origin for s in summary.skipped] == ["long.txt"]
+
+    summary = KnowledgeBase(settings, embedder).reindex()  # the file itself is untouched
+
+    assert summary.skipped == [] and summary.added == 1
+
+
 def test_exact_duplicates_are_indexed_once(settings, embedder, articles_dir):
     seed = articles_dir / "gzero-running-iran-out-of-syria.txt"
     (articles_dir / "copy-of-seed.txt").write_bytes(seed.read_bytes())

@@ -4,6 +4,7 @@ input reported with its reason."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 from datetime import date
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from index.ingest import files
 from index.ingest.files import load_articles
 from index.records import Article, Skipped
 from tests.index.ingest.helpers import BAD, BODY, COLLECTION, SEED, file_id, load_all, write
@@ -103,6 +105,39 @@ def test_oversized_file_is_refused_without_being_read(
     articles, skipped = load_all(tmp_path, max_file_bytes=1000)
     assert skipped == {"big.txt": "file too large (2000 bytes, limit 1000)"}
     assert list(articles) == ["fits.txt"]
+
+
+def test_a_jsonl_collection_over_the_file_limit_is_bounded_per_record(tmp_path: Path) -> None:
+    records = [{"id": n, "title": f"Brief {n}", "text": BODY * 3} for n in range(20)]
+    records.insert(5, {"id": "huge", "title": "Huge", "text": "x" * 2000})
+    write(tmp_path / "wire.jsonl", "\n".join(json.dumps(r) for r in records))
+    assert (tmp_path / "wire.jsonl").stat().st_size > 5000
+    articles, skipped = load_all(tmp_path, max_file_bytes=1000)
+    assert len(articles) == 20
+    assert skipped == {
+        "wire.jsonl:6": "record too large (2043 bytes, limit 1000: [index] max_file_bytes)"
+    }
+
+
+def test_a_json_array_over_the_file_limit_is_bounded_per_record(tmp_path: Path) -> None:
+    records = [{"title": f"Brief {n}", "text": BODY * 3} for n in range(20)]
+    records.append({"title": "Huge", "text": "x" * 2000})
+    write(tmp_path / "wire.json", "[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]")
+    articles, skipped = load_all(tmp_path, max_file_bytes=1000)
+    assert len(articles) == 20
+    assert list(skipped) == ["wire.json:22"]
+    assert skipped["wire.json:22"].startswith("record too large (2029 bytes, limit 1000")
+
+
+def test_a_collection_over_the_hard_ceiling_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "COLLECTION_MAX_BYTES", 4000)
+    write(tmp_path / "wire.jsonl", json.dumps({"title": "Brief", "text": BODY * 60}))
+    articles, skipped = load_all(tmp_path, max_file_bytes=1000)
+    assert not articles
+    assert skipped["wire.jsonl"].startswith("file too large (")
+    assert skipped["wire.jsonl"].endswith("limit 4000)")
 
 
 def test_unreadable_file_is_reported_and_the_rest_still_load(
