@@ -192,11 +192,13 @@ def cmd_start(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: AppSettings, args: argparse.Namespace) -> int:
-    from index.bench.quality import run_benchmark
+    from index.bench.sets import run_benchmarks
 
-    report = run_benchmark(
+    report = run_benchmarks(
         settings, args.directory, work_dir=args.work_dir, log=_stderr, chat=_chat_model(settings)
     )
+    if args.details:
+        report.write_details(args.details)
     print(json.dumps(report.as_json()) if args.json else report.text())
     return 0
 
@@ -352,8 +354,11 @@ def _parser() -> argparse.ArgumentParser:
         _as_of_option(sub)
 
     bench = command("bench", cmd_bench, "measure retrieval quality and speed")
-    bench.add_argument("directory", type=Path, help="folder with articles.jsonl, questions.jsonl")
+    bench.add_argument(
+        "directory", type=Path, nargs="+", help="folders with articles.jsonl, questions.jsonl"
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--details", type=Path, help="write a JSON line per question here")
     bench.add_argument("--work-dir", type=Path, help="where to build the indexes (default: temp)")
     scale = command("bench-scale", cmd_bench_scale, "measure the index at N synthetic articles")
     scale.add_argument("articles", type=_positive, help="how many articles to generate")

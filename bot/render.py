@@ -9,7 +9,7 @@ from typing import Any
 from index.display import printable
 from index.indexer import ReindexSummary
 from index.knowledge_base import IndexStats
-from index.records import Answer, ArticleInfo, Hit, ModelRun, Skipped, Truncated
+from index.records import Answer, ArticleInfo, Hit, ModelRun, ShortAnswer, Skipped, Truncated
 from index.web.refresh import RefreshSummary
 
 NO_ANSWER = "The indexed articles do not answer this."
@@ -85,10 +85,18 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "mode": answer.mode,
         "fallback": answer.fallback,
         "note": fallback_note(answer),
+        "lead": answer.lead,
+        "short_answer": _short_json(answer.short_answer),
         "sentences": [{"text": s.text, "citations": list(s.citations)} for s in answer.sentences],
         "sources": [{"number": c.number, **article_json(c.article)} for c in answer.citations],
         "verification": _run_json(answer.model_run) if answer.model_run else None,
     }
+
+
+def _short_json(short: ShortAnswer | None) -> dict[str, Any] | None:
+    if short is None:
+        return None
+    return {"text": short.text, "citations": list(short.citations), "sentence": short.sentence}
 
 
 def _run_json(run: ModelRun) -> dict[str, Any]:

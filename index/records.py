@@ -134,6 +134,27 @@ class AnswerSentence:
         return "".join(f"[{number}]" for number in self.citations)
 
 
+SHORT_ANSWER_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ShortAnswer:
+    """The thing a question asks for, in a few words ("Adrien Brody", "$96,390"), taken
+    from ``sentence`` of the passages, which rests on the sources ``citations``."""
+
+    text: str
+    citations: tuple[int, ...]
+    sentence: str
+
+    def __post_init__(self) -> None:
+        if not self.text or len(self.text) > SHORT_ANSWER_CHARS:
+            raise ValueError(
+                f"a short answer has 1 to {SHORT_ANSWER_CHARS} characters: {self.text!r}"
+            )
+        if not self.citations:
+            raise ValueError(f"a short answer needs a source: {self.text!r}")
+
+
 AnswerMode = Literal["llm", "extractive"]
 # Why a deployment with a language model answered extractively: the model did not
 # finish in time, failed (an HTTP error, unreachable, a reply cut off), found no answer
@@ -172,7 +193,8 @@ class Answer:
     ``mode`` says how it was written: by a language model (every sentence verified
     against the passages it cites) or from the passages' own sentences. ``fallback`` says
     why a deployment with a language model answered extractively; ``model_run`` how the
-    model's draft went, when there was one.
+    model's draft went, when there was one. ``short_answer`` is the thing the question
+    asks for, when the passages say it clearly enough; ``lead`` the line shown first.
     """
 
     question: str
@@ -184,6 +206,8 @@ class Answer:
     mode: AnswerMode = "extractive"
     fallback: Fallback | None = None
     model_run: ModelRun | None = None
+    short_answer: ShortAnswer | None = None
+    lead: str | None = None
 
     @property
     def answered(self) -> bool:

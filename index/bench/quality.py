@@ -9,6 +9,11 @@ windows, embedded by the same model run as plain sentence-transformers (torch, f
 whatever backend newsbot uses. A question with a date is asked as of that day, by
 newsbot and every baseline: articles published later do not exist for it (the baselines
 get that rule and nothing else); one without is asked today.
+
+Beside retrieval, the answers: whether the composed answer, its lead line and its short
+answer hold the answer string (``index.bench.answers``), and, given ``foreign`` questions
+(another set's, whose answer string is in no article of this collection), the share of
+them that get no short answer.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +32,17 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index.bench.answers import (
+    CUTOFFS,
+    QuestionRow,
+    answer_measures,
+    answers_text,
+    contains,
+    latency,
+    normalise,
+    question_row,
+    systems,
+)
 from index.bench.llm import llm_text, measure_llm
 from index.calendar import UNDATED, latest_allowed
 from index.config import Settings
@@ -38,7 +54,6 @@ from index.llm.client import ChatModel
 from index.search.answer import evidence_strength
 from index.search.retrieval import Mode
 
-CUTOFFS = (1, 3, 5, 10)
 NAIVE_WINDOW, NAIVE_OVERLAP = 1000, 200
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 # The systems that search newsbot's own index, by the retrieval mode each uses.
@@ -50,7 +65,8 @@ _SYSTEMS: tuple[tuple[str, Mode], ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class _Question:
+class BenchQuestion:
+    id: str
     text: str
     answer: str
     asked: date | None  # the day it was asked, when the file says
@@ -59,10 +75,8 @@ class _Question:
 @dataclass
 class BenchReport:
     articles: int
-    questions: int
     as_of: bool  # every question was asked as of its own date
-    systems: dict[str, dict[str, float]]
-    answer_contains: float
+    rows: list[QuestionRow]
     tokens_per_s: dict[str, float]
     ask_ms: dict[str, float]
     naive_query_ms: dict[str, float]  # the naive baseline's time to embed one question
@@ -72,12 +86,24 @@ class BenchReport:
     min_relevance: float = 0.0
     llm: dict[str, Any] | None = None  # with [llm]: see index.bench.llm
     store: str = "local"  # the store newsbot's index was searched in
+    # Of the foreign questions asked of this collection: whether each got no short answer.
+    unanswerable: list[bool] = field(default_factory=list)
+    unanswerable_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def questions(self) -> int:
+        return len(self.rows)
+
+    @property
+    def unanswerable_abstained(self) -> float | None:
+        return float(np.mean(self.unanswerable)) if self.unanswerable else None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "store": self.store,
-            "systems": self.systems,
-            "answer_contains": self.answer_contains,
+            "systems": systems(self.rows),
+            **answer_measures(self.rows),
+            "unanswerable_abstained": self.unanswerable_abstained,
             "index_tokens_per_s": self.tokens_per_s,
             "ask_ms": self.ask_ms,
             "naive_query_ms": self.naive_query_ms,
@@ -95,13 +121,9 @@ class BenchReport:
             f"{self.articles} articles, {self.questions} questions ({asked}), {self.store} store",
             "",
         ]
-        lines.append(f"{'answer-hit@k':14}" + "".join(f"{'@' + str(k):>8}" for k in CUTOFFS))
-        for name, hits in self.systems.items():
-            lines.append(f"{name:14}" + "".join(f"{hits[f'hit@{k}']:8.3f}" for k in CUTOFFS))
+        lines += answers_text(self.rows, self.unanswerable_abstained)
         newsbot, naive = self.tokens_per_s["newsbot"], self.tokens_per_s["naive"]
         lines += [
-            "",
-            f"answer string inside the composed answer: {self.answer_contains:.3f}",
             f"indexing: newsbot {newsbot:,.0f} word pieces/s, naive {naive:,.0f} "
             f"({newsbot / naive:.2f}x the naive baseline)",
             f"second reindex of the unchanged collection: {self.reindex_unchanged_s:.2f} s",
@@ -129,11 +151,14 @@ def run_benchmark(
     work_dir: Path | None = None,
     log: Callable[[str], None] = lambda _: None,
     chat: ChatModel | None = None,
+    foreign: Sequence[BenchQuestion] = (),
 ) -> BenchReport:
     """Measure newsbot on ``directory``; with ``chat``, also its answers written by a
-    language model (the figures above stay those of the extractive answers)."""
+    language model (the figures above stay those of the extractive answers). Of the
+    ``foreign`` questions, those whose answer string no article here holds are asked
+    too, to see that they get no short answer."""
     articles_file = directory / "articles.jsonl"
-    questions = _read_questions(directory / "questions.jsonl")
+    questions = read_questions(directory / "questions.jsonl")
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
         data_dir = (work_dir or Path(scratch)) / "newsbot"
         index_settings = settings.index.model_copy(
@@ -164,26 +189,32 @@ def run_benchmark(
 
         log("asking the questions ...")
         searcher = kb.searcher()
-        ranked: dict[str, list[list[str]]] = {"newsbot": [], "bm25": [], "dense": [], "naive": []}
-        contains, latencies, strengths = [], [], []
+        rows, newsbot_ranked, strengths = [], [], []
         kb.ask("warm-up question", as_of=date.today())
         for question in questions:
             as_of = question.asked or date.today()
-            for name, mode in _SYSTEMS:
-                hits = searcher.search(
-                    question.text,
-                    max(CUTOFFS),
-                    mode=mode,
-                    as_of=as_of,
-                    prefer_recent=name == "newsbot",
-                )
-                ranked[name].append([h.passage for h in hits])
-            ranked["naive"].append(naive.search(question.text, max(CUTOFFS), as_of))
+            ranked = {
+                name: [
+                    h.passage
+                    for h in searcher.search(
+                        question.text,
+                        max(CUTOFFS),
+                        mode=mode,
+                        as_of=as_of,
+                        prefer_recent=name == "newsbot",
+                    )
+                ]
+                for name, mode in _SYSTEMS
+            }
+            ranked["naive"] = naive.search(question.text, max(CUTOFFS), as_of)
             started = time.perf_counter()
             reply = kb.ask(question.text, as_of=as_of)
-            latencies.append((time.perf_counter() - started) * 1000)
-            contains.append(_contains(reply.text, question.answer))
+            ms = (time.perf_counter() - started) * 1000
+            fields = (question.id, question.text, question.answer)
+            rows.append(question_row(directory.name, fields, ranked, reply, ms))
+            newsbot_ranked.append(ranked["newsbot"])
             strengths.append(evidence_strength(reply.hits))
+        unanswerable_rows = _ask_foreign(kb, foreign, records, directory.name)
 
         naive_query_ms = _query_embedding_ms(naive_model, questions)
 
@@ -191,28 +222,19 @@ def run_benchmark(
         if chat is not None:
             log("asking the questions of the language model ...")
             asked = [(q.text, q.answer, q.asked or date.today()) for q in questions]
-            llm = measure_llm(KnowledgeBase(settings, model, chat), asked, _contains)
+            llm = measure_llm(KnowledgeBase(settings, model, chat), asked, contains)
 
         log("calibrating the weak-evidence threshold ...")
-        calibration = _calibrate(kb, questions, strengths, ranked["newsbot"])
-        systems = {
-            name: {f"hit@{k}": _hit_rate(lists, questions, k) for k in CUTOFFS}
-            for name, lists in ranked.items()
-        }
+        calibration = _calibrate(kb, questions, strengths, newsbot_ranked)
     return BenchReport(
         articles=summary.articles,
-        questions=len(questions),
         as_of=all(question.asked for question in questions),
-        systems=systems,
-        answer_contains=sum(contains) / len(questions),
+        rows=rows,
         tokens_per_s={
             "newsbot": collection_tokens / newsbot_s,
             "naive": collection_tokens / naive_s,
         },
-        ask_ms={
-            "p50": statistics.median(latencies),
-            "p95": float(np.percentile(latencies, 95)),
-        },
+        ask_ms=latency(rows),
         naive_query_ms=naive_query_ms,
         reindex_unchanged_s=unchanged_s,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -220,7 +242,38 @@ def run_benchmark(
         min_relevance=settings.answer.min_relevance,
         llm=llm,
         store=settings.store.backend,
+        unanswerable=[row["short_answer"] is None for row in unanswerable_rows],
+        unanswerable_rows=unanswerable_rows,
     )
+
+
+def _ask_foreign(
+    kb: KnowledgeBase,
+    foreign: Sequence[BenchQuestion],
+    records: list[dict[str, Any]],
+    collection: str,
+) -> list[dict[str, Any]]:
+    """Ask the ``foreign`` questions whose answer string no article of ``records`` holds,
+    each as of its date: the details row of each."""
+    texts = [normalise(f"{r.get('title') or ''}\n{r['text']}") for r in records]
+    rows = []
+    for question in foreign:
+        wanted = normalise(question.answer)
+        if any(wanted in text for text in texts):
+            continue
+        reply = kb.ask(question.text, as_of=question.asked or date.today())
+        short = reply.short_answer.text if reply.short_answer else None
+        rows.append(
+            {
+                "set": f"unanswerable in {collection}",
+                "id": question.id,
+                "question": question.text,
+                "answer": question.answer,
+                "lead": reply.lead,
+                "short_answer": short,
+            }
+        )
+    return rows
 
 
 class _NaiveIndex:
@@ -249,7 +302,7 @@ class _NaiveIndex:
         return [self.windows[i] for i in ids[0] if i >= 0]
 
 
-def _query_embedding_ms(model: Embedder, questions: list[_Question]) -> dict[str, float]:
+def _query_embedding_ms(model: Embedder, questions: list[BenchQuestion]) -> dict[str, float]:
     """p50 and p95 of the time ``model`` takes to embed one question, in milliseconds."""
     model.encode(["warm-up question"])
     timings = []
@@ -262,7 +315,7 @@ def _query_embedding_ms(model: Embedder, questions: list[_Question]) -> dict[str
 
 def _calibrate(
     kb: KnowledgeBase,
-    questions: list[_Question],
+    questions: list[BenchQuestion],
     strengths: list[float],
     ranked: list[list[str]],
 ) -> list[dict[str, float]]:
@@ -273,16 +326,16 @@ def _calibrate(
     a hard stand-in for a question the articles cannot answer.
     """
     texts, rows = zip(*kb.searcher().live_passages(), strict=True)
-    passages = [_normalise(text) for text in texts]
+    passages = [normalise(text) for text in texts]
     vectors = np.stack(rows)
     query_vectors = kb.embedder.encode([question.text for question in questions])
     answerable, removed = [], []
     for question, query, strength, top in zip(
         questions, query_vectors, strengths, ranked, strict=True
     ):
-        if any(_contains(p, question.answer) for p in top[:5]):
+        if any(contains(p, question.answer) for p in top[:5]):
             answerable.append(strength)
-        wanted = _normalise(question.answer)
+        wanted = normalise(question.answer)
         lacking = np.array([wanted not in passage for passage in passages])
         removed.append(float((vectors @ query)[lacking].max(initial=-1.0)))
     return [
@@ -295,26 +348,12 @@ def _calibrate(
     ]
 
 
-def _hit_rate(ranked: list[list[str]], questions: list[_Question], k: int) -> float:
-    hits = sum(
-        any(_contains(p, question.answer) for p in passages[:k])
-        for passages, question in zip(ranked, questions, strict=True)
-    )
-    return hits / len(questions)
-
-
-def _contains(text: str, answer: str) -> bool:
-    return _normalise(answer) in _normalise(text)
-
-
-def _normalise(text: str) -> str:
-    """Case- and whitespace-insensitive form, as the benchmark compares answers."""
-    return " ".join(text.split()).casefold()
-
-
-def _read_questions(path: Path) -> list[_Question]:
+def read_questions(path: Path) -> list[BenchQuestion]:
     questions = [
-        _Question(r["question"], r["answer"], parse_date(r.get("date"))) for r in _read_jsonl(path)
+        BenchQuestion(
+            str(r.get("id", number)), r["question"], r["answer"], parse_date(r.get("date"))
+        )
+        for number, r in enumerate(_read_jsonl(path), start=1)
     ]
     if not questions:
         raise NewsbotError(f"{path}: no questions")
