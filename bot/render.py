@@ -68,6 +68,10 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     if not answer.answered:
         return "\n".join([NO_ANSWER, *notes])
     lines = textwrap.wrap(answer.text, width)
+    if answer.lead:  # what answers first, then the sentences it comes from
+        short = answer.short_answer
+        markers = "".join(f"[{n}]" for n in short.citations) if short else ""
+        lines = [*textwrap.wrap(f"{answer.lead} {markers}".rstrip(), width), "", *lines]
     if notes:
         lines += ["", *notes]
     lines += ["", "Sources:"]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
+from index.answer.leading import with_short_answer
 from index.config import Settings
 from index.embedding import Embedder, load_embedder
 from index.errors import (
@@ -158,6 +159,7 @@ class KnowledgeBase:
         elif earlier_questions:
             conversation = ()  # a new topic: the earlier turns would only mislead
         answer = self._compose(question, query, hits, as_of, conversation, on_text)
+        answer = with_short_answer(answer, self.settings.answer.passages)
         published = [c.article.published for c in answer.citations]
         coverage = outdated_coverage(query, as_of, published) if answer.answered else None
         return replace(answer, as_of=as_of, latest_coverage=coverage)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from index.answer.leading import NOT_DIRECT
 from tests.conftest import model_section
 
 pytestmark = pytest.mark.model
@@ -69,6 +70,35 @@ def test_ask_json_gives_the_answer_and_its_sources(indexed, capsys):
     assert reply["answered"] and "Netanyahu" in reply["answer"]
     assert reply["sources"][0]["title"] == "Running Iran Out of Syria"
     assert set(reply["sources"][0]) >= {"title", "url", "date", "source"}
+
+
+def test_ask_leads_with_every_actor_the_seed_names(indexed, capsys):
+    code, out, _ = run(capsys, "--config", str(indexed), "ask", "who wants Iran out of Syria?")
+    assert code == 0
+    lead = out.split("\n\n")[0]
+    assert "Russia" in lead or "Putin" in lead
+    assert "Israel" in lead or "Netanyahu" in lead
+
+
+def test_ask_json_gives_the_short_answer_and_the_lead(indexed, capsys):
+    code, out, _ = run(
+        capsys, "--config", str(indexed), "ask", "--json", "who wants Iran out of Syria?"
+    )
+    assert code == 0
+    reply = json.loads(out)
+    short = reply["short_answer"]
+    assert "Putin" in short["text"] and "Netanyahu" in short["text"]
+    assert short["citations"] == [1] and short["sentence"] in reply["answer"]
+    assert reply["lead"] and "Netanyahu" in reply["lead"]
+
+
+def test_a_question_the_articles_do_not_answer_gets_no_short_answer(indexed, capsys):
+    question = "Who won the 2030 FIFA World Cup final?"
+    code, out, _ = run(capsys, "--config", str(indexed), "ask", "--json", question)
+    assert code == 0
+    reply = json.loads(out)
+    assert reply["short_answer"] is None
+    assert reply["lead"] is None or reply["lead"].startswith(NOT_DIRECT)
 
 
 def test_ask_as_of_a_day_leaves_out_later_articles_and_says_the_day(indexed, capsys):

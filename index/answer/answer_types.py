@@ -1,0 +1,98 @@
+"""What a question asks for, read from its form: a person, a place, a date, a number, a
+name of another kind, several actors ("who wants X"), or nothing short (why, how, what
+happened). No model: the interrogative phrase and the noun after "which"/"what" decide."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["person", "place", "date", "number", "name", "actors"]
+
+_PERSON_NOUNS = (
+    r"person|man|woman|actor|actress|singer|rapper|musician|artist|player|athlete|author|"
+    r"writer|director|president|leader|politician|senator|governor|lawmaker|candidate|"
+    r"star|celebrity|ceo|founder|billionaire|executive|host|comedian|coach|quarterback|"
+    r"pitcher|golfer|driver|scientist|judge|justice|official|minister|monarch|king|queen|"
+    r"prince|princess|pope|designer|chef|entrepreneur|member|lawyer|rider|skater|boxer|"
+    r"swimmer|gymnast|figure|icon|legend|hall of famer"
+)
+_PLACE_NOUNS = (
+    r"country|countries|nation|state|states|city|cities|town|continent|island|region|"
+    r"province|county|capital|territory|place|location|park|village|neighborhood|"
+    r"district|port|peninsula|sea|ocean|river|lake|mountain|volcano|border"
+)
+_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|old|far|big|large|tall|high|often|fast|soon)\b"
+    r"|\b(?:what|which) (?:percent(?:age)?|share|price|amount|number|proportion|fraction|"
+    r"rate|total|sum|score|age|cost|fee|salary|temperature)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\bwhen\b|\b(?:what|which|in what) (?:year|day|date|month|decade|century|season)\b"
+    r"|\b(?:since|until|in|by|from)\s*:\s*$",
+    re.IGNORECASE,
+)
+_ACTORS = re.compile(
+    r"\bwho(?:m)?\b(?:\s+\w+){0,2}?\s+(?:wants?|backs?|supports?|opposes?|blames?|"
+    r"accuses?|fights?|funds?|arms?|threatens?|criticiz\w*|criticis\w*|condemn\w*|"
+    r"sanction\w*|is (?:behind|against|for)|are (?:behind|against|for))\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(
+    rf"\b(?:who|whom|whose)\b|\b(?:which|what|this|these)\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:{_PERSON_NOUNS})s?\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(
+    rf"\bwhere\b|\b(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?(?:{_PLACE_NOUNS})\b", re.IGNORECASE
+)
+_NAME = re.compile(
+    r"\bwhich\b|\bwhat (?:is|was|are|were) (?:the )?(?:name|title)\b|\bwhat\s+\w+\b"
+    r"|\b(?:named|titled|called)\s*:?\s*$|:\s*$",
+    re.IGNORECASE,
+)
+# What, why and how questions that ask for an account, not a thing.
+_ACCOUNT = re.compile(r"^\s*(?:why|how)\b|\bwhat (?:happened|caused|led)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerType:
+    """What kind of short answer ``question`` wants; ``noun`` is the noun it names
+    ("which *country*"), when it names one."""
+
+    kind: Kind
+    noun: str | None = None
+
+
+_NOUN = re.compile(rf"\b(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?({_PLACE_NOUNS})\b", re.IGNORECASE)
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """The kind of thing ``question`` asks for, or None for a question that asks for an
+    account (why, how, what happened) or whose form says nothing."""
+    if _ACTORS.search(question):
+        return AnswerType("actors")
+    kinds: tuple[tuple[re.Pattern[str], Kind], ...] = (
+        (_NUMBER, "number"),
+        (_DATE, "date"),
+        (_PERSON, "person"),
+        (_PLACE, "place"),
+    )
+    for pattern, kind in kinds:
+        if pattern.search(question):
+            return AnswerType(kind, _noun(question))
+    if _ACCOUNT.search(question):
+        return None
+    if _NAME.search(question):
+        return AnswerType("name", _noun(question))
+    if question.rstrip().endswith("."):  # "This Hall of Famer ... died this week."
+        return AnswerType("name")
+    return None
+
+
+def _noun(question: str) -> str | None:
+    """The place noun the question names ("which *country*"), if any."""
+    match = _NOUN.search(question)
+    return match.group(1).lower() if match else None

@@ -1,0 +1,90 @@
+"""Candidate short answers of a kind in a sentence: names (runs of capitalised words),
+numbers with their units, dates. No model: capitals, digits and calendar words decide,
+as in ``index.ingest.answer_kinds``. A NER model (spaCy's small English pipeline, from
+PyPI only as an unofficial re-upload) took ~100-500 ms for five passages on this
+machine's shared CPUs, against a 50 ms budget for the whole question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.answer.answer_types import Kind
+from index.ingest.answer_kinds import STOP_NAMES
+
+_CONNECTOR = r"(?:of|de|da|del|della|di|du|la|le|van|von|der|al|bin|y|the|&|for|on|upon)"
+_CAPITAL_WORD = r"(?:[A-Z][\w’'.-]*[\w]|[A-Z])"
+_NAME = re.compile(
+    rf"(?<![\w’'-]){_CAPITAL_WORD}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITAL_WORD})*(?![\w-])"
+)
+_TITLES = re.compile(
+    r"\b(?:President|Prime Minister|Minister|Chancellor|King|Queen|Prince|Secretary|"
+    r"Leader|Gov|Governor|Sen|Senator|Rep|Mayor|CEO|Chairman|General|Gen|Pope|Ambassador)\b"
+)
+_QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,58}?)[\"”]")
+_SCALE = r"(?:hundred|thousand|million|billion|trillion)"
+_NUMBER = re.compile(
+    rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent\b|{_SCALE}\b))?"
+    rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
+    rf"twenty|thirty|forty|fifty|hundred)(?:\s{_SCALE})?\b",
+    re.IGNORECASE,
+)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+(?:1[89]|20)\d\d)?|(?:1[89]|20)\d\d)\b"
+)
+_CALENDAR = re.compile(rf"^(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$")
+_POSSESSIVE = re.compile(r"[’']s?$")
+_MAX_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A candidate in a sentence: its text and where it starts and ends there."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def titled(self) -> bool:
+        """Whether it names someone by office: "Russian President Vladimir Putin"."""
+        return bool(_TITLES.search(self.text))
+
+
+def mentions(sentence: str, kind: Kind) -> list[Mention]:
+    """The candidates of ``kind`` in ``sentence``."""
+    if kind == "number":
+        found = [Mention(m.group().strip(), m.start(), m.end()) for m in _NUMBER.finditer(sentence)]
+        return [m for m in found if not _is_year(m.text)]
+    if kind == "date":
+        return [Mention(m.group(), m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    names = [_trimmed(m.group(), m.start()) for m in _NAME.finditer(sentence)]
+    names += [Mention(m.group(1), m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence)]
+    return [n for n in names if n is not None and len(n.text) <= _MAX_CHARS]
+
+
+def untitled(name: str) -> str:
+    """``name`` without the office before it: "Vladimir Putin" of "Russian President
+    Vladimir Putin"."""
+    offices = list(_TITLES.finditer(name))
+    rest = name[offices[-1].end() :].lstrip(". ") if offices else name
+    return rest if rest[:1].isupper() else name
+
+
+def _trimmed(text: str, start: int) -> Mention | None:
+    """A name without the words that open sentences ("The", "But") and a possessive."""
+    words = text.split()
+    while words and words[0].casefold() in STOP_NAMES:
+        start += len(words[0]) + 1
+        words = words[1:]
+    if not words:
+        return None
+    name = _POSSESSIVE.sub("", " ".join(words))
+    if _CALENDAR.match(name) or len(name) < 2:
+        return None
+    return Mention(name, start, start + len(name))
+
+
+def _is_year(text: str) -> bool:
+    return bool(re.fullmatch(r"(?:1[89]|20)\d\d", text))

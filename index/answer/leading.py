@@ -1,0 +1,56 @@
+"""What an answer says first: its short answer, when the passages support one, and the
+line shown first (the lead). The lead of a short answer is the clause that says it; a
+question that asks for a thing the passages do not clearly give gets no short answer,
+and its lead says so before the closest coverage; a question that asks for an account
+(why, how) leads with the clause that answers (``index.search.lead``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from index.answer.answer_types import answer_type
+from index.answer.short_answer import Supported, find_short_answer
+from index.records import Answer, ArticleInfo, Citation, ShortAnswer
+from index.search.lead import answering_clause, lead_of
+
+NOT_DIRECT = "The articles do not say this directly; the closest coverage:"
+
+
+def with_short_answer(answer: Answer, passages: int) -> Answer:
+    """``answer`` with its short answer (from its first ``passages`` hits) and lead set."""
+    if not answer.answered:
+        return answer
+    lead = lead_of(answer)
+    found = find_short_answer(answer.question, answer.hits[:passages])
+    if found is None:
+        text = lead.text if lead else None
+        if text and answer_type(answer.question) is not None and answer.mode == "extractive":
+            text = f"{NOT_DIRECT} {text}"
+        return replace(answer, lead=text)
+    citations = list(answer.citations)
+    numbers = [_cite(article, citations) for article in found.articles]
+    short = ShortAnswer(found.text, tuple(dict.fromkeys(numbers)), " ".join(found.sentences))
+    if answer.mode == "llm" and lead is not None:
+        return replace(answer, citations=tuple(citations), short_answer=short, lead=lead.text)
+    return replace(
+        answer, citations=tuple(citations), short_answer=short, lead=_lead(found, answer.question)
+    )
+
+
+def _lead(found: Supported, question: str) -> str:
+    """The clause of each supporting sentence that holds its part of the answer."""
+    parts = []
+    for sentence in found.sentences:
+        clause = answering_clause(sentence, question)
+        names = [n for n in found.names if n in sentence]
+        parts.append(clause if all(n in clause for n in names) else sentence)
+    return " ".join(parts)
+
+
+def _cite(article: ArticleInfo, citations: list[Citation]) -> int:
+    """The citation number of ``article``, added after the others if it had none."""
+    for citation in citations:
+        if citation.article.id == article.id:
+            return citation.number
+    citations.append(Citation(number=len(citations) + 1, article=article))
+    return citations[-1].number
