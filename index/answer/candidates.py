@@ -52,16 +52,18 @@ class Mention:
         return bool(_TITLES.search(self.text))
 
 
-def mentions(sentence: str, kind: Kind) -> list[Mention]:
-    """The candidates of ``kind`` in ``sentence``."""
+def mentions(sentence: str, kind: Kind, names: re.Pattern[str] | None = None) -> list[Mention]:
+    """The candidates of ``kind`` in ``sentence``; only the ``names`` of a list, given one."""
+    if names is not None:
+        return [Mention(m.group(), m.start(), m.end()) for m in names.finditer(sentence)]
     if kind == "number":
         found = [Mention(m.group().strip(), m.start(), m.end()) for m in _NUMBER.finditer(sentence)]
         return [m for m in found if not _is_year(m.text)]
     if kind == "date":
         return [Mention(m.group(), m.start(), m.end()) for m in _DATE.finditer(sentence)]
-    names = [_trimmed(m.group(), m.start()) for m in _NAME.finditer(sentence)]
-    names += [Mention(m.group(1), m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence)]
-    return [n for n in names if n is not None and len(n.text) <= _MAX_CHARS]
+    found = [_trimmed(m.group(), m.start()) for m in _NAME.finditer(sentence)]
+    found += [Mention(m.group(1), m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence)]
+    return [n for n in found if n is not None and len(n.text) <= _MAX_CHARS]
 
 
 def untitled(name: str) -> str:

@@ -13,7 +13,7 @@ from index.answer.short_answer import Supported, find_short_answer
 from index.records import Answer, ArticleInfo, Citation, ShortAnswer
 from index.search.lead import answering_clause, lead_of
 
-NOT_DIRECT = "The articles do not say this directly; the closest coverage:"
+NOT_DIRECT = "Not said directly; the closest coverage:"
 
 
 def with_short_answer(answer: Answer, passages: int) -> Answer:

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 from index.answer.answer_types import AnswerType, answer_type
 from index.answer.candidates import Mention, mentions, untitled
+from index.answer.places import place_pattern
 from index.ingest.answer_kinds import QUESTION_WORDS
 from index.ingest.sentences import split_sentences
-from index.ingest.terms import _STEMMER, STOPWORDS, lexical_tokens
+from index.ingest.terms import STOPWORDS, lexical_tokens, stems
 from index.records import ArticleInfo, Hit
 
 _SPACES = re.compile(r"\s+")
@@ -28,9 +29,10 @@ _RANK_DECAY = 0.8  # each further passage counts this much of the one before
 _NEAR_WORDS = 8.0  # a candidate this many words from the question's words counts half
 _TITLE_WEIGHT = 1.5
 _COVERAGE_POWER = 1.0
-_MIN_SUPPORT = 0.9  # calibrated on the development sets (see CHANGELOG)
-_MIN_COVERAGE = 0.5  # the supporting sentence holds at least this share of the question
-_MIN_LEAD = 1.5  # the best candidate has at least this times the support of the next
+# Calibrated on the development sets (see CHANGELOG): the best candidate has at least
+# this support, and this share of the support of all candidates (they agree on it).
+_MIN_SUPPORT = 0.3
+_MIN_SHARE = 0.3
 _ACTORS_SHARE = 0.5  # a further actor has at least this share of the first one's support
 _MAX_ACTORS = 3
 
@@ -65,18 +67,13 @@ def find_short_answer(question: str, hits: Sequence[Hit]) -> Supported | None:
     wanted = answer_type(question)
     if wanted is None:
         return None
-    ranked = rank_candidates(question, wanted, hits)
+    ranked = ranked_candidates(question, wanted, hits)
     if not ranked:
         return None
     best = ranked[0]
-    runner_up = ranked[1].support if len(ranked) > 1 else 0.0
     if wanted.kind == "actors":
         return _actors(ranked)
-    if (
-        best.support < _MIN_SUPPORT
-        or best.coverage < _MIN_COVERAGE
-        or best.support < _MIN_LEAD * runner_up
-    ):
+    if best.support < _MIN_SUPPORT or best.support < _MIN_SHARE * sum(c.support for c in ranked):
         return None
     return _supported([best])
 
@@ -88,14 +85,25 @@ def _actors(ranked: list[_Candidate]) -> Supported | None:
     titled = [c for c in ranked if c.titled]
     pool = titled if titled else ranked
     best = pool[0]
-    if best.support < _MIN_SUPPORT or best.coverage < _MIN_COVERAGE:
+    if best.support < _MIN_SUPPORT:
         return None
     others = [c for c in pool[1:] if c.support >= _ACTORS_SHARE * best.support]
     return _supported([best, *others][:_MAX_ACTORS])
 
 
-def rank_candidates(question: str, wanted: AnswerType, hits: Sequence[Hit]) -> list[_Candidate]:
-    """The candidates of the wanted kind, most supported first."""
+def ranked_candidates(question: str, wanted: AnswerType, hits: Sequence[Hit]) -> list[_Candidate]:
+    """The candidates, from the list of the asked place when there is one and the
+    passages name any of it."""
+    listed = place_pattern(wanted.noun)
+    ranked = rank_candidates(question, wanted, hits, listed) if listed else []
+    return ranked or rank_candidates(question, wanted, hits)
+
+
+def rank_candidates(
+    question: str, wanted: AnswerType, hits: Sequence[Hit], names: re.Pattern[str] | None = None
+) -> list[_Candidate]:
+    """The candidates of the wanted kind (the ``names`` of a list, given one), most
+    supported first."""
     terms = set(lexical_tokens(question)) - QUESTION_WORDS
     if not terms:
         return []
@@ -105,13 +113,12 @@ def rank_candidates(question: str, wanted: AnswerType, hits: Sequence[Hit]) -> l
     for rank, hit in enumerate(hits):
         weight = _RANK_DECAY**rank
         for number, sentence in enumerate(_sentences(hit)):
-            found_here = mentions(sentence, kind)
+            found_here = mentions(sentence, kind, names)
             if not found_here:
                 continue
             words = _words(sentence)
             matched = [i for i, (_, stem) in enumerate(words) if said(stem)]
-            coverage = len({words[i][1] for i in matched} & terms) / len(terms)
-            coverage = max(coverage, len({said.term(words[i][1]) for i in matched}) / len(terms))
+            coverage = len({said.term(words[i][1]) for i in matched}) / len(terms)
             if coverage == 0:
                 continue
             title = _TITLE_WEIGHT if number == 0 and hit.start == 0 else 1.0
@@ -196,8 +203,8 @@ def _words(sentence: str) -> list[tuple[int, str]]:
     """Each lexical token of ``sentence`` with where its word starts."""
     spans = [(m.start(), m.group().lower()) for m in _WORD.finditer(sentence)]
     spans = [(start, word) for start, word in spans if word not in STOPWORDS]
-    stems = _STEMMER.stemWords([word for _, word in spans])
-    return [(start, stem) for (start, _), stem in zip(spans, stems, strict=True)]
+    tokens = stems([word for _, word in spans])
+    return [(start, stem) for (start, _), stem in zip(spans, tokens, strict=True)]
 
 
 class _Said:

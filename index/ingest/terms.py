@@ -23,6 +23,11 @@ def lexical_tokens(text: str) -> list[str]:
     return _STEMMER.stemWords(words)
 
 
+def stems(words: list[str]) -> list[str]:
+    """The lexical tokens of lower-cased words that are not stopwords, one a word."""
+    return _STEMMER.stemWords(words)
+
+
 def term_counts(text: str) -> Counter[str]:
     """How often each lexical token occurs in ``text``."""
     return Counter(lexical_tokens(text))
