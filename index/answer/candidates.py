@@ -61,9 +61,9 @@ def mentions(sentence: str, kind: Kind, names: re.Pattern[str] | None = None) ->
         return [m for m in found if not _is_year(m.text)]
     if kind == "date":
         return [Mention(m.group(), m.start(), m.end()) for m in _DATE.finditer(sentence)]
-    found = [_trimmed(m.group(), m.start()) for m in _NAME.finditer(sentence)]
+    found = [n for m in _NAME.finditer(sentence) if (n := _trimmed(m.group(), m.start()))]
     found += [Mention(m.group(1), m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence)]
-    return [n for n in found if n is not None and len(n.text) <= _MAX_CHARS]
+    return [n for n in found if len(n.text) <= _MAX_CHARS]
 
 
 def untitled(name: str) -> str:
