@@ -83,6 +83,8 @@ US_STATES = frozenset(
     }
 )
 
+PLACES = COUNTRIES | US_STATES
+
 _LISTS = {
     "country": COUNTRIES,
     "countries": COUNTRIES,

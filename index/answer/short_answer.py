@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from index.answer.answer_types import AnswerType, answer_type
 from index.answer.candidates import Mention, mentions, untitled
-from index.answer.places import place_pattern
+from index.answer.places import PLACES, place_pattern
 from index.ingest.answer_kinds import QUESTION_WORDS
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import STOPWORDS, lexical_tokens, stems
@@ -129,6 +129,8 @@ def rank_candidates(
                 own = frozenset(stem for _, stem in words[first:last])
                 if not own or all(said(w) for w in own) or _byline(mention, sentence, hit):
                     continue  # the question's own words answer nothing
+                if not fits(wanted, mention):
+                    continue
                 if wanted.kind == "actors":  # whoever the sentence makes the actor
                     near = 1.0 + mention.titled
                 else:
@@ -177,6 +179,16 @@ def _supported(chosen: list[_Candidate]) -> Supported:
     names = [c.text for c in chosen]
     text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return Supported(text[:60].strip(), tuple(names), tuple(sentences), tuple(articles))
+
+
+def fits(wanted: AnswerType, mention: Mention) -> bool:
+    """Whether ``mention`` can be what is asked: a person is no country or state, and
+    whoever is named by office is the answer to who, not to which thing."""
+    if wanted.kind == "person":
+        return mention.text.casefold() not in PLACES
+    if wanted.kind in ("name", "place"):
+        return not mention.titled
+    return True
 
 
 def _byline(mention: Mention, sentence: str, hit: Hit) -> bool:
