@@ -24,7 +24,7 @@ _TITLES = re.compile(
 _QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,58}?)[\"”]")
 _SCALE = r"(?:hundred|thousand|million|billion|trillion)"
 _NUMBER = re.compile(
-    rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent\b|{_SCALE}\b))?"
+    rf"(?:[$€£¥]\s?)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:%|percent\b|{_SCALE}\b))?"
     rf"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
     rf"twenty|thirty|forty|fifty|hundred)(?:\s{_SCALE})?\b",
     re.IGNORECASE,

@@ -1,0 +1,36 @@
+"""Candidate short answers of a kind in a sentence."""
+
+from __future__ import annotations
+
+from index.answer.candidates import mentions, untitled
+from index.answer.places import place_pattern
+
+
+def texts(sentence: str, kind: str, **options) -> list[str]:
+    return [m.text for m in mentions(sentence, kind, **options)]  # type: ignore[arg-type]
+
+
+def test_names_are_runs_of_capitalised_words_without_sentence_openers():
+    sentence = "The Bank of England raised rates, and Adrien Brody’s film won."
+    assert texts(sentence, "name") == ["Bank of England", "Adrien Brody"]
+
+
+def test_a_quoted_title_is_a_name():
+    assert "Break My Soul" in texts("She released “Break My Soul” on Monday.", "name")
+
+
+def test_numbers_keep_their_currency_and_scale_and_leave_years_to_dates():
+    sentence = "In 2024 the truck cost $96,390, up 3.75% on 1.2 million units."
+    assert texts(sentence, "number") == ["$96,390", "3.75%", "1.2 million"]
+    assert texts(sentence, "date") == ["2024"]
+
+
+def test_a_list_of_places_gives_only_its_names():
+    sentence = "Officials in New York and the Florida Panhandle met Paris envoys."
+    assert texts(sentence, "place", names=place_pattern("state")) == ["New York", "Florida"]
+
+
+def test_an_office_before_a_name_is_left_out_of_the_answer():
+    assert untitled("Russian President Vladimir Putin") == "Vladimir Putin"
+    assert untitled("Israeli Prime Minister Benjamin Netanyahu") == "Benjamin Netanyahu"
+    assert untitled("Bank of England") == "Bank of England"

@@ -1,0 +1,75 @@
+"""The short answer found in ranked passages: support, the question's own words, several
+actors, abstention."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from index.answer.short_answer import find_short_answer
+from index.records import ArticleInfo, Hit
+
+
+def hit(number: int, title: str, text: str) -> Hit:
+    article = ArticleInfo(f"a{number}", title, None, "Wire", date(2025, 3, 3), None)
+    return Hit(article, f"s:{number}", 0, len(text), text, score=1.0 / (number + 1))
+
+
+OSCARS = [
+    hit(
+        1,
+        "Oscars 2025 winners",
+        "Adrien Brody won best actor at the Academy Awards for The Brutalist. "
+        "The Academy Awards ceremony ran long.",
+    ),
+    hit(2, "Brody's second Oscar", "Adrien Brody won the best actor Oscar on Sunday night."),
+]
+
+
+def test_the_questions_own_words_are_not_the_answer():
+    found = find_short_answer("Which actor won best actor at the Academy Awards?", OSCARS)
+    assert found is not None and found.text == "Adrien Brody"
+    assert found.articles[0].id == "a1" and "Adrien Brody won" in found.sentences[0]
+
+
+def test_support_adds_up_across_articles():
+    passages = [
+        hit(1, "Recall", "Halden Motors recalls 84,000 Tarn SUVs over a brake fault."),
+        hit(2, "Brake fault", "The recall of 84,000 SUVs follows 12 complaints in 2023."),
+    ]
+    found = find_short_answer("How many SUVs did Halden Motors recall?", passages)
+    assert found is not None and found.text == "84,000"
+
+
+def test_who_wants_gets_every_actor_named_by_office():
+    passages = [
+        hit(
+            1,
+            "Running Iran Out of Syria",
+            "Russian President Vladimir Putin warned that all foreign forces would have to "
+            "leave Syria, including Iranian troops. From the perspective of Israeli Prime "
+            "Minister Benjamin Netanyahu, peace with Assad is acceptable provided that "
+            "Iranian forces are squeezed out of Syria. Assad has clung to power.",
+        )
+    ]
+    found = find_short_answer("Who wants Iran out of Syria?", passages)
+    assert found is not None
+    assert set(found.names) == {"Vladimir Putin", "Benjamin Netanyahu"}  # not Assad
+    assert len(found.sentences) == 2
+
+
+def test_no_short_answer_when_the_passages_name_nothing_of_the_kind():
+    passages = [hit(1, "Tram", "the new tram line opened to riders after three years of works.")]
+    assert find_short_answer("Who won the 2030 FIFA World Cup final?", passages) is None
+
+
+def test_no_short_answer_when_the_candidates_disagree():
+    names = ["Lena Ortiz", "Maya Chen", "Omar Haddad", "Ivo Petrov", "Sara Lind"]
+    passages = [
+        hit(n, f"Panel {n}", f"{name} spoke about the council's new budget plan today.")
+        for n, name in enumerate(names)
+    ]
+    assert find_short_answer("Who drafted the council's new budget plan?", passages) is None
+
+
+def test_no_short_answer_for_a_question_asking_why():
+    assert find_short_answer("Why did Adrien Brody win best actor?", OSCARS) is None
