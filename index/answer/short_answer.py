@@ -33,6 +33,7 @@ _COVERAGE_POWER = 1.0
 # this support, and this share of the support of all candidates (they agree on it).
 _MIN_SUPPORT = 0.3
 _MIN_SHARE = 0.3
+_MIN_LEAD = 2.0  # and this times the support of the next one
 _ACTORS_SHARE = 0.5  # a further actor has at least this share of the first one's support
 _MAX_ACTORS = 3
 
@@ -73,7 +74,12 @@ def find_short_answer(question: str, hits: Sequence[Hit]) -> Supported | None:
     best = ranked[0]
     if wanted.kind == "actors":
         return _actors(ranked)
-    if best.support < _MIN_SUPPORT or best.support < _MIN_SHARE * sum(c.support for c in ranked):
+    runner_up = ranked[1].support if len(ranked) > 1 else 0.0
+    if (
+        best.support < _MIN_SUPPORT
+        or best.support < _MIN_SHARE * sum(c.support for c in ranked)
+        or best.support < _MIN_LEAD * runner_up
+    ):
         return None
     return _supported([best])
 
