@@ -19,8 +19,7 @@ OSCARS = [
     hit(
         1,
         "Oscars 2025 winners",
-        "Adrien Brody won best actor at the Academy Awards for The Brutalist. "
-        "The Academy Awards ceremony ran long.",
+        "Adrien Brody won best actor at the Academy Awards. The Academy Awards ceremony ran long.",
     ),
     hit(2, "Brody's second Oscar", "Adrien Brody won the best actor Oscar on Sunday night."),
     hit(3, "Best actor", "Best actor went to Adrien Brody, his second win in the category."),
