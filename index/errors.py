@@ -36,3 +36,12 @@ class ReindexBusyError(NewsbotError):
 
 class InvalidQueryError(NewsbotError, ValueError):
     """A question or search is empty, too long or otherwise unusable."""
+
+
+class QuestionTooLong(InvalidQueryError):
+    """A question or search over the length limit; front ends may word it their way."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"the question is too long ({length:,} characters; limit {limit:,})")
+        self.length = length
+        self.limit = limit

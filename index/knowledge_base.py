@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date
 
-from index.answer.leading import with_short_answer
+from index.answer.pipeline import compose, retrieve
 from index.config import Settings
 from index.embedding import Embedder, load_embedder
 from index.errors import (
@@ -17,19 +15,17 @@ from index.errors import (
     IndexMismatchError,
     IndexNotFoundError,
     InvalidQueryError,
+    QuestionTooLong,
 )
 from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
 from index.llm.client import ChatModel
 from index.llm.compose import LLMWriter
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Turn
-from index.search.answer import compose_answer, evidence_strength
-from index.search.followup import stands_alone
-from index.search.recency import outdated_coverage
-from index.search.retrieval import Mode
-from index.store.backend import BuiltWith, Index, IndexStats, Store, open_store
+from index.search.retrieval import Retriever
+from index.store.backend import BuiltWith, IndexStats, Mode, Store
 from index.store.checks import check_generation
 from index.store.generations import Generation, open_current
-from index.store.local import generation_stats
+from index.store.local import LocalStore, generation_stats
 from index.web.live import LiveSources
 
 __all__ = ["IndexStats", "KnowledgeBase"]
@@ -44,12 +40,19 @@ class KnowledgeBase:
     store (``[store]``: local files or Milvus) publishes it, and each reader swaps it in
     with a single assignment when it notices, at its next question.
 
-    With ``chat`` (built from ``[llm]`` by the composition root), a language model
-    writes the answers and every sentence is verified; without, answers are extractive.
+    Its parts are passed in by the composition root (``bot.composition``): the
+    ``store`` (default: the local one in ``[index] data_dir``), the ``embedder`` (default:
+    the configured model, loaded at first use) and ``chat``, a language model that
+    writes the answers, every sentence verified (default: none, answers are extractive).
     """
 
     def __init__(
-        self, settings: Settings, embedder: Embedder | None = None, chat: ChatModel | None = None
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        chat: ChatModel | None = None,
+        *,
+        store: Store | None = None,
     ) -> None:
         self.settings = settings
         self.live = LiveSources(settings)
@@ -58,8 +61,10 @@ class KnowledgeBase:
         )
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
-        self.store: Store = open_store(settings)
-        self._index: Index | None = None
+        if store is None and settings.store.backend != "local":
+            raise ValueError("the settings name a Milvus store: pass it in (open_store)")
+        self.store: Store = store or LocalStore(settings.index.data_dir, settings.search)
+        self._retriever: Retriever | None = None
         self._open_lock = threading.Lock()
 
     @property
@@ -69,19 +74,20 @@ class KnowledgeBase:
                 self._embedder = load_embedder(self.settings.model, self.settings.index.data_dir)
             return self._embedder
 
-    def searcher(self) -> Index:
-        """The current index, opening it (or a newer one, published since) as needed."""
-        index = self._index
+    def searcher(self) -> Retriever:
+        """Retrieval over the current index, opening it (or a newer one, published since)
+        as needed."""
+        retriever = self._retriever
         current = self.store.current()
-        if index is not None and index.name == current:
-            return index
+        if retriever is not None and retriever.name == current:
+            return retriever
         with self._open_lock:
-            if self._index is None or self._index.name != current:
-                opened = self.store.open(self.embedder, self.settings.search)
+            if self._retriever is None or self._retriever.name != current:
+                opened = self.store.open()
                 self._check_model(opened.built_with)
-                self._index = opened
+                self._retriever = Retriever(opened, self.embedder, self.settings.search)
                 log.info("opened index %s (%s store)", opened.name, self.store.name)
-            return self._index
+            return self._retriever
 
     def reindex(
         self, progress: ProgressCallback | None = None, *, fetch: bool = True
@@ -108,7 +114,7 @@ class KnowledgeBase:
                 previous.close()
         summary.fetched = fetched
         summary.repaired = damage
-        if self._index is not None:
+        if self._retriever is not None:
             self.searcher()  # in use: open the new index now, not on the next question
         return summary
 
@@ -123,71 +129,34 @@ class KnowledgeBase:
     ) -> list[Hit]:
         """The best passages for ``query``; asked ``as_of`` a day, later articles are left
         out and newer ones weigh more."""
-        return self.searcher().search(_checked(query), k, filters, mode=mode, as_of=as_of)
+        return self.searcher().search(checked_question(query), k, filters, mode=mode, as_of=as_of)
 
     def ask(
         self,
         question: str,
         filters: SearchFilters | None = None,
-        earlier_questions: Sequence[str] = (),
         *,
         as_of: date,
         conversation: Sequence[Turn] = (),
+        use_model: bool = True,
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer ``question`` as asked on the day ``as_of``: articles published later do
-        not exist yet, newer ones weigh more. Earlier questions of a conversation steer
-        retrieval; its earlier turns (questions and answers) are shown to the language
-        model, when there is one, which passes each piece of its draft to ``on_text`` as
-        it writes (in this thread). A question that stands on its own
-        (``index.search.followup``) is answered without the earlier ones."""
-        question = _checked(question)
-        searcher = self.searcher()
+        not exist yet, newer ones weigh more. The ``conversation``'s earlier turns steer
+        retrieval of a follow-up and are shown to the language model, when there is one
+        and ``use_model`` is on; it passes each piece of its draft to ``on_text`` as it
+        writes (in this thread). See ``index.answer.pipeline``."""
+        question = checked_question(question)
         k = self.settings.answer.passages
-        if self._writer is not None:
+        writer = self._writer if use_model else None
+        if writer is not None:
             k = max(k, self.settings.llm.passages)
-        search = functools.partial(
-            searcher.search, k=k, filters=filters, as_of=as_of, max_per_article=_ANSWER_PER_ARTICLE
-        )
-        query = question
-        vector = searcher.embed_query(query)
-        hits = search(query, query_vector=vector)
-        if earlier_questions and not stands_alone(question, evidence_strength(hits)):
-            query = " ".join([*earlier_questions[-2:], question])
-            vector = searcher.embed_query(query)
-            hits = search(query, query_vector=vector)
-        elif earlier_questions:
-            conversation = ()  # a new topic: the earlier turns would only mislead
-        answer = self._compose(question, query, hits, as_of, conversation, on_text)
-        answer = with_short_answer(answer, self.settings.answer.passages)
-        published = [c.article.published for c in answer.citations]
-        coverage = outdated_coverage(query, as_of, published) if answer.answered else None
-        return replace(answer, as_of=as_of, latest_coverage=coverage)
-
-    def _compose(
-        self,
-        question: str,
-        query: str,
-        hits: list[Hit],
-        as_of: date,
-        conversation: Sequence[Turn],
-        on_text: Callable[[str], None] | None,
-    ) -> Answer:
-        """The model's verified answer when there is a model and the evidence is strong
-        enough to answer at all; else, or when it cannot be used, the extractive one."""
-        settings = self.settings.answer
-        writer = self._writer
-        if writer is None or evidence_strength(hits[: settings.passages]) < settings.min_relevance:
-            return compose_answer(question, hits, settings, query)
-        written = writer.write(question, hits, as_of, conversation, on_text)
-        if written.answer is not None:
-            return written.answer
-        answer = compose_answer(question, hits, settings, query)
-        return replace(answer, fallback=written.fallback, model_run=written.run)
+        found = retrieve(self.searcher(), question, filters, as_of, conversation, k)
+        return compose(found, self.settings.answer, as_of, writer, on_text)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
         """The article at this url, else the one whose passage best matches the words."""
-        return self.searcher().find_article(_checked(query_or_url), opening_chars)
+        return self.searcher().find_article(checked_question(query_or_url), opening_chars)
 
     def indexed_articles(self, keys: Sequence[str]) -> list[ArticleInfo]:
         """The articles of the current index that were fetched under ``keys`` (the web
@@ -249,15 +218,14 @@ class KnowledgeBase:
 
 
 QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
-# Passages an answer may take from one article: the one article that answers gives its
-# key paragraphs rather than ceding places to barely related ones.
-_ANSWER_PER_ARTICLE = 3
 
 
-def _checked(text: str, limit: int = QUESTION_LIMIT) -> str:
+def checked_question(text: str, limit: int = QUESTION_LIMIT) -> str:
+    """``text`` on one line; ``QuestionTooLong`` or ``InvalidQueryError`` when it is
+    empty or over ``limit`` characters (front ends word the message their own way)."""
     text = " ".join(text.split())
     if not text:
         raise InvalidQueryError("the question is empty")
     if len(text) > limit:
-        raise InvalidQueryError(f"the question is too long ({len(text)} characters; limit {limit})")
+        raise QuestionTooLong(len(text), limit)
     return text

@@ -2,7 +2,7 @@
 where the bot may not embed, and the draft a language model is writing, shown while it
 streams.
 
-A card leads with the answer (``index.search.lead``): one short line, then the supporting
+A card leads with the answer (``index.answer.lead``): one short line, then the supporting
 quotes (each cut to its clause that answers), one line each with its ``[n]`` (a link to
 the article where there is one), the sources in one field, the filters in the footer.
 The full answer is behind the "More" button (``full_answer_texts``).
@@ -25,8 +25,8 @@ from bot.discord.markdown import (
     split_message,
 )
 from bot.render import NO_ANSWER, coverage_note, fallback_note
+from index.answer.lead import answering_clause, lead_of, quote_sentences
 from index.records import Answer, ArticleInfo, Citation, SearchFilters
-from index.search.lead import answering_clause, lead_of, quote_sentences
 
 NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
 # Under a draft while the model writes it: what the reader sees is not final yet.

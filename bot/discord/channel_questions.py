@@ -120,7 +120,6 @@ class ChannelQuestions(commands.Cog):
             bot.knowledge_base.ask,
             question,
             None,
-            [turn.question for turn in earlier],
             as_of=message.created_at.date(),
             conversation=earlier,
         )

@@ -2,16 +2,16 @@
 line shown first (the lead). The lead of a short answer is the clause that says it; a
 question that asks for a thing the passages do not clearly give gets no short answer,
 and its lead says so before the closest coverage; a question that asks for an account
-(why, how) leads with the clause that answers (``index.search.lead``)."""
+(why, how) leads with the clause that answers (``index.answer.lead``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from index.answer.answer_types import answer_type
+from index.answer.lead import answering_clause, lead_of
 from index.answer.short_answer import Supported, find_short_answer
 from index.records import Answer, ArticleInfo, Citation, ShortAnswer
-from index.search.lead import answering_clause, lead_of
 
 NOT_DIRECT = "Not said directly; the closest coverage:"
 

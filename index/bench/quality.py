@@ -31,7 +31,9 @@ from typing import Any
 
 import faiss
 import numpy as np
+from pydantic import SecretStr
 
+from index.answer.extractive import evidence_strength
 from index.bench.answers import (
     CUTOFFS,
     QuestionRow,
@@ -51,8 +53,7 @@ from index.errors import NewsbotError
 from index.ingest.dates import parse_date
 from index.knowledge_base import KnowledgeBase
 from index.llm.client import ChatModel
-from index.search.answer import evidence_strength
-from index.search.retrieval import Mode
+from index.store.backend import Mode, open_store
 
 NAIVE_WINDOW, NAIVE_OVERLAP = 1000, 200
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
@@ -152,6 +153,7 @@ def run_benchmark(
     log: Callable[[str], None] = lambda _: None,
     chat: ChatModel | None = None,
     foreign: Sequence[BenchQuestion] = (),
+    milvus_token: SecretStr | None = None,
 ) -> BenchReport:
     """Measure newsbot on ``directory``; with ``chat``, also its answers written by a
     language model (the figures above stay those of the extractive answers). Of the
@@ -167,7 +169,8 @@ def run_benchmark(
         settings = settings.model_copy(
             update={"index": index_settings, "store": settings.store.apart(data_dir.parent)}
         )
-        kb = KnowledgeBase(settings)
+        store = open_store(settings, milvus_token)
+        kb = KnowledgeBase(settings, store=store)
         model = kb.embedder  # load before timing: both systems get a loaded model
         naive_model = SentenceTransformerEmbedder(settings.model)  # always torch fp32
         records = _read_jsonl(articles_file)
@@ -222,7 +225,7 @@ def run_benchmark(
         if chat is not None:
             log("asking the questions of the language model ...")
             asked = [(q.text, q.answer, q.asked or date.today()) for q in questions]
-            llm = measure_llm(KnowledgeBase(settings, model, chat), asked, contains)
+            llm = measure_llm(KnowledgeBase(settings, model, chat, store=store), asked, contains)
 
         log("calibrating the weak-evidence threshold ...")
         calibration = _calibrate(kb, questions, strengths, newsbot_ranked)

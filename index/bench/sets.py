@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import SecretStr
 
 from index.bench.answers import answer_measures, answers_text, latency, systems
 from index.bench.quality import BenchReport, read_questions, run_benchmark
@@ -86,6 +87,7 @@ def run_benchmarks(
     work_dir: Path | None = None,
     log: Callable[[str], None] = lambda _: None,
     chat: ChatModel | None = None,
+    milvus_token: SecretStr | None = None,
 ) -> SetsReport:
     """Measure newsbot on each of ``directories`` (their folder names must differ)."""
     names = [d.name for d in directories]
@@ -103,5 +105,6 @@ def run_benchmarks(
             log,
             chat,
             foreign=foreign,
+            milvus_token=milvus_token,
         )
     return SetsReport(reports)

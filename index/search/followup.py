@@ -21,7 +21,7 @@ STANDS_ALONE_STRENGTH = 0.45
 def stands_alone(question: str, strength: float) -> bool:
     """Whether ``question`` needs no earlier question: it does not open by referring back,
     has a few words, and its best passage alone is close (``strength``, the cosine of
-    ``index.search.answer.evidence_strength``)."""
+    ``index.answer.extractive.evidence_strength``)."""
     if _REFERS_BACK.match(question) or len(question.split()) < _MIN_WORDS:
         return False
     return strength >= STANDS_ALONE_STRENGTH

@@ -12,6 +12,7 @@ from bot.discord.client import NewsBot
 from bot.discord.markdown import unescape
 from index.errors import IndexNotFoundError
 from index.knowledge_base import KnowledgeBase
+from index.records import Turn
 from tests.bot.discord.conftest import StartBot
 from tests.bot.discord.helpers import (
     QUESTION,
@@ -104,7 +105,7 @@ async def test_follow_up_in_the_thread_is_answered_with_the_earlier_question(
     answer = await fake_discord.wait_for_message(thread_id, after=follow_up.id, timeout=TIMEOUT)
 
     with_context = knowledge_base.ask(
-        "and what does Tehran say?", earlier_questions=[QUESTION], as_of=ASKED
+        "and what does Tehran say?", conversation=[Turn(QUESTION)], as_of=ASKED
     )
     alone = knowledge_base.ask("and what does Tehran say?", as_of=ASKED)
     assert with_context.text != alone.text  # the test would prove nothing otherwise
@@ -224,9 +225,9 @@ async def test_a_follow_up_uses_only_the_askers_turns_not_other_members_question
     follow_up = await fake_discord.send_message(thread_id, owner, "and what does Tehran say?")
     answer = await fake_discord.wait_for_message(thread_id, after=follow_up.id, timeout=TIMEOUT)
 
-    expected = knowledge_base.ask(follow_up.content, earlier_questions=[QUESTION], as_of=ASKED)
+    expected = knowledge_base.ask(follow_up.content, conversation=[Turn(QUESTION)], as_of=ASKED)
     mixed = knowledge_base.ask(
-        follow_up.content, earlier_questions=[QUESTION, hers.content], as_of=ASKED
+        follow_up.content, conversation=[Turn(QUESTION), Turn(hers.content)], as_of=ASKED
     )
     # The other member's question changes what is retrieved (the test would prove nothing
     # otherwise), if not always the sentences quoted from it.

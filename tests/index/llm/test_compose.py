@@ -258,7 +258,7 @@ def test_the_earlier_turns_of_a_conversation_are_passed_to_the_model(kb, llm):
     llm.script = good_syria
     earlier = [Turn("who leads Israel?", "Benjamin Netanyahu [1].")]
 
-    kb.ask(SYRIA_QUESTION, as_of=ASKED, conversation=earlier)
+    kb.ask("and what does he want for Syria?", as_of=ASKED, conversation=earlier)
 
     roles = [(m["role"], m["content"]) for m in llm.requests[0].messages[1:3]]
     assert roles == [("user", "who leads Israel?"), ("assistant", "Benjamin Netanyahu.")]
