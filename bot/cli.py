@@ -104,7 +104,7 @@ def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
         print(json.dumps(render.answer_json(answer), ensure_ascii=False, indent=2))
         return 0
     printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
-    answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args), on_text=printer)
+    answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args), on_progress=printer)
     printer.finish(answer)
     return 0
 
@@ -145,7 +145,7 @@ def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
     for question in _chat_lines(questions, interactive):
         print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
         try:
-            printer.finish(kb.ask(question, as_of=_asked_on(args), on_text=printer))
+            printer.finish(kb.ask(question, as_of=_asked_on(args), on_progress=printer))
         except ValueError as error:  # a bad question ends only that question
             print(f"newsbot: {error}")
         print()

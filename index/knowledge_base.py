@@ -22,7 +22,7 @@ from index.llm.client import ChatModel
 from index.llm.compose import LLMWriter
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Turn
 from index.search.answer import compose_answer, evidence_strength
-from index.search.followup import stands_alone
+from index.search.followup import continued_turn
 from index.search.recency import outdated_coverage
 from index.search.retrieval import Mode
 from index.store.backend import BuiltWith, Index, IndexStats, Store, open_store
@@ -128,36 +128,35 @@ class KnowledgeBase:
         self,
         question: str,
         filters: SearchFilters | None = None,
-        earlier_questions: Sequence[str] = (),
         *,
         as_of: date,
         conversation: Sequence[Turn] = (),
-        on_text: Callable[[str], None] | None = None,
+        use_model: bool = True,
+        on_progress: Callable[[Answer], None] | None = None,
     ) -> Answer:
         """Answer ``question`` as asked on the day ``as_of``: articles published later do
-        not exist yet, newer ones weigh more. Earlier questions of a conversation steer
-        retrieval; its earlier turns (questions and answers) are shown to the language
-        model, when there is one, which passes each piece of its draft to ``on_text`` as
-        it writes (in this thread). A question that stands on its own
-        (``index.search.followup``) is answered without the earlier ones."""
+        not exist yet, newer ones weigh more. A follow-up in a ``conversation`` (its
+        earlier turns, oldest first) is searched with the turn it continues
+        (``index.search.followup``), which the language model is shown too; a question
+        that stands on its own is answered alone. With ``use_model`` off, or no model,
+        the answer is extractive (fast); else the model writes it, and ``on_progress``
+        gets the verified answer so far each time a sentence passes (in this thread)."""
         question = _checked(question)
         searcher = self.searcher()
         k = self.settings.answer.passages
-        if self._writer is not None:
+        if self._writer is not None and use_model:
             k = max(k, self.settings.llm.passages)
         search = functools.partial(
             searcher.search, k=k, filters=filters, as_of=as_of, max_per_article=_ANSWER_PER_ARTICLE
         )
         query = question
-        vector = searcher.embed_query(query)
-        hits = search(query, query_vector=vector)
-        if earlier_questions and not stands_alone(question, evidence_strength(hits)):
-            query = " ".join([*earlier_questions[-2:], question])
-            vector = searcher.embed_query(query)
-            hits = search(query, query_vector=vector)
-        elif earlier_questions:
-            conversation = ()  # a new topic: the earlier turns would only mislead
-        answer = self._compose(question, query, hits, as_of, conversation, on_text)
+        hits = search(query, query_vector=searcher.embed_query(query))
+        turn = continued_turn(question, evidence_strength(hits), conversation, searcher.embed_query)
+        if turn is not None:
+            query = f"{turn.question} {question}"
+            hits = search(query, query_vector=searcher.embed_query(query))
+        context = (turn,) if turn is not None else ()
+        answer = self._compose(question, query, hits, as_of, context, use_model, on_progress)
         published = [c.article.published for c in answer.citations]
         coverage = outdated_coverage(query, as_of, published) if answer.answered else None
         return replace(answer, as_of=as_of, latest_coverage=coverage)
@@ -169,15 +168,16 @@ class KnowledgeBase:
         hits: list[Hit],
         as_of: date,
         conversation: Sequence[Turn],
-        on_text: Callable[[str], None] | None,
+        use_model: bool,
+        on_progress: Callable[[Answer], None] | None,
     ) -> Answer:
         """The model's verified answer when there is a model and the evidence is strong
         enough to answer at all; else, or when it cannot be used, the extractive one."""
         settings = self.settings.answer
-        writer = self._writer
+        writer = self._writer if use_model else None
         if writer is None or evidence_strength(hits[: settings.passages]) < settings.min_relevance:
             return compose_answer(question, hits, settings, query)
-        written = writer.write(question, hits, as_of, conversation, on_text)
+        written = writer.write(question, hits, as_of, conversation, on_progress)
         if written.answer is not None:
             return written.answer
         answer = compose_answer(question, hits, settings, query)
