@@ -18,8 +18,8 @@ from datetime import date
 
 from index.config import LLMSettings
 from index.llm.client import ChatFailed, ChatModel
-from index.llm.prompt import DECLINED, messages
 from index.llm.draft import without_markers
+from index.llm.prompt import DECLINED, messages
 from index.llm.verify import Checked, split_draft, verify
 from index.records import (
     Answer,
