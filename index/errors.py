@@ -36,3 +36,23 @@ class ReindexBusyError(NewsbotError):
 
 class InvalidQueryError(NewsbotError, ValueError):
     """A question or search is empty, too long or otherwise unusable."""
+
+
+class QuestionTooLongError(InvalidQueryError):
+    """A question longer than the knowledge base takes: ``length`` characters (spaces
+    collapsed) of at most ``limit``; front ends word it for their people."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"the question is too long ({length:,} characters; limit {limit:,})")
+        self.length = length
+        self.limit = limit
+
+
+class DateRangeError(InvalidQueryError):
+    """A span whose first day (``first``) is after its last (``last``); front ends name
+    their own options or flags around it."""
+
+    def __init__(self, first: object, last: object) -> None:
+        super().__init__(f"the first day ({first}) is after the last ({last})")
+        self.first = first
+        self.last = last

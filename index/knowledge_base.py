@@ -11,18 +11,14 @@ from datetime import date
 
 from index.config import Settings
 from index.embedding import Embedder, load_embedder
-from index.errors import (
-    IndexCorruptError,
-    IndexMismatchError,
-    IndexNotFoundError,
-    InvalidQueryError,
-)
+from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
 from index.llm.client import ChatModel
 from index.llm.compose import LLMWriter
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Turn
 from index.search.answer import compose_answer, evidence_strength
-from index.search.followup import continued_turn
+from index.search.followup import continued_turns
+from index.search.questions import QUESTION_LIMIT, checked_question
 from index.search.recency import outdated_coverage
 from index.search.retrieval import Mode
 from index.store.backend import BuiltWith, Index, IndexStats, Store, open_store
@@ -31,7 +27,7 @@ from index.store.generations import Generation, open_current
 from index.store.local import generation_stats
 from index.web.live import LiveSources
 
-__all__ = ["IndexStats", "KnowledgeBase"]
+__all__ = ["QUESTION_LIMIT", "IndexStats", "KnowledgeBase"]
 
 log = logging.getLogger(__name__)
 
@@ -151,11 +147,12 @@ class KnowledgeBase:
         )
         query = question
         hits = search(query, query_vector=searcher.embed_query(query))
-        turn = continued_turn(question, evidence_strength(hits), conversation, searcher.embed_query)
-        if turn is not None:
-            query = f"{turn.question} {question}"
+        context = continued_turns(
+            question, evidence_strength(hits), conversation, searcher.embed_query
+        )
+        if context:
+            query = " ".join([*(turn.question for turn in context), question])
             hits = search(query, query_vector=searcher.embed_query(query))
-        context = (turn,) if turn is not None else ()
         answer = self._compose(question, query, hits, as_of, context, use_model, on_progress)
         published = [c.article.published for c in answer.citations]
         coverage = outdated_coverage(query, as_of, published) if answer.answered else None
@@ -246,16 +243,10 @@ class KnowledgeBase:
             )
 
 
-QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
 # Passages an answer may take from one article: the one article that answers gives its
 # key paragraphs rather than ceding places to barely related ones.
 _ANSWER_PER_ARTICLE = 3
 
 
-def _checked(text: str, limit: int = QUESTION_LIMIT) -> str:
-    text = " ".join(text.split())
-    if not text:
-        raise InvalidQueryError("the question is empty")
-    if len(text) > limit:
-        raise InvalidQueryError(f"the question is too long ({len(text)} characters; limit {limit})")
-    return text
+def _checked(text: str) -> str:
+    return checked_question(text, QUESTION_LIMIT)

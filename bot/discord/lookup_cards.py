@@ -21,9 +21,11 @@ from index.knowledge_base import IndexStats
 from index.records import ArticleDetail, ArticleInfo, SearchFilters
 from index.search.snippets import Snippet
 
-NO_PASSAGES = "No passage is close enough to these words. Try others, or fewer filters."
+NO_PASSAGES = (
+    "No match: no passage is close enough to these words. Try other words or fewer filters; "
+    "`/sources` lists the publishers."
+)
 CLOSEST_LABEL = "Closest indexed article (not the link you gave)"
-WEAK_MATCH_LABEL = "Closest indexed article (no article matches these words well)"
 _TITLE_CHARS = 120
 _PUBLISHERS_IN_HELP = 15
 
@@ -68,7 +70,10 @@ def not_indexed_text(url: str) -> str:
 
 
 def no_article_text(query: str) -> str:
-    return f"No indexed article matches “{shorten(plain(query), 200)}”."
+    return (
+        f"No indexed article matches “{shorten(plain(query), 200)}”. Try a few words from "
+        "its title, or `/search` to see the closest passages."
+    )
 
 
 def sources_card(stats: IndexStats) -> Card:

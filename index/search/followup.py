@@ -28,9 +28,7 @@ def stands_alone(question: str, strength: float) -> bool:
     """Whether ``question`` needs no earlier question: it does not open by referring back,
     has a few words, and its best passage alone is close (``strength``, the cosine of
     ``index.search.answer.evidence_strength``)."""
-    if _REFERS_BACK.match(question) or len(question.split()) < _MIN_WORDS:
-        return False
-    return strength >= STANDS_ALONE_STRENGTH
+    return not _leans_back(question) and strength >= STANDS_ALONE_STRENGTH
 
 
 # An earlier turn is preferred over a later one only when it fits this much better (cosine
@@ -39,19 +37,34 @@ _CLEARLY_BETTER = 0.05
 _TURN_CHARS = 600  # of a turn's question and answer, embedded to see what it is about
 
 
-def continued_turn(
+def continued_turns(
     question: str,
     strength: float,
     turns: Sequence[Turn],
     embed: Callable[[str], np.ndarray],
-) -> Turn | None:
-    """The earlier turn of a conversation (oldest first, every member's) that
-    ``question`` follows up: None when it stands alone (``stands_alone``) or there is
-    none, else the turn whose question and answer are closest in meaning to it, the
-    latest one unless an earlier one fits clearly better ("and what does Moscow want?"
-    continues the Syria turn even after one about American football)."""
+) -> list[Turn]:
+    """The earlier turns of a conversation (``turns``: oldest first, every member's)
+    that ``question`` follows up, oldest first: none when it stands alone
+    (``stands_alone``) or there are none; else the turn whose question and answer are
+    closest in meaning to it (the latest one unless an earlier one fits clearly better:
+    "and what does Moscow want?" continues the Syria turn even after one about American
+    football), preceded by the turn that one continued when it was a follow-up itself
+    ("and what does Tehran say?" asked again continues the Syria question too)."""
     if not turns or stands_alone(question, strength):
-        return None
+        return []
+    best = _best_fit(question, turns, embed)
+    position = turns.index(best)
+    if position > 0 and _leans_back(best.question):
+        return [_best_fit(best.question, turns[:position], embed), best]
+    return [best]
+
+
+def _leans_back(question: str) -> bool:
+    """Whether a question's form says it continues an earlier one."""
+    return bool(_REFERS_BACK.match(question)) or len(question.split()) < _MIN_WORDS
+
+
+def _best_fit(question: str, turns: Sequence[Turn], embed: Callable[[str], np.ndarray]) -> Turn:
     asked = embed(question)
     best, best_fit = turns[-1], -2.0
     for turn in reversed(turns):

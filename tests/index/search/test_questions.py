@@ -7,7 +7,11 @@ import pytest
 
 from index.errors import InvalidQueryError
 from index.search.followup import STANDS_ALONE_STRENGTH, stands_alone
-from index.search.publishers import matching_publishers, resolve_publisher
+from index.search.publishers import (
+    UnknownPublisherError,
+    matching_publishers,
+    resolve_publisher,
+)
 from index.search.questions import last_question, looks_like_question, thanks
 from index.search.snippets import snippet
 
@@ -53,8 +57,10 @@ def test_a_publisher_is_matched_regardless_of_case_and_an_unknown_one_lists_clos
     assert resolve_publisher("  lakeside COURIER ", PUBLISHERS) == "Lakeside Courier"
     with pytest.raises(InvalidQueryError, match="Did you mean “Lakeside Courier”"):
         resolve_publisher("Lakside Courrier", PUBLISHERS)
-    with pytest.raises(InvalidQueryError, match="`/sources` lists them"):
+    with pytest.raises(UnknownPublisherError) as refused:
         resolve_publisher("Reuters", PUBLISHERS)
+    assert str(refused.value) == "No indexed publisher is called “Reuters”."
+    assert refused.value.close == []
 
 
 def test_publishers_are_completed_by_prefix_then_by_contained_words() -> None:
