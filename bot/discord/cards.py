@@ -362,8 +362,10 @@ def vote_text(emoji: str, voted: Voted) -> str:
     return f"Thanks, vote recorded: {emoji}."
 
 
-def cooldown_text(retry_after: float) -> str:
+def cooldown_text(retry_after: float, *, lookup: bool = False) -> str:
     seconds = max(1, round(retry_after))
+    if lookup:
+        return f"One lookup at a time, please: you can look something up again in {seconds} s."
     return f"One question at a time, please: you can ask again in {seconds} s."
 
 

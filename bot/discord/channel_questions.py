@@ -123,24 +123,29 @@ class ChannelQuestions(commands.Cog):
         ask = functools.partial(
             bot.knowledge_base.ask, question, as_of=message.created_at.date(), conversation=earlier
         )
-        reply = _Reply(self, message, question)
         embeds = _can_embed(message.channel)
-        answer = await deliver_answer(
-            bot, ask, reply, functools.partial(_render, embeds), message.channel.typing
+        await deliver_answer(
+            bot,
+            ask,
+            _Reply(self, message, question),
+            functools.partial(_render, embeds),
+            message.channel.typing,
+            Turns(bot, self._places(message)).remember,
         )
-        await self._remember(message, reply, answer)
 
-    async def _remember(self, message: discord.Message, reply: _Reply, answer: Answer) -> None:
-        """Keep the turn in its conversations: the thread it was answered in, and the
-        asker's own in the channel when it was asked outside a thread."""
+    def _places(self, message: discord.Message) -> list[tuple[str, str]]:
+        """The conversations a question joins, with its asker: the thread it is asked in;
+        else the asker's own in the channel, and the thread its answer opens (a thread
+        opened on a message has the message's id)."""
         asker = str(message.author.id)
-        places = [] if isinstance(message.channel, discord.Thread) else [str(message.channel.id)]
-        if reply.thread is not None or isinstance(message.channel, discord.Thread):
-            places.append(str(reply.thread.id if reply.thread else message.channel.id))
-        for place in places:
-            await asyncio.to_thread(
-                self.bot.feedback.add_turn, place, asker, answer.question, answer.text
-            )
+        if isinstance(message.channel, discord.Thread):
+            return [(str(message.channel.id), asker)]
+        places = [(str(message.channel.id), asker)]
+        if self.bot.settings.discord.answer_in_threads and isinstance(
+            message.channel, discord.TextChannel
+        ):
+            places.append((str(message.id), asker))
+        return places
 
     async def _open_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         if not self.bot.settings.discord.answer_in_threads:
@@ -155,6 +160,25 @@ class ChannelQuestions(commands.Cog):
             channel_id = message.channel.id
             log.warning("no thread in channel %s (%s): answering in place", channel_id, error)
             return None
+
+
+class Turns:
+    """Keeps a question's turn in its conversations: added with the first answer shown,
+    its answer replaced by the one that replaces it on screen."""
+
+    def __init__(self, bot: BotServices, places: list[tuple[str, str]]) -> None:
+        self._bot, self._places = bot, places
+        self._ids: list[int] = []
+
+    async def remember(self, answer: Answer) -> None:
+        feedback = self._bot.feedback
+        if self._ids:
+            for turn_id in self._ids:
+                await asyncio.to_thread(feedback.update_turn, turn_id, answer.text)
+            return
+        for place, asker in self._places:
+            add = functools.partial(feedback.add_turn, place, asker, answer.question)
+            self._ids.append(await asyncio.to_thread(add, answer.text))
 
 
 def conversation_of(channel: Any, member: int) -> tuple[str, str | None]:

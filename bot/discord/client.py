@@ -272,7 +272,7 @@ class NewsTree(app_commands.CommandTree[NewsBot]):
         elif not bot.works_in(interaction.guild_id, interaction.channel):
             refusal = cards.NOT_HERE
         elif _is_lookup(interaction) and (wait := _lookup_wait(bot, interaction)) > 0:
-            refusal = cards.cooldown_text(wait)
+            refusal = cards.cooldown_text(wait, lookup=True)
         if refusal is None:
             return True
         await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -23,7 +23,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import answer_cards, cards
-from bot.discord.channel_questions import conversation_of
+from bot.discord.channel_questions import Turns, conversation_of
 from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.options import (
     AS_OF,
@@ -117,11 +117,10 @@ class SlashCommands(commands.Cog):
                 card = answer_cards.answer_card(answer, filters, chosen_day, writing=writing)
                 return [{"content": None, "embed": to_embed(card)}]
 
-            answer = await deliver_answer(
-                bot, ask, _Response(interaction), render, contextlib.nullcontext
+            turns = Turns(bot, [(place, str(interaction.user.id))])
+            await deliver_answer(
+                bot, ask, _Response(interaction), render, contextlib.nullcontext, turns.remember
             )
-            add = bot.feedback.add_turn
-            await asyncio.to_thread(add, place, str(interaction.user.id), question, answer.text)
 
     # default_permissions only hides the command in Discord clients (server admins can
     # change who sees it); has_permissions is what enforces it, on every run.

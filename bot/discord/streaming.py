@@ -20,7 +20,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -139,13 +139,16 @@ async def deliver_answer(
     place: Place,
     render: Render,
     typing: Callable[[], AbstractAsyncContextManager[Any]],
+    remember: Callable[[Answer], Awaitable[None]],
 ) -> Answer:
     """Show the answer ``ask`` gives (``KnowledgeBase.ask`` with all but ``use_model``
     and ``on_progress`` bound) in ``place``: the extractive one at once, then the
     model's (see the module's description), ``typing()`` held while either is worked
-    on. Returns the answer shown last."""
+    on. ``remember`` keeps each answer before it is shown (a follow-up may come as soon
+    as it is). Returns the answer shown last."""
     async with typing():
         first = await bot.run_blocking(functools.partial(ask, use_model=False))
+    await remember(first)
     view = await answer_view(bot, first)
     await place.show(_with_view(render(first, False), view))
     if not bot.settings.llm.enabled or not first.answered:
@@ -166,6 +169,7 @@ async def deliver_answer(
         log.exception("the language model's answer failed: the extractive one stays")
         return first
     if final.mode == "llm":
+        await remember(final)
         view = await answer_view(bot, final)
     await place.show(_with_view(render(final, False), view))
     return final

@@ -161,14 +161,21 @@ class FeedbackStore:
             mode=mode,
         )
 
-    def add_turn(self, place: str, user_id: str, question: str, answer: str) -> None:
-        """Keep a turn of the conversation held in ``place`` (a thread, or a channel)."""
+    def add_turn(self, place: str, user_id: str, question: str, answer: str) -> int:
+        """Keep a turn of the conversation held in ``place`` (a thread, or a channel);
+        returns its id, for ``update_turn``."""
         with self._lock:
-            self._db.execute(
+            added = self._db.execute(
                 "INSERT INTO turns (place, user_id, asked_at, question, answer) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (place, user_id, _now(), question, answer),
             )
+        return int(added.lastrowid or 0)
+
+    def update_turn(self, turn_id: int, answer: str) -> None:
+        """Replace a turn's answer (by the one that replaced it on screen)."""
+        with self._lock:
+            self._db.execute("UPDATE turns SET answer = ? WHERE rowid = ?", (answer, turn_id))
 
     def turns(self, place: str, user_id: str | None = None, limit: int = 6) -> list[Turn]:
         """The latest ``limit`` turns in ``place`` (only ``user_id``'s, when given),

@@ -8,7 +8,13 @@ import pytest
 
 from bot.discord import cards, markdown
 from bot.discord.cards import Card, Field
-from index.errors import IndexCorruptError, IndexNotFoundError, InvalidQueryError
+from index.errors import (
+    DateRangeError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    InvalidQueryError,
+    QuestionTooLongError,
+)
 from index.indexer import ReindexProgress, ReindexSummary
 from index.records import (
     ArticleInfo,
@@ -16,6 +22,7 @@ from index.records import (
     Skipped,
     Truncated,
 )
+from index.search.publishers import UnknownPublisherError
 from index.web.refresh import RefreshSummary
 
 SEED = ArticleInfo("a1", "Running Iran Out of Syria", None, None, None, None)
@@ -63,7 +70,12 @@ def test_reindex_progress_is_in_plain_words() -> None:
     def text(stage: str, done: int, total: int | None) -> str:
         return cards.reindex_progress_text(ReindexProgress(stage, done, total), 12.4)
 
-    assert text("embedding", 320, 1977) == "Reindexing… embedding 320 of 1,977 passages (12 s)"
+    # Passages are counted as sources are read: their total grows, so it is not shown.
+    assert text("embedding", 320, 1977) == "Reindexing… embedding 320 passages (12 s)"
+    reading = ReindexProgress("indexing", 412, 857)
+    assert cards.reindex_progress_text(ReindexProgress("embedding", 3120, 3500), 41, reading) == (
+        "Reindexing… reading 412 of 857 new or changed sources, 3,120 passages embedded (41 s)"
+    )
     assert text("indexing", 250, 1000) == (
         "Reindexing… reading 250 of 1,000 new or changed sources (12 s)"
     )
@@ -123,7 +135,14 @@ def test_reindex_summary_card_counts_and_lists_truncated_articles() -> None:
 
 
 def test_error_text_is_friendly_and_never_shows_server_details() -> None:
-    assert cards.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
+    assert cards.error_text(InvalidQueryError("the question is empty")) == "The question is empty"
+    assert cards.error_text(QuestionTooLongError(2917, 2000)) == cards.too_long_text(2917, 2000)
+    assert cards.error_text(DateRangeError("2024-06-01", "2024-01-01")) == (
+        "`since` (2024-06-01) is after `until` (2024-01-01): no article is in both."
+    )
+    assert cards.error_text(UnknownPublisherError("Reuters", [])) == (
+        "No indexed publisher is called “Reuters”. `/sources` lists them."
+    )
     assert cards.error_text(RuntimeError("secret /path/of/server")) == cards.APOLOGY
     no_index = IndexNotFoundError("no index in /srv/newsbot/data: run 'newsbot reindex' first")
     assert (

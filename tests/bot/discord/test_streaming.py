@@ -132,9 +132,15 @@ def visible_sentences(body: dict[str, Any]) -> list[str]:
 
 
 def unverified(bodies: list[dict[str, Any]], verified: list[str]) -> list[str]:
-    """Sentences shown that are part of no verified sentence (the extractive answer's or
-    the model's checked ones)."""
-    return [s for b in bodies for s in visible_sentences(b) if not any(s in v for v in verified)]
+    """Sentences shown whose words are not all in one verified sentence (the extractive
+    answer's, which cards cut to their clause that answers, or the model's checked ones)."""
+    known = [set(re.findall(r"\w+", v.casefold())) for v in verified]
+    return [
+        s
+        for b in bodies
+        for s in visible_sentences(b)
+        if not any(set(re.findall(r"\w+", s.casefold())) <= words for words in known)
+    ]
 
 
 def verified_sentences(knowledge_base: KnowledgeBase, final: Message) -> list[str]:
