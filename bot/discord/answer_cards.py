@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.discord.cards import Card, Field, applied_text, article_meta, title_of
+from bot.discord.cards import Card, Field, applied_text, article_meta
 from bot.discord.markdown import (
     FIELD_VALUE_LIMIT,
     plain,
@@ -23,6 +23,7 @@ from bot.discord.markdown import (
     shorten,
     split_message,
 )
+from bot.discord.titles import title_of
 from bot.render import NO_ANSWER, coverage_note, fallback_note
 from index.records import Answer, ArticleInfo, Citation, SearchFilters
 from index.search.lead import answering_clause, lead_of, quote_sentences

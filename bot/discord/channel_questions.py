@@ -25,6 +25,7 @@ from bot.discord import answer_cards, cards
 from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.services import BotServices
 from bot.discord.streaming import Piece, Place, deliver_answer
+from bot.discord.titles import thread_name
 from index.errors import InvalidQueryError
 from index.records import Answer
 from index.search.questions import looks_like_question, thanks
@@ -154,7 +155,7 @@ class ChannelQuestions(commands.Cog):
             return None  # already in a thread, or a DM: answer in place
         try:
             return await message.create_thread(
-                name=cards.thread_name(question), auto_archive_duration=_THREAD_ARCHIVE_MINUTES
+                name=thread_name(question), auto_archive_duration=_THREAD_ARCHIVE_MINUTES
             )
         except discord.HTTPException as error:
             channel_id = message.channel.id

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.discord import cards, markdown
+from bot.discord import cards, markdown, titles
 from bot.discord.cards import Card, Field
 from index.errors import (
     DateRangeError,
@@ -163,8 +163,15 @@ def test_a_question_over_the_limit_is_told_the_limit_in_characters() -> None:
 
 
 def test_thread_name_fits_discords_100() -> None:
-    assert len(cards.thread_name("why " * 100)) <= 100
-    assert cards.thread_name("who wants\nIran out?") == "who wants Iran out?"
+    assert len(titles.thread_name("why " * 100)) <= 100
+    assert titles.thread_name("who wants\nIran out?") == "who wants Iran out?"
+
+
+def test_titles_are_plain_text_that_reveals_no_spoiler() -> None:
+    raw = "@everyone <@&1> <#2> ```py\nimport os``` **who** wants ||Iran out?|| </ask:3> <:ok:4>"
+
+    assert titles.thread_name(raw) == "everyone a role a channel who wants (spoiler) /ask"
+    assert titles.title_of("a_b **c**") == "a\\_b c"  # escaped for the embed, marks gone
 
 
 def test_the_thread_name_of_a_long_question_is_its_last_question_sentence() -> None:
@@ -173,7 +180,7 @@ def test_the_thread_name_of_a_long_question_is_its_last_question_sentence() -> N
         "Russia backs Assad, and so does Iran, but Israel keeps striking. So who actually "
         "wants Iran out of Syria? Thanks in advance."
     )
-    assert cards.thread_name(question) == "So who actually wants Iran out of Syria?"
+    assert titles.thread_name(question) == "So who actually wants Iran out of Syria?"
 
 
 def test_reindex_progress_text_counts_sources_while_fetching() -> None:
