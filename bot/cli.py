@@ -17,6 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from bot import render
+from bot.composition import DISCORD_TOKEN, knowledge_base, language_model, milvus_token, secret
 from bot.settings import AppSettings
 from bot.terminal_draft import DraftPrinter
 from index.calendar import parse_day
@@ -26,14 +27,12 @@ from index.errors import ConfigError, DateRangeError, InvalidQueryError, Newsbot
 from index.indexer import ReindexProgress
 from index.ingest.urls import display_url
 from index.knowledge_base import KnowledgeBase
-from index.llm.client import API_KEY_VARIABLE, OpenAIChat, chat_model
 from index.records import SearchFilters
 from index.search.publishers import UnknownPublisherError, resolve_publisher
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = Path("newsbot.toml")
-TOKEN_VARIABLE = "DISCORD_TOKEN"
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 _ERROR_CHARS = 2_000  # an error line, at most
@@ -42,10 +41,7 @@ _ERROR_CHARS = 2_000  # an error line, at most
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose=args.verbose)
     try:
         settings = _settings(args.config)
         return int(args.run(settings, args) or 0)
@@ -58,6 +54,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = f"{args.command} failed unexpectedly: {type(error).__name__}: {error}"
         hint = "" if args.verbose else " (rerun with -v for the traceback)"
         return _failed(what, hint, verbose=args.verbose)
+
+
+def configure_logging(*, verbose: bool) -> None:
+    """The process's logging, set once here: libraries' own noise kept down."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # Milvus Lite lacks AllocTimestamp, which query iterators ask for before falling back
+    # to the client's clock: its in-process server would log each refusal as an error
+    # with a traceback, and pymilvus the fallback.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
+    # Our own progress bars are enough: none from the model's loader (transformers reads
+    # this when it is first imported).
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _failed(message: str, hint: str = "", *, verbose: bool) -> int:
@@ -76,7 +88,7 @@ def _settings(config: Path | None) -> AppSettings:
 
 
 def cmd_reindex(settings: AppSettings, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(settings)
+    kb = knowledge_base(settings, answers=False)
     with _ProgressBar(enabled=not args.quiet) as bar:
         summary = kb.reindex(progress=bar.update)
     print(render.summary_text(summary))
@@ -87,7 +99,7 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
     """Add a feed, sitemap or article page for good, fetch it and reindex. A source
     that cannot be fetched (a refused address, an HTTP error, not of its kind) is an
     error, and nothing is stored."""
-    kb = KnowledgeBase(settings)
+    kb = knowledge_base(settings, answers=False)
     kind = kb.live.check(args.url, args.kind)
     source = kb.live.add(args.url, kind, args.name)
     print(f"added {source.kind} {display_url(source.url)}")
@@ -100,7 +112,7 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
-    kb = _knowledge_base(settings)
+    kb = knowledge_base(settings)
     filters = _filters(args, kb)
     if args.json:
         answer = kb.ask(args.question, filters, as_of=_asked_on(args))
@@ -113,7 +125,7 @@ def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
-    kb = KnowledgeBase(settings)
+    kb = knowledge_base(settings, answers=False)
     hits = kb.search(args.query, args.k, _filters(args, kb), as_of=_asked_on(args))
     if args.json:
         print(json.dumps(render.hits_json(hits), ensure_ascii=False, indent=2))
@@ -124,7 +136,7 @@ def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
 
 def cmd_check(settings: AppSettings, args: argparse.Namespace) -> int:
     """Verify the index in full; changes nothing (a damaged index: exit 1, one line)."""
-    stats = KnowledgeBase(settings).check()
+    stats = knowledge_base(settings, answers=False).check()
     print(
         f"index {stats.generation} is sound: {stats.articles} articles, {stats.chunks} "
         "passages; every file matches its checksum and the parts agree"
@@ -133,12 +145,12 @@ def cmd_check(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(settings: AppSettings, args: argparse.Namespace) -> int:
-    print(render.stats_text(KnowledgeBase(settings).stats()))
+    print(render.stats_text(knowledge_base(settings, answers=False).stats()))
     return 0
 
 
 def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
-    kb = _knowledge_base(settings)
+    kb = knowledge_base(settings)
     printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
     interactive = sys.stdin.isatty()
     kb.searcher()  # load the model and index before the first prompt
@@ -171,25 +183,25 @@ def _chat_lines(first: list[str], interactive: bool) -> Iterator[str]:
 
 def cmd_run(settings: AppSettings, args: argparse.Namespace) -> int:
     """The Discord bot, with the token from the environment (never from a file)."""
-    token = os.environ.get(TOKEN_VARIABLE, "").strip()
-    if not token:
+    token = secret(DISCORD_TOKEN)
+    if token is None:
         raise ConfigError(
-            f"set {TOKEN_VARIABLE} to the bot's token to connect to Discord "
+            f"set {DISCORD_TOKEN} to the bot's token to connect to Discord "
             "(without it, 'newsbot chat' answers in the terminal)"
         )
     from bot.discord.run import run_bot
 
-    asyncio.run(run_bot(settings, token, chat=_chat_model(settings)))
+    asyncio.run(run_bot(knowledge_base(settings), settings, token))
     return 0
 
 
 def cmd_start(settings: AppSettings, args: argparse.Namespace) -> int:
     """The main job: the Discord bot when a token is set, else the terminal chat."""
-    if os.environ.get(TOKEN_VARIABLE, "").strip():
+    if secret(DISCORD_TOKEN) is not None:
         return cmd_run(settings, args)
     print(
-        f"No {TOKEN_VARIABLE} set: starting the terminal chat. "
-        f"Set {TOKEN_VARIABLE} to run the Discord bot instead.\n"
+        f"No {DISCORD_TOKEN} set: starting the terminal chat. "
+        f"Set {DISCORD_TOKEN} to run the Discord bot instead.\n"
     )
     return cmd_chat(settings, args)
 
@@ -198,7 +210,12 @@ def cmd_bench(settings: AppSettings, args: argparse.Namespace) -> int:
     from index.bench.quality import run_benchmark
 
     report = run_benchmark(
-        settings, args.directory, work_dir=args.work_dir, log=_stderr, chat=_chat_model(settings)
+        settings,
+        args.directory,
+        work_dir=args.work_dir,
+        log=_stderr,
+        chat=language_model(settings),
+        milvus_token=milvus_token(),
     )
     print(json.dumps(report.as_json()) if args.json else report.text())
     return 0
@@ -210,17 +227,6 @@ def cmd_bench_scale(settings: AppSettings, args: argparse.Namespace) -> int:
     report = run_scale_benchmark(settings, args.articles, work_dir=args.work_dir, log=_stderr)
     print(json.dumps(report.as_json()) if args.json else report.text())
     return 0
-
-
-def _knowledge_base(settings: AppSettings) -> KnowledgeBase:
-    """The knowledge base that answers questions: with a language model when ``[llm]``
-    names a server."""
-    return KnowledgeBase(settings, chat=_chat_model(settings))
-
-
-def _chat_model(settings: AppSettings) -> OpenAIChat | None:
-    """The ``[llm]`` server's client, its API key (if any) from the environment only."""
-    return chat_model(settings.llm, os.environ.get(API_KEY_VARIABLE, "").strip() or None)
 
 
 def _stderr(message: str) -> None:
@@ -362,7 +368,7 @@ def _parser() -> argparse.ArgumentParser:
 
     command("stats", cmd_stats, "describe the index")
     command("check", cmd_check, "verify the index in full without changing it")
-    command("run", cmd_run, f"run the Discord bot (token from {TOKEN_VARIABLE})")
+    command("run", cmd_run, f"run the Discord bot (token from {DISCORD_TOKEN})")
     for name, run, help in (
         ("chat", cmd_chat, "terminal chat: one question per line"),
         ("start", cmd_start, "run the Discord bot if DISCORD_TOKEN is set, else the chat"),

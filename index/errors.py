@@ -38,9 +38,8 @@ class InvalidQueryError(NewsbotError, ValueError):
     """A question or search is empty, too long or otherwise unusable."""
 
 
-class QuestionTooLongError(InvalidQueryError):
-    """A question longer than the knowledge base takes: ``length`` characters (spaces
-    collapsed) of at most ``limit``; front ends word it for their people."""
+class QuestionTooLong(InvalidQueryError):
+    """A question or search over the length limit; front ends may word it their way."""
 
     def __init__(self, length: int, limit: int) -> None:
         super().__init__(f"the question is too long ({length:,} characters; limit {limit:,})")

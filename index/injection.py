@@ -2,7 +2,7 @@
 assistants: ignore all previous instructions and …"): a prompt injection.
 
 Articles are indexed as they are; this only recognises such sentences, so that no
-answer quotes one (``index.search.answer``) and no claim of a model's answer counts as
+answer quotes one (``index.answer.extractive``) and no claim of a model's answer counts as
 supported by one (``index.llm.verify``).
 """
 

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date
 
+from index.answer.pipeline import compose, retrieve
 from index.config import Settings
 from index.embedding import Embedder, load_embedder
-from index.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from index.errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    InvalidQueryError,
+    QuestionTooLong,
+)
 from index.indexer import ProgressCallback, ReindexProgress, ReindexSummary, reindex
 from index.llm.client import ChatModel
 from index.llm.compose import LLMWriter
 from index.records import Answer, ArticleDetail, ArticleInfo, Hit, SearchFilters, Turn
-from index.search.answer import compose_answer, evidence_strength
-from index.search.followup import continued_turns
-from index.search.questions import QUESTION_LIMIT, checked_question
-from index.search.recency import outdated_coverage
-from index.search.retrieval import Mode
-from index.store.backend import BuiltWith, Index, IndexStats, Store, open_store
+from index.search.retrieval import Retriever
+from index.store.backend import BuiltWith, IndexStats, Mode, Store
 from index.store.checks import check_generation
 from index.store.generations import Generation, open_current
-from index.store.local import generation_stats
+from index.store.local import LocalStore, generation_stats
 from index.web.live import LiveSources
 
-__all__ = ["QUESTION_LIMIT", "IndexStats", "KnowledgeBase"]
+__all__ = ["IndexStats", "KnowledgeBase"]
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,19 @@ class KnowledgeBase:
     store (``[store]``: local files or Milvus) publishes it, and each reader swaps it in
     with a single assignment when it notices, at its next question.
 
-    With ``chat`` (built from ``[llm]`` by the composition root), a language model
-    writes the answers and every sentence is verified; without, answers are extractive.
+    Its parts are passed in by the composition root (``bot.composition``): the
+    ``store`` (default: the local one in ``[index] data_dir``), the ``embedder`` (default:
+    the configured model, loaded at first use) and ``chat``, a language model that
+    writes the answers, every sentence verified (default: none, answers are extractive).
     """
 
     def __init__(
-        self, settings: Settings, embedder: Embedder | None = None, chat: ChatModel | None = None
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        chat: ChatModel | None = None,
+        *,
+        store: Store | None = None,
     ) -> None:
         self.settings = settings
         self.live = LiveSources(settings)
@@ -53,8 +61,10 @@ class KnowledgeBase:
         )
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
-        self.store: Store = open_store(settings)
-        self._index: Index | None = None
+        if store is None and settings.store.backend != "local":
+            raise ValueError("the settings name a Milvus store: pass it in (open_store)")
+        self.store: Store = store or LocalStore(settings.index.data_dir, settings.search)
+        self._retriever: Retriever | None = None
         self._open_lock = threading.Lock()
 
     @property
@@ -64,19 +74,20 @@ class KnowledgeBase:
                 self._embedder = load_embedder(self.settings.model, self.settings.index.data_dir)
             return self._embedder
 
-    def searcher(self) -> Index:
-        """The current index, opening it (or a newer one, published since) as needed."""
-        index = self._index
+    def searcher(self) -> Retriever:
+        """Retrieval over the current index, opening it (or a newer one, published since)
+        as needed."""
+        retriever = self._retriever
         current = self.store.current()
-        if index is not None and index.name == current:
-            return index
+        if retriever is not None and retriever.name == current:
+            return retriever
         with self._open_lock:
-            if self._index is None or self._index.name != current:
-                opened = self.store.open(self.embedder, self.settings.search)
+            if self._retriever is None or self._retriever.name != current:
+                opened = self.store.open()
                 self._check_model(opened.built_with)
-                self._index = opened
+                self._retriever = Retriever(opened, self.embedder, self.settings.search)
                 log.info("opened index %s (%s store)", opened.name, self.store.name)
-            return self._index
+            return self._retriever
 
     def reindex(
         self, progress: ProgressCallback | None = None, *, fetch: bool = True
@@ -103,7 +114,7 @@ class KnowledgeBase:
                 previous.close()
         summary.fetched = fetched
         summary.repaired = damage
-        if self._index is not None:
+        if self._retriever is not None:
             self.searcher()  # in use: open the new index now, not on the next question
         return summary
 
@@ -118,7 +129,7 @@ class KnowledgeBase:
     ) -> list[Hit]:
         """The best passages for ``query``; asked ``as_of`` a day, later articles are left
         out and newer ones weigh more."""
-        return self.searcher().search(_checked(query), k, filters, mode=mode, as_of=as_of)
+        return self.searcher().search(checked_question(query), k, filters, mode=mode, as_of=as_of)
 
     def ask(
         self,
@@ -132,57 +143,21 @@ class KnowledgeBase:
     ) -> Answer:
         """Answer ``question`` as asked on the day ``as_of``: articles published later do
         not exist yet, newer ones weigh more. A follow-up in a ``conversation`` (its
-        earlier turns, oldest first) is searched with the turn it continues
-        (``index.search.followup``), which the language model is shown too; a question
-        that stands on its own is answered alone. With ``use_model`` off, or no model,
-        the answer is extractive (fast); else the model writes it, and ``on_progress``
-        gets the verified answer so far each time a sentence passes (in this thread)."""
-        question = _checked(question)
-        searcher = self.searcher()
+        earlier turns, oldest first) is searched with the turns it continues, which the
+        language model is shown too, when there is one and ``use_model`` is on; then
+        ``on_progress`` gets the verified answer so far each time a sentence passes (in
+        this thread). See ``index.answer.pipeline``."""
+        question = checked_question(question)
         k = self.settings.answer.passages
-        if self._writer is not None and use_model:
-            k = max(k, self.settings.llm.passages)
-        search = functools.partial(
-            searcher.search, k=k, filters=filters, as_of=as_of, max_per_article=_ANSWER_PER_ARTICLE
-        )
-        query = question
-        hits = search(query, query_vector=searcher.embed_query(query))
-        context = continued_turns(
-            question, evidence_strength(hits), conversation, searcher.embed_query
-        )
-        if context:
-            query = " ".join([*(turn.question for turn in context), question])
-            hits = search(query, query_vector=searcher.embed_query(query))
-        answer = self._compose(question, query, hits, as_of, context, use_model, on_progress)
-        published = [c.article.published for c in answer.citations]
-        coverage = outdated_coverage(query, as_of, published) if answer.answered else None
-        return replace(answer, as_of=as_of, latest_coverage=coverage)
-
-    def _compose(
-        self,
-        question: str,
-        query: str,
-        hits: list[Hit],
-        as_of: date,
-        conversation: Sequence[Turn],
-        use_model: bool,
-        on_progress: Callable[[Answer], None] | None,
-    ) -> Answer:
-        """The model's verified answer when there is a model and the evidence is strong
-        enough to answer at all; else, or when it cannot be used, the extractive one."""
-        settings = self.settings.answer
         writer = self._writer if use_model else None
-        if writer is None or evidence_strength(hits[: settings.passages]) < settings.min_relevance:
-            return compose_answer(question, hits, settings, query)
-        written = writer.write(question, hits, as_of, conversation, on_progress)
-        if written.answer is not None:
-            return written.answer
-        answer = compose_answer(question, hits, settings, query)
-        return replace(answer, fallback=written.fallback, model_run=written.run)
+        if writer is not None:
+            k = max(k, self.settings.llm.passages)
+        found = retrieve(self.searcher(), question, filters, as_of, conversation, k)
+        return compose(found, self.settings.answer, as_of, writer, on_progress)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
         """The article at this url, else the one whose passage best matches the words."""
-        return self.searcher().find_article(_checked(query_or_url), opening_chars)
+        return self.searcher().find_article(checked_question(query_or_url), opening_chars)
 
     def indexed_articles(self, keys: Sequence[str]) -> list[ArticleInfo]:
         """The articles of the current index that were fetched under ``keys`` (the web
@@ -243,10 +218,15 @@ class KnowledgeBase:
             )
 
 
-# Passages an answer may take from one article: the one article that answers gives its
-# key paragraphs rather than ceding places to barely related ones.
-_ANSWER_PER_ARTICLE = 3
+QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
 
 
-def _checked(text: str) -> str:
-    return checked_question(text, QUESTION_LIMIT)
+def checked_question(text: str, limit: int = QUESTION_LIMIT) -> str:
+    """``text`` on one line; ``QuestionTooLong`` or ``InvalidQueryError`` when it is
+    empty or over ``limit`` characters (front ends word the message their own way)."""
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQueryError("the question is empty")
+    if len(text) > limit:
+        raise QuestionTooLong(len(text), limit)
+    return text

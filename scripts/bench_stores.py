@@ -26,10 +26,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
+from bot.cli import configure_logging
+from bot.composition import milvus_token
 from index.config import load_settings
 from index.ingest.dates import parse_date
 from index.knowledge_base import KnowledgeBase
+from index.store.backend import open_store
 
 CUTOFFS = (1, 3, 5, 10)
 MODES = ("hybrid", "lexical", "dense")
@@ -42,6 +46,7 @@ def main() -> int:
     parser.add_argument("--config", type=Path, help="settings file (default: built-in)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    configure_logging(verbose=False)
     settings = load_settings(args.config)
     index = settings.index.model_copy(
         update={"data_dir": args.work_dir / "data", "articles": [args.directory / "articles.jsonl"]}
@@ -50,11 +55,13 @@ def main() -> int:
     local_store = settings.store.model_copy(update={"backend": "local"})
     local = settings.model_copy(update={"index": index, "store": local_store})
     milvus = local.model_copy(update={"store": local_store.model_copy(update=lite)})
-    stores = {"local": KnowledgeBase(local)}
+    stores = {"local": KnowledgeBase(local, store=open_store(local))}
     started = time.perf_counter()
     stores["local"].reindex()
     print(f"reindex: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    stores["milvus"] = KnowledgeBase(milvus, stores["local"].embedder)
+    stores["milvus"] = KnowledgeBase(
+        milvus, stores["local"].embedder, store=open_store(milvus, milvus_token())
+    )
     started = time.perf_counter()
     stores["milvus"].reindex()  # nothing changed: publishes the same generation to Milvus
     print(f"published to Milvus: {time.perf_counter() - started:.1f} s", file=sys.stderr)

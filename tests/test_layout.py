@@ -1,10 +1,14 @@
-"""The boundaries the layout promises: the core never imports a front end, the bot's
-parts never import the client that loads them, and no module of either passes 400 lines."""
+"""The boundaries the layout promises: the core never imports a front end, its packages
+import in one direction (``index.LAYERS``) with no cycle between them, the bot's parts
+never import the client that loads them, and no module of either passes 400 lines."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping, Set
 from pathlib import Path
+
+from index import LAYERS
 
 ROOT = Path(__file__).parents[1]
 
@@ -47,3 +51,64 @@ def test_no_module_of_the_bot_or_the_knowledge_base_passes_400_lines():
         for path in (ROOT / folder).rglob("*.py")
     }
     assert {name: n for name, n in lengths.items() if n > 400} == {}
+
+
+def package_imports() -> dict[str, set[str]]:
+    """For each package (or top-level module) of ``index``, the others it imports."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "index").rglob("*.py"):
+        parts = path.relative_to(ROOT / "index").with_suffix("").parts
+        if parts == ("__init__",):
+            continue
+        own = parts[0]
+        targets = {m.split(".")[1] for m in imported_modules(path) if m.startswith("index.")}
+        graph.setdefault(own, set()).update(targets - {own})
+    return graph
+
+
+def cycle_in(graph: Mapping[str, Set[str]]) -> list[str]:
+    """One import cycle of ``graph`` (its packages in order, the first again at the end),
+    or [] when there is none."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return []
+        for target in sorted(graph.get(node, ())):
+            if found := visit(target, [*path, node]):
+                return found
+        done.add(node)
+        return []
+
+    for node in sorted(graph):
+        if found := visit(node, []):
+            return found
+    return []
+
+
+def test_the_cycle_check_finds_a_cycle_between_packages():
+    assert cycle_in({"store": {"search"}, "search": {"ingest", "store"}}) == [
+        "search",
+        "store",
+        "search",
+    ]
+    assert cycle_in({"store": {"ingest"}, "search": {"store", "ingest"}}) == []
+
+
+def test_no_import_cycle_between_the_knowledge_bases_packages():
+    assert cycle_in(package_imports()) == []
+
+
+def test_the_knowledge_bases_packages_import_only_earlier_layers():
+    layer = {name: number for number, names in enumerate(LAYERS) for name in names}
+    graph = package_imports()
+    assert set(graph) <= set(layer), "a new package needs its place in index.LAYERS"
+    upward = {
+        f"{source} -> {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if layer[target] > layer[source]
+    }
+    assert upward == set()

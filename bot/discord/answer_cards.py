@@ -2,7 +2,7 @@
 messages where the bot may not embed; a language model's answer is marked as its own,
 and as still being written while it is.
 
-A card leads with the answer (``index.search.lead``): one short line, then the supporting
+A card leads with the answer (``index.answer.lead``): one short line, then the supporting
 quotes (each cut to its clause that answers), one line each with its ``[n]`` (a link to
 the article where there is one), the sources in one field, the filters in the footer.
 The full answer is behind the "More" button (``full_answer_texts``).
@@ -25,8 +25,8 @@ from bot.discord.markdown import (
 )
 from bot.discord.titles import title_of
 from bot.render import NO_ANSWER, coverage_note, fallback_note
+from index.answer.lead import answering_clause, lead_of, quote_sentences
 from index.records import Answer, ArticleInfo, Citation, SearchFilters
-from index.search.lead import answering_clause, lead_of, quote_sentences
 
 NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
 # Under the model's answer while it writes it: what is shown is checked, but not all.

@@ -32,7 +32,7 @@ from index.errors import (
     DateRangeError,
     IndexNotFoundError,
     InvalidQueryError,
-    QuestionTooLongError,
+    QuestionTooLong,
     ReindexBusyError,
 )
 from index.indexer import ReindexProgress, ReindexSummary
@@ -323,7 +323,7 @@ def error_text(error: BaseException) -> str:
     """What a member is told about an error, in a line and without server details: a
     bad question or option in the mention path's words, that the articles are still
     being prepared, that a reindex is busy, else only an apology (the log has the rest)."""
-    if isinstance(error, QuestionTooLongError):
+    if isinstance(error, QuestionTooLong):
         return too_long_text(error.length, error.limit)
     if isinstance(error, InvalidQueryError) and getattr(error, "markdown", False):
         return shorten(str(error), 1500)

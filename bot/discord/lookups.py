@@ -25,8 +25,8 @@ from bot.discord.options import QUESTION, SINCE, SOURCE, UNTIL, complete_source,
 from bot.discord.services import BotServices
 from index.errors import IndexNotFoundError
 from index.ingest.urls import loose_key
+from index.knowledge_base import checked_question
 from index.records import ArticleDetail, Hit
-from index.search.questions import checked_question
 from index.search.snippets import snippets
 
 _SEARCH_DEPTH = 4  # passages fetched per result listed: room for one per article

@@ -15,9 +15,9 @@ from bot.discord.markdown import escape, shorten
 from bot.discord.services import BotServices
 from index.calendar import parse_day
 from index.errors import InvalidQueryError, NewsbotError
+from index.knowledge_base import QUESTION_LIMIT
 from index.records import SearchFilters
 from index.search.publishers import matching_publishers, resolve_publisher
-from index.search.questions import QUESTION_LIMIT
 
 UNKNOWN_PUBLISHER = "unknown"  # how the index counts articles without a publisher
 CHOICES = 25  # autocomplete suggestions Discord shows at most

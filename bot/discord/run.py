@@ -7,13 +7,13 @@ import logging
 import signal
 
 import discord
+from pydantic import SecretStr
 
 from bot.discord.client import DETACHED_GRACE, NewsBot
 from bot.discord.endpoints import use_endpoints
 from bot.settings import AppSettings
 from index.errors import ConfigError, IndexNotFoundError
 from index.knowledge_base import KnowledgeBase
-from index.llm.client import ChatModel
 from index.store.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ SHUTDOWN_GRACE = 10.0  # seconds from SIGINT/SIGTERM to a stopped bot
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-async def run_bot(settings: AppSettings, token: str, chat: ChatModel | None = None) -> None:
+async def run_bot(knowledge_base: KnowledgeBase, settings: AppSettings, token: SecretStr) -> None:
     """Run newsbot on Discord until SIGINT or SIGTERM, then stop cleanly.
 
     On a signal the bot stops taking questions and starting scheduled refreshes, gives
@@ -32,17 +32,16 @@ async def run_bot(settings: AppSettings, token: str, chat: ChatModel | None = No
     and its thread ends before the process: its unpublished generation is removed by the
     next reindex, and the index in use is never touched.
     Raises ``ConfigError`` when Discord refuses the token or the message content intent.
-    With ``chat``, a language model writes the answers (``[llm]``).
+    The knowledge base comes built from the composition root (``bot.composition``).
     """
     use_endpoints(settings.discord.api_base_url, settings.discord.gateway_url)
-    knowledge_base = KnowledgeBase(settings, chat=chat)
     await asyncio.to_thread(_open_index, knowledge_base)
     feedback = FeedbackStore(settings.index.data_dir / FEEDBACK_FILE)
     try:
         async with NewsBot.kind(settings)(
             settings=settings, knowledge_base=knowledge_base, feedback=feedback
         ) as bot:
-            await _serve(bot, token)
+            await _serve(bot, token.get_secret_value())
     finally:
         feedback.close()
 

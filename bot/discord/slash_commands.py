@@ -40,8 +40,8 @@ from bot.discord.services import BotServices
 from bot.discord.streaming import Piece, Place, deliver_answer
 from bot.render import summary_text
 from index.indexer import ReindexProgress, ReindexSummary
+from index.knowledge_base import checked_question
 from index.records import Answer, SearchFilters
-from index.search.questions import checked_question
 
 log = logging.getLogger(__name__)
 

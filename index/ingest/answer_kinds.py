@@ -1,7 +1,7 @@
 """Kinds of answers: what a question's form asks for (a name, a number, a date) and the
 words of each kind a text holds. No model: capitals, digits and calendar words decide.
 Used where passages are indexed (``index.ingest.sentence_terms``), ranked
-(``index.search.answerability``) and quoted (``index.search.answer``)."""
+(``index.search.answerability``) and quoted (``index.answer.extractive``)."""
 
 from __future__ import annotations
 

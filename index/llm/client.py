@@ -29,12 +29,12 @@ from openai.types.chat import (
     ChatCompletionSystemMessageParam,
     ChatCompletionUserMessageParam,
 )
+from pydantic import SecretStr
 
 from index.config import LLMSettings
 
 log = logging.getLogger(__name__)
 
-API_KEY_VARIABLE = "NEWSBOT_LLM_API_KEY"
 _NO_KEY = "none"  # local servers need no key; the client insists on sending one
 
 
@@ -81,14 +81,14 @@ class OpenAIChat:
     """A ``ChatModel`` on any OpenAI-compatible server (Ollama, llama.cpp's server, vLLM,
     LM Studio, OpenAI), through the official client."""
 
-    def __init__(self, settings: LLMSettings, api_key: str | None = None) -> None:
+    def __init__(self, settings: LLMSettings, api_key: SecretStr | None = None) -> None:
         if settings.base_url is None or settings.model is None:
             raise ValueError("OpenAIChat needs [llm] base_url and model")
         self.settings = settings
         self._model = settings.model
         self._client = openai.OpenAI(
             base_url=settings.base_url,
-            api_key=api_key or _NO_KEY,
+            api_key=api_key.get_secret_value() if api_key else _NO_KEY,
             max_retries=settings.max_retries,
             timeout=settings.timeout_seconds,
         )
@@ -209,6 +209,6 @@ def _failure(error: Exception) -> ChatFailed:
     return ChatFailed("error", f"{type(error).__name__}: {error}")
 
 
-def chat_model(settings: LLMSettings, api_key: str | None) -> OpenAIChat | None:
+def chat_model(settings: LLMSettings, api_key: SecretStr | None) -> OpenAIChat | None:
     """The chat model the settings describe, None when there is no ``[llm] base_url``."""
     return OpenAIChat(settings, api_key) if settings.enabled else None

@@ -5,71 +5,26 @@ of the kind the question asks for (a name for "who", a number for "how many") th
 question does not already say; among such passages, the more of the question that one
 sentence covers, the better. Passages with no such sentence follow, by the most of the
 question one sentence covers (for a question of no particular kind, that alone ranks).
-It is the answer composer's rule for picking sentences (``index.search.answer``), used to
+It is the answer composer's rule for picking sentences (``index.answer.extractive``), used to
 rank the best fused candidates once more: that ranking joins the dense and BM25 rankings
-in reciprocal rank fusion (``index.search.retrieval``).
+in reciprocal rank fusion (``index.search.ranking``).
 
-Sentence-level facts come from the index (``index.ingest.sentence_terms``); for
-passages indexed without them, from the passage's text, with the same result.
+Sentence-level facts (``index.ingest.sentence_facts``) come from the store: from the
+index where it keeps them, else from the passages' text, with the same result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
-from index.ingest.answer_kinds import KINDS, QUESTION_WORDS, asked_kind, kind_terms
-from index.ingest.sentence_terms import MAX_SENTENCES, expand_prefixes, sentence_terms
-from index.ingest.terms import lexical_tokens
+from index.ingest.sentence_facts import Asked, Evidence, asked
+from index.ingest.sentence_terms import MAX_SENTENCES
 
 _SLOTS = np.arange(MAX_SENTENCES, dtype=np.uint16)
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What a question's words are and, when its form says, what kind of word it wants."""
-
-    terms: tuple[str, ...]  # its lexical terms, question words left out
-    kind: int | None  # index into KINDS
-    kind_terms: tuple[str, ...]  # its own words of that kind, as lexical terms
-
-
-def asked(question: str) -> Asked:
-    pattern = asked_kind(question)
-    own = kind_terms(question, pattern) if pattern is not None else set()
-    return Asked(
-        terms=tuple(sorted(set(lexical_tokens(question)) - QUESTION_WORDS)),
-        kind=KINDS.index(pattern) if pattern is not None else None,
-        kind_terms=tuple(sorted(own)),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Sentence-level facts about a list of passages, for one question."""
-
-    term_masks: np.ndarray  # uint16 (passages, len(terms)): the sentences holding each term
-    kind_term_masks: np.ndarray  # uint16 (passages, len(kind_terms))
-    kinds: np.ndarray  # uint8 (passages, MAX_SENTENCES, len(KINDS))
-
-
-def evidence_from_texts(question: Asked, texts: list[str]) -> Evidence:
-    """The facts worked out from the passages' texts (for passages indexed without them)."""
-    analysed = [sentence_terms(text) for text in texts]
-
-    def masks(terms: tuple[str, ...]) -> np.ndarray:
-        found = [[expand_prefixes(a.masks, t) for t in terms] for a in analysed]
-        return np.array(found, dtype=np.uint16).reshape(len(texts), len(terms))
-
-    kinds = np.array([a.kinds for a in analysed], dtype=np.uint8)
-    return Evidence(
-        masks(question.terms),
-        masks(question.kind_terms),
-        kinds.reshape(len(texts), MAX_SENTENCES, len(KINDS)),
-    )
 
 
 def answering_order(question: Asked, evidence: Evidence) -> np.ndarray:

@@ -27,7 +27,7 @@ STANDS_ALONE_STRENGTH = 0.45
 def stands_alone(question: str, strength: float) -> bool:
     """Whether ``question`` needs no earlier question: it does not open by referring back,
     has a few words, and its best passage alone is close (``strength``, the cosine of
-    ``index.search.answer.evidence_strength``)."""
+    ``index.answer.extractive.evidence_strength``)."""
     return not _leans_back(question) and strength >= STANDS_ALONE_STRENGTH
 
 

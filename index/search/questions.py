@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import re
 
-from index.errors import InvalidQueryError, QuestionTooLongError
 from index.ingest.sentences import split_sentences
-
-QUESTION_LIMIT = 2000  # characters of a question or search, once spaces are collapsed
 
 _WORD = re.compile(r"[^\W\d_]+")
 # A sentence opening like this asks something, with or without a question mark.
@@ -33,18 +30,6 @@ _CHATTER = frozenset(
     bot newsbot there all again""".split()
 )
 _NO_TOPIC = _GREETINGS | _THANKS | _CHATTER
-
-
-def checked_question(text: str, limit: int = QUESTION_LIMIT) -> str:
-    """The one check of a question or search every front end relies on: ``text`` on one
-    line; ``InvalidQueryError`` when it is empty, ``QuestionTooLongError`` when it is
-    longer than ``limit`` characters."""
-    text = " ".join(text.split())
-    if not text:
-        raise InvalidQueryError("the question is empty")
-    if len(text) > limit:
-        raise QuestionTooLongError(len(text), limit)
-    return text
 
 
 def looks_like_question(text: str) -> bool:

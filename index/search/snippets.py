@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.ingest.sentence_facts import coverage, question_terms
 from index.ingest.sentences import split_sentences
 from index.records import Hit
-from index.search.lead import coverage, question_terms
 
 SNIPPET_CHARS = 200
 # A passage is listed when its cosine similarity to the query is at least this, and not

@@ -37,11 +37,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from pydantic import SecretStr
 from pymilvus import DataType, Function, FunctionType, MilvusClient, MilvusException
 
 from index.calendar import UNDATED
-from index.config import SearchSettings, Settings
-from index.embedding import Embedder
+from index.config import Settings
 from index.errors import ConfigError, IndexNotFoundError
 from index.ingest.terms import lexical_tokens
 from index.ingest.urls import loose_key
@@ -53,7 +53,6 @@ from index.store.milvus_reader import Meta, MilvusIndex, reprints_json
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "NEWSBOT_MILVUS_TOKEN"
 META = "newsbot"  # the collection property holding its Meta as JSON
 TEXT_BYTES = 65_535  # Milvus's longest VARCHAR
 MAX_KEYS = 4096  # Milvus's longest ARRAY
@@ -64,18 +63,15 @@ BATCH_ROWS = 512
 class MilvusStore:
     name = "milvus"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, token: SecretStr | None = None) -> None:
         self.settings = settings
         store = settings.store
         if not store.is_server:
             os.makedirs(os.path.dirname(store.uri) or ".", exist_ok=True)
-            # Milvus Lite lacks AllocTimestamp, which query iterators ask for before
-            # falling back to the client's clock: its in-process server would log each
-            # refusal as an error with a traceback, and pymilvus the fallback.
-            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-            logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
         try:
-            self.client = MilvusClient(uri=store.uri, token=os.environ.get(TOKEN_ENV, ""))
+            self.client = MilvusClient(
+                uri=store.uri, token=token.get_secret_value() if token else ""
+            )
         except MilvusException as error:
             shared = " (Milvus Lite lets one process open a file: share a server)"
             raise ConfigError(
@@ -94,7 +90,7 @@ class MilvusStore:
         meta = self._meta(collection)
         return meta.name if meta else None
 
-    def open(self, embedder: Embedder, settings: SearchSettings) -> MilvusIndex:
+    def open(self) -> MilvusIndex:
         collection = self._live()
         meta = self._meta(collection) if collection else None
         if collection is None or meta is None:
@@ -103,7 +99,7 @@ class MilvusStore:
             )
         self.client.load_collection(collection)  # Milvus Lite loads nothing when opened
         built = BuiltWith(meta.model, meta.backend, meta.dimension, self.where)
-        return MilvusIndex(self.client, collection, meta, built, embedder, settings)
+        return MilvusIndex(self.client, collection, meta, built, self.settings.search)
 
     def _live(self) -> str | None:
         """The collection the alias names, None before the first publication."""

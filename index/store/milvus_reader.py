@@ -1,42 +1,35 @@
-"""Searching one published Milvus collection: hybrid search (dense and BM25, fused by
-reciprocal rank inside Milvus), then newsbot's time prior and per-article diversification
-over the fused list, with the filters as scalar filter expressions.
+"""Candidates from one published Milvus collection: a dense search and a BM25 search,
+each under the filters as a scalar filter expression; the ranking is newsbot's own
+(``index.search.ranking``), as for every store.
 
-What differs from the local store's retrieval (``index.search.retrieval``):
+What differs from the local store's candidates (``index.store.local``):
 - BM25 statistics (document frequencies, average length) are Milvus's: per segment of
   its own, deleted rows handled its way; the tokens are newsbot's (see
   ``index.store.milvus``). Milvus scores carry BM25's constant ``k1 + 1`` factor, which
   changes no ranking.
-- Fused ties are broken by Milvus's order, not by segment and passage position.
-- The answering ranking (``index.search.answerability``) is worked out from the
-  candidates' text: Milvus stores no sentence facts.
-- Every hit's ``dense_score`` is its cosine similarity (from its stored vector), also
-  for a passage only BM25 found; a hybrid hit has no ``lexical_score``, as Milvus
-  returns only the fused score.
+- Ties are broken by passage id, not by segment and passage position.
+- Sentence facts (``index.ingest.sentence_facts``) are worked out from the candidates'
+  text: Milvus stores none.
+- Every candidate's similarity is its cosine similarity (from its stored vector), also
+  for a passage only BM25 found.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker
+from pymilvus import MilvusClient
 
-from index.calendar import UNDATED, latest_allowed
+from index.calendar import UNDATED, from_ordinal, latest_allowed
 from index.config import SearchSettings
-from index.embedding import Embedder
-from index.ingest.terms import lexical_tokens
-from index.ingest.urls import article_id, loose_key, storage_key
-from index.records import ArticleDetail, ArticleInfo, Hit, Reprint, SearchFilters
-from index.search.answerability import Asked, Evidence, answering_first, evidence_from_texts
-from index.search.recency import TimePrior
-from index.search.retrieval import Mode, diversify
-from index.store.backend import BuiltWith, IndexStats
-from index.store.local import opening
+from index.ingest.sentence_facts import Asked, Evidence, evidence_from_texts
+from index.records import ArticleInfo, Hit, Reprint, SearchFilters
+from index.store.backend import BuiltWith, Candidate, CandidateQuery, Candidates, IndexStats
 
 FIELDS = [
     "pid", "article", "title", "url", "publisher", "author", "published", "reprints",
@@ -127,14 +120,6 @@ class Meta:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    row: dict[str, Any]
-    score: float
-    dense: float
-    lexical: float | None
-
-
 class MilvusIndex:
     """One collection as a reader sees it; thread-safe (the client is)."""
 
@@ -144,7 +129,6 @@ class MilvusIndex:
         collection: str,
         meta: Meta,
         built_with: BuiltWith,
-        embedder: Embedder,
         settings: SearchSettings,
     ) -> None:
         self.name = meta.name
@@ -152,152 +136,72 @@ class MilvusIndex:
         self._client = client
         self._collection = collection
         self._meta = meta
-        self._embedder = embedder
         self._settings = settings
-        self._prior = TimePrior(
-            present_weight=settings.present_weight,
-            weight=settings.recency_weight,
-            half_life_days=settings.recency_half_life_days,
-        )
 
-    def embed_query(self, query: str) -> np.ndarray:
-        return self._embedder.encode([query])[0]
+    def candidates(self, query: CandidateQuery) -> Candidates:
+        """``exact`` is Milvus's to decide (its FLAT index is exact, HNSW is not)."""
+        expression = _expression(query.filters, query.as_of)
+        dense: list[Candidate] = []
+        lexical: list[Candidate] = []
+        if query.vector is not None:
+            found = self._search([query.vector.tolist()], "vector", "IP", query.depth, expression)
+            dense = [_candidate(h["entity"], query.vector, None) for h in found]
+        if query.terms:
+            found = self._search([" ".join(query.terms)], "sparse", "BM25", query.depth, expression)
+            # Milvus Lite reports a BM25 score negated, a server as is.
+            lexical = [
+                _candidate(h["entity"], query.vector, abs(float(h["distance"]))) for h in found
+            ]
+        return Candidates(dense, lexical)
 
-    def search(
-        self,
-        query: str,
-        k: int | None = None,
-        filters: SearchFilters | None = None,
-        *,
-        mode: Mode = "hybrid",
-        max_per_article: int | None = None,
-        query_vector: np.ndarray | None = None,
-        as_of: date | None = None,
-        prefer_recent: bool = True,
-        exact: bool = False,
-    ) -> list[Hit]:
-        """As ``Searcher.search``; ``exact`` is Milvus's to decide (its FLAT index is
-        exact, HNSW is not)."""
-        k = k or self._settings.k
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        per_article = max_per_article or self._settings.max_per_article
-        depth = max(self._settings.candidates, k * per_article)
-        vector = query_vector if query_vector is not None else self.embed_query(query)
-        terms = " ".join(lexical_tokens(query))
-        expression = _expression(filters, as_of)
-        requests = []
-        if mode in ("hybrid", "dense"):
-            requests.append(self._dense(vector, depth, expression))
-        if mode in ("hybrid", "lexical") and terms:
-            requests.append(self._bm25(terms, depth, expression))
-        candidates = self._candidates(requests, vector, depth, lexical=mode == "lexical")
-        if as_of is not None and prefer_recent and candidates:
-            candidates = self._prefer_recent(candidates, query, as_of)
-        if mode == "hybrid":
-            candidates = answering_first(
-                candidates,
-                query,
-                depth=self._settings.candidates,
-                rrf_k=self._settings.rrf_k,
-                evidence=_evidence,
-                order=lambda c: -c.score,
-            )
-        return [_hit(c) for c in diversify(candidates, _article, k, per_article)]
-
-    def _dense(self, vector: np.ndarray, depth: int, expression: str) -> AnnSearchRequest:
-        return AnnSearchRequest(
-            data=[vector.tolist()],
-            anns_field="vector",
-            param={"metric_type": "IP"},
-            limit=depth,
-            expr=expression,
-        )
-
-    def _bm25(self, terms: str, depth: int, expression: str) -> AnnSearchRequest:
-        return AnnSearchRequest(
-            data=[terms],
-            anns_field="sparse",
-            param={"metric_type": "BM25"},
-            limit=depth,
-            expr=expression,
-        )
-
-    def _candidates(
-        self, requests: list[AnnSearchRequest], vector: np.ndarray, depth: int, *, lexical: bool
-    ) -> list[_Candidate]:
-        """The fused ranking; one side alone gets the reciprocal-rank scores it would
-        have in a fusion, as the local store's does."""
-        if not requests:
-            return []
-        if len(requests) == 2:
-            found = self._client.hybrid_search(
+    def _search(
+        self, data: list[Any], field: str, metric: str, depth: int, expression: str
+    ) -> list[dict[str, Any]]:
+        return list(
+            self._client.search(
                 self._collection,
-                requests,
-                RRFRanker(self._settings.rrf_k),
-                limit=2 * depth,
-                output_fields=FIELDS,
-            )[0]
-            scores = [float(h["distance"]) for h in found]
-        else:
-            request = requests[0]
-            found = self._client.search(
-                self._collection,
-                data=request.data,
-                anns_field=request.anns_field,
-                search_params=request.param,
+                data=data,
+                anns_field=field,
+                search_params={"metric_type": metric},
                 limit=depth,
-                filter=request.expr or "",
+                filter=expression,
                 output_fields=FIELDS,
             )[0]
-            scores = [1.0 / (self._settings.rrf_k + rank + 1) for rank in range(len(found))]
-        rows = [h["entity"] for h in found]
-        similarity = [float(np.dot(vector, row["vector"])) for row in rows]
-        # Milvus Lite reports a BM25 score negated, a server as is.
-        bm25 = [abs(float(h["distance"])) if lexical else None for h in found]
-        candidates = [
-            _Candidate(row, score, dense, side)
-            for row, score, dense, side in zip(rows, scores, similarity, bm25, strict=True)
-        ]
-        candidates.sort(key=lambda c: -c.score)
-        return candidates
+        )
 
-    def _prefer_recent(
-        self, candidates: list[_Candidate], question: str, as_of: date
-    ) -> list[_Candidate]:
-        published = np.array([c.row["published"] for c in candidates], dtype=np.int64)
-        similarity = np.array([c.dense for c in candidates])
-        factors = self._prior.factors(question, as_of, published, similarity)
-        boosted = [
-            replace(c, score=c.score * float(f)) for c, f in zip(candidates, factors, strict=True)
-        ]
-        boosted.sort(key=lambda c: -c.score)
-        return boosted
+    def evidence(self, question: Asked, pool: Sequence[Candidate]) -> Evidence:
+        """From the candidates' text: Milvus stores no sentence facts."""
+        return evidence_from_texts(question, [str(c.ref["text"]) for c in pool])
 
-    def find_article(self, query_or_url: str, opening_chars: int) -> ArticleDetail | None:
-        found = self._query(f"array_contains(url_keys, {json.dumps(loose_key(query_or_url))})")
-        if found:
-            article = str(found[0]["article"])
-        else:
-            hits = self.search(query_or_url, k=1)
-            if not hits:
-                return None
-            article = hits[0].article.id
-        rows = sorted(self._query(f"article == {json.dumps(article)}", limit=None), key=_start)
+    def hits(self, chosen: Sequence[Candidate]) -> list[Hit]:
+        return [
+            Hit(
+                article=_info(c.ref),
+                chunk_id=str(c.ref["pid"]),
+                start=int(c.ref["start"]),
+                end=int(c.ref["end"]),
+                text=str(c.ref["text"]),
+                score=c.score,
+                dense_score=c.similarity,
+                lexical_score=c.lexical,
+            )
+            for c in chosen
+        ]
+
+    def article(self, article_id: str) -> ArticleInfo | None:
+        rows = self._query(f"article == {json.dumps(article_id)}")
+        return _info(rows[0]) if rows else None
+
+    def article_at(self, url_key: str) -> ArticleInfo | None:
+        rows = self._query(f"array_contains(url_keys, {json.dumps(url_key)})")
+        return _info(rows[0]) if rows else None
+
+    def article_text(self, article_id: str) -> str:
+        rows = self._query(f"article == {json.dumps(article_id)}", limit=None)
         text = ""
-        for row in rows:  # passages overlap: the article again from their spans
+        for row in sorted(rows, key=_start):  # passages overlap: the article from their spans
             text += row["text"][max(len(text) - int(row["start"]), 0) :]
-        return ArticleDetail(article=_info(rows[0]), opening=opening(text, opening_chars))
-
-    def indexed_articles(self, keys: Sequence[str]) -> list[ArticleInfo]:
-        found: dict[str, ArticleInfo] = {}
-        for key in keys:
-            rows = self._query(f"article == {json.dumps(article_id(storage_key(key)))}")
-            rows = rows or self._query(f"array_contains(url_keys, {json.dumps(loose_key(key))})")
-            if rows:
-                info = _info(rows[0])
-                found.setdefault(info.id, info)
-        return list(found.values())
+        return text
 
     def stats(self) -> IndexStats:
         return self._meta.stats()
@@ -322,9 +226,20 @@ class MilvusIndex:
         )
 
 
-def _expression(filters: SearchFilters | None, as_of: date | None) -> str:
+def _candidate(row: dict[str, Any], vector: np.ndarray | None, bm25: float | None) -> Candidate:
+    similarity = float(np.dot(vector, row["vector"])) if vector is not None else None
+    return Candidate(
+        key=str(row["pid"]),
+        article=str(row["article"]),
+        published=int(row["published"]),
+        similarity=similarity,
+        lexical=bm25,
+        ref=row,
+    )
+
+
+def _expression(filters: SearchFilters, as_of: date | None) -> str:
     """The filters and the ask day as a Milvus filter expression ("" for none)."""
-    filters = filters or SearchFilters()
     parts = []
     if as_of is not None:  # undated articles may be of any day: they stay
         parts.append(f"published <= {latest_allowed(as_of).toordinal()}")
@@ -337,37 +252,13 @@ def _expression(filters: SearchFilters | None, as_of: date | None) -> str:
     return " and ".join(parts)
 
 
-def _evidence(asked_for: Asked, pool: list[_Candidate]) -> Evidence:
-    """Sentence facts from the candidates' text: Milvus stores none."""
-    return evidence_from_texts(asked_for, [str(c.row["text"]) for c in pool])
-
-
-def _article(candidate: _Candidate) -> str:
-    return str(candidate.row["article"])
-
-
-def _hit(candidate: _Candidate) -> Hit:
-    row = candidate.row
-    return Hit(
-        article=_info(row),
-        chunk_id=str(row["pid"]),
-        start=int(row["start"]),
-        end=int(row["end"]),
-        text=str(row["text"]),
-        score=candidate.score,
-        dense_score=candidate.dense,
-        lexical_score=candidate.lexical,
-    )
-
-
 def _info(row: dict[str, Any]) -> ArticleInfo:
-    published = int(row["published"])
     return ArticleInfo(
         id=str(row["article"]),
         title=str(row["title"]),
         url=row["url"] or None,
         source=row["publisher"] or None,
-        published=date.fromordinal(published) if published != UNDATED else None,
+        published=from_ordinal(int(row["published"])),
         author=row["author"] or None,
         also_reported_by=tuple(Reprint(*r) for r in json.loads(row["reprints"])),
     )

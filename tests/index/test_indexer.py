@@ -187,7 +187,7 @@ def test_random_files_never_stop_a_reindex_and_each_is_indexed_or_reported(
     kb = KnowledgeBase(settings, embedder)
     summary = kb.reindex()
 
-    passages = kb.searcher().generation.live_passages()
+    passages = kb.searcher().index.generation.live_passages()
     indexed = {text.partition("\n")[0] for text, _ in passages}
     assert set(fuzz.good.values()) <= indexed
     assert summary.articles >= len(fuzz.good)

@@ -141,7 +141,7 @@ def test_a_multi_megabyte_single_line_article_is_truncated_to_a_bounded_size(
     (cut,) = summary.truncated
     assert cut.origin == "huge.txt" and cut.chars > 4_600_000  # after cleaning
     assert limit - 2_000 <= cut.kept <= limit
-    passages = [text for text, _ in kb.searcher().generation.live_passages()]
+    passages = [text for text, _ in kb.searcher().index.generation.live_passages()]
     assert any(p.startswith("A very long dispatch\n") for p in passages)
     assert summary.articles == 8
     # About one passage per 850 characters kept, against 3,004 for the whole file.
@@ -186,7 +186,7 @@ def test_searches_during_a_reindex_see_the_old_or_the_new_generation_whole(kb, a
     while reindexing.is_alive():
         searcher = kb.searcher()  # what a query holds on to for its whole run
         hits = searcher.search("ferry strike pay rise", k=10)
-        seen.append(("Ferry strike ends" in titles(hits), searcher.generation.name))
+        seen.append(("Ferry strike ends" in titles(hits), searcher.index.generation.name))
     reindexing.join()
     assert kb.search("ferry strike pay rise")[0].article.title == "Ferry strike ends"
     assert seen, "no search ran while the reindex did"

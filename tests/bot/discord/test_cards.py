@@ -13,7 +13,7 @@ from index.errors import (
     IndexCorruptError,
     IndexNotFoundError,
     InvalidQueryError,
-    QuestionTooLongError,
+    QuestionTooLong,
 )
 from index.indexer import ReindexProgress, ReindexSummary
 from index.records import (
@@ -136,7 +136,7 @@ def test_reindex_summary_card_counts_and_lists_truncated_articles() -> None:
 
 def test_error_text_is_friendly_and_never_shows_server_details() -> None:
     assert cards.error_text(InvalidQueryError("the question is empty")) == "The question is empty"
-    assert cards.error_text(QuestionTooLongError(2917, 2000)) == cards.too_long_text(2917, 2000)
+    assert cards.error_text(QuestionTooLong(2917, 2000)) == cards.too_long_text(2917, 2000)
     assert cards.error_text(DateRangeError("2024-06-01", "2024-01-01")) == (
         "`since` (2024-06-01) is after `until` (2024-01-01): no article is in both."
     )

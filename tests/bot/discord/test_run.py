@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from pydantic import SecretStr
 
 from bot.discord.run import SHUTDOWN_GRACE, run_bot
 from bot.settings import AppSettings, DiscordSettings
@@ -47,7 +48,11 @@ async def test_run_bot_lets_a_running_question_finish_on_sigterm_then_closes(
         dev_guild_id=fake_discord.guild.id,
     )
     running = asyncio.create_task(
-        run_bot(settings.model_copy(update={"discord": discord_settings}), fake_discord.token)
+        run_bot(
+            KnowledgeBase(settings),
+            settings.model_copy(update={"discord": discord_settings}),
+            SecretStr(fake_discord.token),
+        )
     )
     signalled = False
     try:
@@ -82,7 +87,11 @@ async def test_sigterm_stops_the_bot_within_10_s_while_it_is_reconnecting(
         dev_guild_id=fake_discord.guild.id,
     )
     running = asyncio.create_task(
-        run_bot(settings.model_copy(update={"discord": discord_settings}), fake_discord.token)
+        run_bot(
+            KnowledgeBase(settings),
+            settings.model_copy(update={"discord": discord_settings}),
+            SecretStr(fake_discord.token),
+        )
     )
     try:
         await fake_discord.wait_until_ready(TIMEOUT)

@@ -11,6 +11,7 @@ from bot.discord.client import NewsBot, ShardedNewsBot
 from bot.settings import AppSettings, DiscordSettings
 from index.embedding import Embedder
 from index.knowledge_base import KnowledgeBase
+from index.store.backend import open_store
 from index.store.feedback import FeedbackStore
 from tests.bot.discord.helpers import QUESTION, TIMEOUT, assert_answers_the_seed_question
 from tests.fakediscord import Channel, FakeDiscord, run_client
@@ -28,7 +29,7 @@ def settings(settings: AppSettings, tmp_path: Path) -> AppSettings:
 
 @pytest.fixture
 def knowledge_base(settings: AppSettings, embedder: Embedder) -> KnowledgeBase:
-    knowledge_base = KnowledgeBase(settings, embedder)
+    knowledge_base = KnowledgeBase(settings, embedder, store=open_store(settings))
     knowledge_base.reindex()
     assert knowledge_base.stats().store == "milvus"
     return knowledge_base

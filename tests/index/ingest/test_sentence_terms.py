@@ -60,6 +60,6 @@ def test_a_term_of_four_letters_or_more_takes_in_the_words_it_begins():
 
 
 def test_kind_patterns_are_the_ones_the_composer_quotes_by():
-    from index.search import answer
+    from index.answer import extractive as answer
 
     assert answer.NAME is NAME and NUMBER in KINDS

@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+from pydantic import SecretStr
 
 from index.config import LLMSettings
 from index.llm.client import ChatFailed, ChatMessage, OpenAIChat
@@ -20,7 +21,8 @@ QUESTION: list[ChatMessage] = [
 
 def chat(llm: ScriptedLLM, api_key: str | None = None, **settings: object) -> OpenAIChat:
     values = {"base_url": llm.base_url, "model": "scripted", "timeout_seconds": 5.0} | settings
-    return OpenAIChat(LLMSettings(**values), api_key)  # type: ignore[arg-type]
+    key = SecretStr(api_key) if api_key else None
+    return OpenAIChat(LLMSettings(**values), key)  # type: ignore[arg-type]
 
 
 def ask(client: OpenAIChat, seconds: float = 5.0) -> tuple[str, list[str]]:

@@ -9,15 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.ingest.answer_kinds import KINDS, NAME, NUMBER
+from index.ingest.sentence_facts import asked, evidence_from_texts
 from index.ingest.sentence_terms import sentence_terms
 from index.ingest.terms import term_counts
 from index.records import Article, Chunk
-from index.search.answerability import (
-    answering_first,
-    answering_order,
-    asked,
-    evidence_from_texts,
-)
+from index.search.answerability import answering_first, answering_order
 from index.store.segment_writer import SegmentWriter
 from index.store.segments import Segment
 

@@ -15,6 +15,7 @@ from index.embedding import Embedder
 from index.errors import IndexMismatchError
 from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
+from index.store.backend import open_store
 from tests.conftest import ASKED, COLLECTION
 
 pytestmark = pytest.mark.model
@@ -58,7 +59,8 @@ def indexed(request, tmp_path_factory, embedder: Embedder, model_cache: Path) ->
     """The fixture collection indexed once per store, for the tests that only read."""
     folder = tmp_path_factory.mktemp(request.param)
     new_collection(folder)
-    kb = KnowledgeBase(store_settings(folder, request.param, model_cache), embedder)
+    settings = store_settings(folder, request.param, model_cache)
+    kb = KnowledgeBase(settings, embedder, store=open_store(settings))
     kb.reindex()
     return kb
 
@@ -67,7 +69,8 @@ def indexed(request, tmp_path_factory, embedder: Embedder, model_cache: Path) ->
 def fresh(request, tmp_path: Path, embedder: Embedder, model_cache: Path) -> KnowledgeBase:
     """A knowledge base of its own, indexed, for a test that changes the collection."""
     new_collection(tmp_path)
-    kb = KnowledgeBase(store_settings(tmp_path, request.param, model_cache), embedder)
+    settings = store_settings(tmp_path, request.param, model_cache)
+    kb = KnowledgeBase(settings, embedder, store=open_store(settings))
     kb.reindex()
     return kb
 
@@ -188,6 +191,7 @@ def test_a_reader_during_a_reindex_sees_one_whole_index(fresh):
 
 def test_an_index_built_with_another_model_is_refused(fresh, embedder):
     model = fresh.settings.model.model_copy(update={"name": "someone/other-model"})
-    other = KnowledgeBase(fresh.settings.model_copy(update={"model": model}), embedder)
+    changed = fresh.settings.model_copy(update={"model": model})
+    other = KnowledgeBase(changed, embedder, store=open_store(changed))
     with pytest.raises(IndexMismatchError, match="other-model"):
         other.search("Grindavik")

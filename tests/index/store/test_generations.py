@@ -265,7 +265,7 @@ def test_dense_search_over_segments_matches_brute_force(built, embedder, article
     )
     kb = KnowledgeBase(built, embedder)
     kb.reindex()
-    generation = kb.searcher().generation
+    generation = kb.searcher().index.generation
     assert len(generation.segments) == 2
     texts, vectors = zip(*generation.live_passages(), strict=True)
     query = embedder.encode(["trams to the university"])[0]
@@ -320,12 +320,12 @@ def test_a_segment_without_sentence_facts_is_searched_from_its_text_then_rewritt
         (segment / name).unlink()
     write_checksums(segment, sorted(p.name for p in segment.iterdir() if p.name != CHECKSUMS))
     kb = KnowledgeBase(built, embedder)
-    assert not kb.searcher().generation.segments[0].has_sentences
+    assert not kb.searcher().index.generation.segments[0].has_sentences
     assert [(h.chunk_id, h.score) for h in kb.search(question)] == before
     summary = kb.reindex()
     assert summary.changed and summary.chunks_embedded == 0 and summary.unchanged == 7
     reopened = KnowledgeBase(built, embedder)
-    assert all(s.has_sentences for s in reopened.searcher().generation.segments)
+    assert all(s.has_sentences for s in reopened.searcher().index.generation.segments)
     assert [h.score for h in reopened.search(question)] == [score for _, score in before]
     assert not reopened.reindex().changed
 

@@ -16,6 +16,7 @@ import pytest
 
 from index.errors import ConfigError, IndexNotFoundError, ReindexBusyError
 from index.knowledge_base import KnowledgeBase
+from index.store.backend import open_store
 from index.store.layout import reindex_lock
 from index.store.milvus import MilvusStore
 from tests.conftest import ASKED
@@ -25,7 +26,8 @@ from tests.index.store.test_contract import FERRY, new_collection, store_setting
 @pytest.fixture
 def writer(tmp_path: Path, embedder, model_cache) -> KnowledgeBase:
     new_collection(tmp_path)
-    kb = KnowledgeBase(store_settings(tmp_path, "milvus", model_cache), embedder)
+    settings = store_settings(tmp_path, "milvus", model_cache)
+    kb = KnowledgeBase(settings, embedder, store=open_store(settings))
     kb.reindex()
     return kb
 
@@ -33,7 +35,8 @@ def writer(tmp_path: Path, embedder, model_cache) -> KnowledgeBase:
 def reader_of(writer: KnowledgeBase, folder: Path, embedder) -> KnowledgeBase:
     """Another process's knowledge base: the same Milvus, no data dir of its own."""
     index = writer.settings.index.model_copy(update={"data_dir": folder / "elsewhere"})
-    return KnowledgeBase(writer.settings.model_copy(update={"index": index}), embedder)
+    settings = writer.settings.model_copy(update={"index": index})
+    return KnowledgeBase(settings, embedder, store=open_store(settings))
 
 
 @pytest.mark.model
@@ -76,14 +79,15 @@ def test_two_knowledge_bases_on_one_milvus_answer_alike_and_see_each_reindex(
 
 @pytest.mark.model
 def test_one_reindex_at_a_time_the_second_is_refused(writer, embedder):
-    other = KnowledgeBase(writer.settings, embedder)
+    other = KnowledgeBase(writer.settings, embedder, store=open_store(writer.settings))
     with reindex_lock(writer.settings.index.data_dir), pytest.raises(ReindexBusyError):
         other.reindex()
 
 
 @pytest.mark.model
 def test_before_the_first_publication_questions_are_told_to_reindex(tmp_path, embedder):
-    kb = KnowledgeBase(store_settings(tmp_path, "milvus", tmp_path), embedder)
+    settings = store_settings(tmp_path, "milvus", tmp_path)
+    kb = KnowledgeBase(settings, embedder, store=open_store(settings))
     with pytest.raises(IndexNotFoundError, match="newsbot reindex"):
         kb.search("anything")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from index.answer.lead import answering_clause, lead_of, quote_sentences
 from index.records import Answer, AnswerSentence, ArticleInfo, Citation
-from index.search.lead import answering_clause, lead_of, quote_sentences
 
 QUESTION = "who wants Iran out of Syria?"
 NETANYAHU = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from index.answer.extractive import compose_answer, evidence_strength
 from index.config import AnswerSettings
 from index.records import ArticleInfo, Hit
-from index.search.answer import compose_answer, evidence_strength
 from tests.conftest import ASKED
 
 pytestmark = pytest.mark.model

@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.ingest.answer_kinds import QUESTION_WORDS
-from index.ingest.terms import lexical_tokens
+from index.ingest.sentence_facts import coverage, question_terms
 from index.records import Answer, AnswerSentence
 
 _PARENTHESIS = re.compile(r"\s*\([^()]*\)")
@@ -82,19 +81,6 @@ def quote_sentences(answer: Answer, lead: Lead | None) -> list[AnswerSentence]:
     return [
         s for number, s in enumerate(answer.sentences) if lead is None or number != lead.sentence
     ]
-
-
-def question_terms(question: str) -> set[str]:
-    return set(lexical_tokens(question)) - QUESTION_WORDS
-
-
-def coverage(terms: set[str], text: str) -> float:
-    """Share of ``terms`` in ``text``; "Iranian" counts for "Iran"."""
-    if not terms:
-        return 0.0
-    words = set(lexical_tokens(text))
-    found = sum(1 for t in terms if any(w.startswith(t) if len(t) >= 4 else w == t for w in words))
-    return found / len(terms)
 
 
 def _wanted(question: str) -> re.Pattern[str] | None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.ingest.terms import lexical_tokens, term_counts
-from index.search.lexical import bm25_scores
+from index.store.bm25 import bm25_scores
 
 PASSAGES = [
     "Harbour cranes stood still all day.",
