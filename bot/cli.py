@@ -20,12 +20,15 @@ from bot import render
 from bot.composition import DISCORD_TOKEN, knowledge_base, language_model, milvus_token, secret
 from bot.settings import AppSettings
 from bot.terminal_draft import DraftPrinter
+from index.calendar import parse_day
 from index.config import load_settings
 from index.display import printable
-from index.errors import ConfigError, NewsbotError
+from index.errors import ConfigError, DateRangeError, InvalidQueryError, NewsbotError
 from index.indexer import ReindexProgress
 from index.ingest.urls import display_url
+from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
+from index.search.publishers import UnknownPublisherError, resolve_publisher
 
 log = logging.getLogger(__name__)
 
@@ -110,19 +113,20 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = knowledge_base(settings)
+    filters = _filters(args, kb)
     if args.json:
-        answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args))
+        answer = kb.ask(args.question, filters, as_of=_asked_on(args))
         print(json.dumps(render.answer_json(answer), ensure_ascii=False, indent=2))
         return 0
     printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
-    answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args), on_text=printer)
+    answer = kb.ask(args.question, filters, as_of=_asked_on(args), on_progress=printer)
     printer.finish(answer)
     return 0
 
 
 def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = knowledge_base(settings, answers=False)
-    hits = kb.search(args.query, args.k, _filters(args), as_of=_asked_on(args))
+    hits = kb.search(args.query, args.k, _filters(args, kb), as_of=_asked_on(args))
     if args.json:
         print(json.dumps(render.hits_json(hits), ensure_ascii=False, indent=2))
     else:
@@ -156,7 +160,7 @@ def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
     for question in _chat_lines(questions, interactive):
         print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
         try:
-            printer.finish(kb.ask(question, as_of=_asked_on(args), on_text=printer))
+            printer.finish(kb.ask(question, as_of=_asked_on(args), on_progress=printer))
         except ValueError as error:  # a bad question ends only that question
             print(f"newsbot: {error}")
         print()
@@ -231,8 +235,27 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _filters(args: argparse.Namespace) -> SearchFilters:
-    return SearchFilters(sources=tuple(args.source or ()), since=args.since, until=args.until)
+def _filters(args: argparse.Namespace, kb: KnowledgeBase) -> SearchFilters:
+    """The filters the flags ask for: each ``--source`` the indexed publisher it means
+    (close matches suggested when there is none), the days in order."""
+    sources: tuple[str, ...] = ()
+    if args.source:
+        known = [name for name, _ in kb.stats().sources]
+        try:
+            sources = tuple(resolve_publisher(name, known) for name in args.source)
+        except UnknownPublisherError as error:
+            hint = "" if error.close else " 'newsbot stats' lists them."
+            raise InvalidQueryError(f"--source: {error}{hint}") from None
+    try:
+        filters = SearchFilters(sources=sources, since=args.since, until=args.until)
+    except DateRangeError as error:
+        raise InvalidQueryError(f"--since {error.first} is after --until {error.last}") from None
+    if args.since and args.as_of and args.since > args.as_of:
+        raise InvalidQueryError(
+            f"--since {args.since} is after --as-of {args.as_of}: no article published by "
+            "then is that recent"
+        )
+    return filters
 
 
 def _asked_on(args: argparse.Namespace) -> date:
@@ -243,11 +266,9 @@ def _asked_on(args: argparse.Namespace) -> date:
 
 def _iso_date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date like 2024-03-01, got {value!r}"
-        ) from None
+        return parse_day(value)
+    except InvalidQueryError as error:  # argparse names the flag before it
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive(value: str) -> int:

@@ -1,11 +1,10 @@
-"""A language model's draft on a terminal while it is written, then the checked answer.
+"""A language model's answer on a terminal while it is written, then the whole of it.
 
-The draft is shown dimmed as it arrives, without its [n] markers (they number passages,
-not yet the answer's sources). Once the answer is verified the draft is erased and the
-answer is printed in its place, as every answer is printed, with its sources, and a
-line saying what checking left out. So what stays on the screen is only ever what was
-checked: a reader never has to compare two versions to know which one counts, and a
-dropped sentence visibly disappears with a word on why.
+Only verified sentences are shown, dimmed, each as soon as it has passed, with its [n]
+markers (sources are numbered in the order first cited, so a number never changes).
+Once the reply is complete they are erased and the answer is printed in their place, as
+every answer is printed, with its sources, and a line saying what checking left out.
+Nothing unchecked ever reaches the screen.
 
 Off a terminal (a pipe, a file) nothing is streamed: only the answer is printed.
 """
@@ -17,7 +16,7 @@ import shutil
 from typing import TextIO
 
 from bot.render import answer_text
-from index.llm.draft import preview
+from index.llm.draft import clean
 from index.records import Answer
 
 _DIM, _NORMAL = "\x1b[2m", "\x1b[0m"
@@ -26,20 +25,18 @@ _LEAD = "… "  # before the draft: it is being written
 
 
 class DraftPrinter:
-    """``on_text`` for ``KnowledgeBase.ask``; ``finish(answer)`` prints the answer."""
+    """``on_progress`` for ``KnowledgeBase.ask``; ``finish(answer)`` prints the answer."""
 
     def __init__(self, out: TextIO, *, streaming: bool, width: int | None = None) -> None:
         self._out = out
         self._streaming = streaming
         self._width = width
-        self._draft = ""
         self._shown = ""
 
-    def __call__(self, text: str) -> None:
+    def __call__(self, verified: Answer) -> None:
         if not self._streaming:
             return
-        self._draft += text
-        now = preview(self._draft)
+        now = clean(verified.text)
         if not now.startswith(self._shown) or now == self._shown:
             return  # never rewrite what is on the screen; the answer replaces it all
         if not self._shown:
@@ -56,7 +53,7 @@ class DraftPrinter:
         if note := checked_note(answer):
             self._out.write(note + "\n")
         self._out.flush()
-        self._draft = self._shown = ""
+        self._shown = ""
 
     def _erase(self) -> str:
         """Back to the draft's first row, and clear from there down."""

@@ -45,3 +45,13 @@ class QuestionTooLong(InvalidQueryError):
         super().__init__(f"the question is too long ({length:,} characters; limit {limit:,})")
         self.length = length
         self.limit = limit
+
+
+class DateRangeError(InvalidQueryError):
+    """A span whose first day (``first``) is after its last (``last``); front ends name
+    their own options or flags around it."""
+
+    def __init__(self, first: object, last: object) -> None:
+        super().__init__(f"the first day ({first}) is after the last ({last})")
+        self.first = first
+        self.last = last

@@ -139,20 +139,21 @@ class KnowledgeBase:
         as_of: date,
         conversation: Sequence[Turn] = (),
         use_model: bool = True,
-        on_text: Callable[[str], None] | None = None,
+        on_progress: Callable[[Answer], None] | None = None,
     ) -> Answer:
         """Answer ``question`` as asked on the day ``as_of``: articles published later do
-        not exist yet, newer ones weigh more. The ``conversation``'s earlier turns steer
-        retrieval of a follow-up and are shown to the language model, when there is one
-        and ``use_model`` is on; it passes each piece of its draft to ``on_text`` as it
-        writes (in this thread). See ``index.answer.pipeline``."""
+        not exist yet, newer ones weigh more. A follow-up in a ``conversation`` (its
+        earlier turns, oldest first) is searched with the turns it continues, which the
+        language model is shown too, when there is one and ``use_model`` is on; then
+        ``on_progress`` gets the verified answer so far each time a sentence passes (in
+        this thread). See ``index.answer.pipeline``."""
         question = checked_question(question)
         k = self.settings.answer.passages
         writer = self._writer if use_model else None
         if writer is not None:
             k = max(k, self.settings.llm.passages)
         found = retrieve(self.searcher(), question, filters, as_of, conversation, k)
-        return compose(found, self.settings.answer, as_of, writer, on_text)
+        return compose(found, self.settings.answer, as_of, writer, on_progress)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
         """The article at this url, else the one whose passage best matches the words."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from index.errors import DateRangeError
+
 
 @dataclass(frozen=True, slots=True)
 class Reprint:
@@ -237,4 +239,4 @@ class SearchFilters:
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since > self.until:
-            raise ValueError(f"--since {self.since} is after --until {self.until}")
+            raise DateRangeError(self.since, self.until)

@@ -1,6 +1,6 @@
-"""Answers as Discord shows them: a card (embed) that fits a phone screen, plain messages
-where the bot may not embed, and the draft a language model is writing, shown while it
-streams.
+"""Answers as Discord shows them: a card (embed) that fits a phone screen, and plain
+messages where the bot may not embed; a language model's answer is marked as its own,
+and as still being written while it is.
 
 A card leads with the answer (``index.answer.lead``): one short line, then the supporting
 quotes (each cut to its clause that answers), one line each with its ``[n]`` (a link to
@@ -15,22 +15,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.discord.cards import Card, Field, applied_text, article_meta, title_of
+from bot.discord.cards import Card, Field, applied_text, article_meta
 from bot.discord.markdown import (
     FIELD_VALUE_LIMIT,
-    MESSAGE_LIMIT,
     plain,
     safe_url,
     shorten,
     split_message,
 )
+from bot.discord.titles import title_of
 from bot.render import NO_ANSWER, coverage_note, fallback_note
 from index.answer.lead import answering_clause, lead_of, quote_sentences
 from index.records import Answer, ArticleInfo, Citation, SearchFilters
 
 NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
-# Under a draft while the model writes it: what the reader sees is not final yet.
-DRAFT_NOTE = "-# Writing… each sentence is checked against its source before it is final."
+# Under the model's answer while it writes it: what is shown is checked, but not all.
+WRITING_NOTE = "-# Writing… each sentence is shown once it is checked against its sources."
+# Under the model's finished answer: who wrote it, and that it was checked.
+MODEL_NOTE = "-# Written by a language model; every sentence checked against the sources cited."
 LEAD_CHARS = 240  # about two lines on a phone
 QUOTE_CHARS = 110  # one line on a phone
 QUOTES_SHOWN = 3
@@ -39,16 +41,23 @@ SOURCE_META_CHARS = 120
 
 
 def answer_card(
-    answer: Answer, filters: SearchFilters | None = None, as_of: date | None = None
+    answer: Answer,
+    filters: SearchFilters | None = None,
+    as_of: date | None = None,
+    *,
+    writing: bool = False,
 ) -> Card:
     """Title the question (linking to the top source), the answer's lead line, up to
     ``QUOTES_SHOWN`` quotes of a line each, a "Sources" field (title, publisher, date),
-    notes on how current it is and why no model wrote it, the filters in the footer
-    (``as_of`` only when the member chose the day)."""
+    notes on how current it is, why no model wrote it or that one did (or is
+    ``writing`` it still), the filters in the footer (``as_of`` only when the member
+    chose the day)."""
     title = title_of(answer.question)
     footer = applied_text(filters, as_of)
-    notes = [note for note in (coverage_note(answer), fallback_note(answer)) if note]
-    after = "\n\n" + "\n".join(f"*{note}*" for note in notes) if notes else ""
+    notes = [f"*{note}*" for note in (coverage_note(answer), fallback_note(answer)) if note]
+    if answer.mode == "llm":
+        notes.append(WRITING_NOTE if writing else MODEL_NOTE)
+    after = "\n\n" + "\n".join(notes) if notes else ""
     if not answer.answered:
         return Card(title, f"{NO_ANSWER} {NO_ANSWER_HINT}{after}", footer=footer)
     urls = {c.number: safe_url(c.article.url) for c in answer.citations}
@@ -105,12 +114,18 @@ def _source_line(number: int, article: ArticleInfo) -> str:
 
 
 def answer_texts(
-    answer: Answer, filters: SearchFilters | None = None, as_of: date | None = None
+    answer: Answer,
+    filters: SearchFilters | None = None,
+    as_of: date | None = None,
+    *,
+    writing: bool = False,
 ) -> list[str]:
     """The answer as plain messages (for channels where the bot may not embed): the
     card's layout in text, links in <> so that Discord shows no previews."""
     lines = [f"**{title_of(answer.question)}**"]
     notes = [f"*{note}*" for note in (coverage_note(answer), fallback_note(answer)) if note]
+    if answer.mode == "llm":
+        notes.append(WRITING_NOTE if writing else MODEL_NOTE)
     applied = applied_text(filters, as_of)
     if applied:
         notes.append(f"-# {applied}")
@@ -144,11 +159,3 @@ def _plain_source_line(citation: Citation) -> str:
     url = safe_url(article.url)
     parts = [plain(article.title), article_meta(article), f"<{url}>" if url else ""]
     return f"[{citation.number}] " + " — ".join(p for p in parts if p)
-
-
-def draft_text(draft: str) -> str:
-    """One message showing the model's draft so far (``index.llm.draft.preview``: its
-    passage markers withheld, since the sources are numbered only once it is checked),
-    escaped, its start kept when it is too long, with a note that it is not final."""
-    room = MESSAGE_LIMIT - len(DRAFT_NOTE) - 1
-    return f"{shorten(plain(draft), room)}\n{DRAFT_NOTE}"

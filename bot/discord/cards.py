@@ -20,7 +20,6 @@ from bot.discord.markdown import (
     FIELDS_LIMIT,
     FOOTER_LIMIT,
     MESSAGE_LIMIT,
-    THREAD_NAME_LIMIT,
     TITLE_LIMIT,
     escape,
     plain,
@@ -29,7 +28,13 @@ from bot.discord.markdown import (
     shorten,
 )
 from bot.render import UNDATED, also_reported_by
-from index.errors import IndexNotFoundError, InvalidQueryError, ReindexBusyError
+from index.errors import (
+    DateRangeError,
+    IndexNotFoundError,
+    InvalidQueryError,
+    QuestionTooLong,
+    ReindexBusyError,
+)
 from index.indexer import ReindexProgress, ReindexSummary
 from index.records import (
     ArticleInfo,
@@ -37,7 +42,7 @@ from index.records import (
     Skipped,
     Truncated,
 )
-from index.search.questions import last_question
+from index.search.publishers import UnknownPublisherError
 from index.store.feedback import Voted
 from index.web.refresh import RefreshSummary
 
@@ -45,10 +50,18 @@ PREPARING = "I'm still preparing my articles; please ask again in a few minutes.
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
 NOT_HERE = "I don't answer here. Ask in one of the channels newsbot is enabled in."
 SHUTTING_DOWN = "newsbot is restarting; please ask again in a minute."
+REINDEX_STOPPED = (
+    "newsbot is restarting; the reindex was stopped and will start again by itself once "
+    "newsbot is back (the index in use was not touched)."
+)
 ADMIN_ONLY = "Only server administrators can run /reindex."
 SERVER_ONLY = "This command works only in a server."
 NOTHING_TO_ASK = "That message has no text to ask about."
 EMPTY_MENTION = "Ask me about the news: mention me with a question, or use `/ask`."
+NOT_A_QUESTION = (
+    "Ask me a question about the news, e.g. “who wants Iran out of Syria?”; `/help` says more."
+)
+THANKS_REACTION = "\N{SLIGHTLY SMILING FACE}"
 REINDEX_RUNNING = (
     "A reindex is already running (an admin's /reindex or the scheduled refresh of the web "
     "sources); try again once it has finished."
@@ -59,7 +72,9 @@ REASON_LABEL = "What was wrong with this answer?"
 REASON_HINT = "Optional: your 👎 counts either way."
 REASON_PLACEHOLDER = "e.g. it quotes the wrong article, or misses the point"
 REASON_NOTED = "Thanks for saying what was wrong; it is kept with your vote."
-MORE_EXPIRED = "This answer is too old to show in full; ask again to see it."
+MORE_UNKNOWN = "This answer is not on record any more; ask again to see it."
+SHARE_UNKNOWN = "This result is not on record any more; look it up again to post it."
+SHARED = "Posted to the channel."
 _SHOWN_SKIPPED = 10  # skipped inputs listed by name after a reindex; the log has them all
 _SHOWN_FAILED = 10  # sources and pages that failed to fetch, listed after a reindex
 ANNOUNCED_MAX = 30  # new articles listed in one announcement; the rest are counted
@@ -104,23 +119,23 @@ class Card:
         if problems:
             raise ValueError("card outside Discord's limits: " + "; ".join(problems))
 
+    def to_json(self) -> dict[str, object]:
+        fields = [[f.name, f.value, f.inline] for f in self.fields]
+        return {"title": self.title, "description": self.description, "fields": fields,
+                "url": self.url, "footer": self.footer}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Card:
+        fields = tuple(Field(str(n), str(v), bool(i)) for n, v, i in data["fields"])  # type: ignore[attr-defined]
+        url = data.get("url")
+        return cls(str(data["title"]), str(data["description"]), fields,
+                   str(url) if url else None, str(data["footer"]))  # fmt: skip
+
     @property
     def size(self) -> int:
         """Characters Discord counts against the 6000 of an embed."""
         fields = sum(len(f.name) + len(f.value) for f in self.fields)
         return len(self.title) + len(self.description) + len(self.footer) + fields
-
-
-def thread_name(question: str) -> str:
-    """A thread title from a question: a long one's question sentence (Discord shows
-    thread names without markdown)."""
-    return shorten(last_question(question, THREAD_NAME_LIMIT), THREAD_NAME_LIMIT) or "Question"
-
-
-def title_of(question: str) -> str:
-    """A card title from a question: one longer than a thread name shows its question
-    sentence, as the thread does."""
-    return shorten(plain(last_question(question, THREAD_NAME_LIMIT)), TITLE_LIMIT)
 
 
 def article_meta(article: ArticleInfo) -> str:
@@ -163,12 +178,23 @@ _STAGES = {
 }
 
 
-def reindex_progress_text(progress: ReindexProgress | None, seconds: float) -> str:
-    """ "Reindexing… embedding 320 of 1,977 passages (41 s)"."""
+def reindex_progress_text(
+    progress: ReindexProgress | None, seconds: float, reading: ReindexProgress | None = None
+) -> str:
+    """ "Reindexing… reading 412 of 857 new or changed sources, 3,120 passages embedded
+    (41 s)". A total is shown only where it is known from the start and kept: the
+    passages to embed are counted as the sources are read, so while embedding the
+    sources read (``reading``, the latest "indexing" report) give the progress."""
     if progress is None:
         return f"Reindexing… starting ({seconds:.0f} s)"
+    if progress.stage == "embedding" and reading is not None and reading.total:
+        words = (
+            f"reading {reading.done:,} of {reading.total:,} new or changed sources, "
+            f"{progress.done:,} passages embedded"
+        )
+        return f"Reindexing… {words} ({seconds:.0f} s)"
     words, unit = _STAGES.get(progress.stage, (progress.stage, ""))
-    if progress.total:
+    if progress.total and progress.stage != "embedding":
         words += f" {progress.done:,} of {progress.total:,} {unit}"
     elif progress.done:
         words += f" {progress.done:,} {unit}"
@@ -286,17 +312,28 @@ def vote_text(emoji: str, voted: Voted) -> str:
     return f"Thanks, vote recorded: {emoji}."
 
 
-def cooldown_text(retry_after: float) -> str:
+def cooldown_text(retry_after: float, *, lookup: bool = False) -> str:
     seconds = max(1, round(retry_after))
+    if lookup:
+        return f"One lookup at a time, please: you can look something up again in {seconds} s."
     return f"One question at a time, please: you can ask again in {seconds} s."
 
 
 def error_text(error: BaseException) -> str:
     """What a member is told about an error, in a line and without server details: a
-    bad question's own message, that the articles are still being prepared, that a
-    reindex is busy, else only an apology (the log has the rest)."""
+    bad question or option in the mention path's words, that the articles are still
+    being prepared, that a reindex is busy, else only an apology (the log has the rest)."""
+    if isinstance(error, QuestionTooLong):
+        return too_long_text(error.length, error.limit)
+    if isinstance(error, InvalidQueryError) and getattr(error, "markdown", False):
+        return shorten(str(error), 1500)
+    if isinstance(error, DateRangeError):
+        return f"`since` ({error.first}) is after `until` ({error.last}): no article is in both."
+    if isinstance(error, UnknownPublisherError) and not error.close:
+        return f"{shorten(escape(str(error)), 1500)} `/sources` lists them."
     if isinstance(error, InvalidQueryError):
-        return shorten(escape(str(error)), 1500)
+        text = str(error)
+        return shorten(escape(text[:1].upper() + text[1:]), 1500)
     if isinstance(error, IndexNotFoundError):
         return PREPARING
     if isinstance(error, ReindexBusyError):
@@ -309,6 +346,13 @@ def too_long_text(length: int, limit: int) -> str:
         f"Your question is {length:,} characters long; I can take up to {limit:,}. "
         "Please shorten it to the question itself."
     )
+
+
+def shared_by(card: Card, member: str) -> Card:
+    """A private result as posted to the channel: who posted it, in the footer."""
+    posted = f"Posted by {shorten(member, 80)}"
+    footer = f"{card.footer} · {posted}" if card.footer else posted
+    return Card(card.title, card.description, card.fields, card.url, footer[:FOOTER_LIMIT])
 
 
 def _day(day: date | None) -> str | None:

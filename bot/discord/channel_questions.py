@@ -1,13 +1,18 @@
 """Questions asked in channels: a mention anywhere the bot works, and every message in
 ask channels and in the threads the bot opened. The answer opens a thread on the
-question; follow-ups there are answered with the thread's earlier questions (and, for a
-language model, the bot's earlier answers) in mind. With a language model the answer
-streams (``bot.discord.streaming``)."""
+question (``bot.discord.streaming``: the extractive answer at once, a language model's
+verified one in its place when there is a model).
+
+Each thread is one conversation: its earlier turns, every member's, are kept as data in
+the feedback store and a follow-up there continues the one it fits best
+(``index.search.followup``). Outside threads a member's own recent turns in the channel
+are their conversation. Greetings, thanks and other messages that ask nothing get a
+reaction or a short hint in place, never a thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import re
@@ -17,25 +22,21 @@ import discord
 from discord.ext import commands
 
 from bot.discord import answer_cards, cards
-from bot.discord.answer_cards import DRAFT_NOTE
-from bot.discord.answer_view import answer_view
 from bot.discord.embeds import NO_PINGS, to_embed
-from bot.discord.markdown import unescape
 from bot.discord.services import BotServices
-from bot.discord.streaming import Draft, stream_answer
-from index.knowledge_base import QUESTION_LIMIT
-from index.records import Answer, Turn
-from index.search.questions import looks_like_question
+from bot.discord.streaming import Piece, Place, deliver_answer
+from bot.discord.titles import thread_name
+from index.errors import InvalidQueryError
+from index.records import Answer
+from index.search.questions import looks_like_question, thanks
 
 log = logging.getLogger(__name__)
 
 _QUESTION_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-_LOOKBACK = 20  # thread messages read back to find the earlier questions
-_EARLIER_KEPT = 4  # earlier exchanges passed on; retrieval and the model use the latest ones
+_TURNS_KEPT = 6  # earlier turns of a conversation a follow-up may continue
 _THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
 COOLDOWN_REACTION = "\N{HOURGLASS WITH FLOWING SAND}"
 _COOLDOWN_MARK_WAIT = 60.0  # seconds the ⏳ waits for the answer to the asker's last question
-_LINKED_MARKER = re.compile(r"\[\[(\d+)\]\]\([^)]*\)")
 
 
 class ChannelQuestions(commands.Cog):
@@ -87,17 +88,23 @@ class ChannelQuestions(commands.Cog):
         if not question:
             await _reply(message, cards.EMPTY_MENTION)
             return
-        if len(question) > QUESTION_LIMIT:
-            await _reply(message, cards.too_long_text(len(question), QUESTION_LIMIT))
+        if not looks_like_question(question):  # a mention that asks nothing
+            if thanks(question):
+                await _react(message, cards.THANKS_REACTION)
+            else:
+                await _reply(message, cards.NOT_A_QUESTION)
             return
         asker = message.author.id
-        if bot.cooldown.retry_after(asker) > 0:
+        if bot.cooldowns.retry_after(asker, "question") > 0:
             await self._mark_cooldown(message)
             return
         self._asking[asker] = asyncio.current_task()
         try:
             async with bot.tracked():
                 await self._answer_now(message, question)
+        except InvalidQueryError:
+            bot.cooldowns.reset(asker, "question")  # the member's mistake costs no wait
+            raise
         finally:
             self._asking.pop(asker, None)
 
@@ -107,49 +114,39 @@ class ChannelQuestions(commands.Cog):
         running = self._asking.get(message.author.id)
         if running is not None:
             await asyncio.wait([running], timeout=_COOLDOWN_MARK_WAIT)
-        try:
-            await message.add_reaction(COOLDOWN_REACTION)
-        except discord.HTTPException as error:
-            log.info("no cooldown reaction on message %s: %s", message.id, error)
+        await _react(message, COOLDOWN_REACTION)
 
     async def _answer_now(self, message: discord.Message, question: str) -> None:
         bot = self.bot
-        earlier = await self._earlier_turns(message)
+        place, member = conversation_of(message.channel, message.author.id)
+        earlier = await asyncio.to_thread(bot.feedback.turns, place, member, _TURNS_KEPT)
         # Asked when it was sent: a question that waited in a queue keeps its day.
         ask = functools.partial(
-            bot.knowledge_base.ask,
-            question,
-            None,
-            as_of=message.created_at.date(),
-            conversation=earlier,
+            bot.knowledge_base.ask, question, as_of=message.created_at.date(), conversation=earlier
         )
-        draft = _ReplyDraft(self, message, question)
-        answer = await stream_answer(
-            bot.run_blocking,
-            lambda on_text: ask(on_text=on_text),
-            draft,
-            message.channel.typing(),
+        embeds = _can_embed(message.channel)
+        await deliver_answer(
+            bot,
+            ask,
+            _Reply(self, message, question),
+            functools.partial(_render, embeds),
+            message.channel.typing,
+            Turns(bot, self._places(message)).remember,
         )
-        view = await answer_view(bot, answer)
-        await self._post(message, answer, view, draft)
 
-    async def _post(
-        self, message: discord.Message, answer: Answer, view: discord.ui.View, draft: _ReplyDraft
-    ) -> None:
-        """Where the draft was shown (replacing it) or, without one, in a new thread on the
-        question when threads are on and possible, else as a reply; plain text where the
-        bot may not embed, with the buttons under the last."""
-        pieces: list[dict[str, Any]]
-        if _can_embed(message.channel):
-            pieces = [{"content": None, "embed": to_embed(answer_cards.answer_card(answer))}]
-        else:
-            pieces = [{"content": text} for text in answer_cards.answer_texts(answer)]
-        pieces[-1]["view"] = view
-        first, *others = pieces
-        if not await draft.replace(first):
-            await draft.send(first=True, **{k: v for k, v in first.items() if v is not None})
-        for piece in others:
-            await draft.send(first=False, **piece)
+    def _places(self, message: discord.Message) -> list[tuple[str, str]]:
+        """The conversations a question joins, with its asker: the thread it is asked in;
+        else the asker's own in the channel, and the thread its answer opens (a thread
+        opened on a message has the message's id)."""
+        asker = str(message.author.id)
+        if isinstance(message.channel, discord.Thread):
+            return [(str(message.channel.id), asker)]
+        places = [(str(message.channel.id), asker)]
+        if self.bot.settings.discord.answer_in_threads and isinstance(
+            message.channel, discord.TextChannel
+        ):
+            places.append((str(message.id), asker))
+        return places
 
     async def _open_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         if not self.bot.settings.discord.answer_in_threads:
@@ -158,130 +155,92 @@ class ChannelQuestions(commands.Cog):
             return None  # already in a thread, or a DM: answer in place
         try:
             return await message.create_thread(
-                name=cards.thread_name(question), auto_archive_duration=_THREAD_ARCHIVE_MINUTES
+                name=thread_name(question), auto_archive_duration=_THREAD_ARCHIVE_MINUTES
             )
         except discord.HTTPException as error:
             channel_id = message.channel.id
             log.warning("no thread in channel %s (%s): answering in place", channel_id, error)
             return None
 
-    async def _earlier_turns(self, message: discord.Message) -> list[Turn]:
-        """The asker's earlier exchanges in a thread the bot answers in, oldest first:
-        their questions (the message the thread was opened on, when theirs, then their
-        later ones), each with the bot's answer to it (the text of its messages up to
-        the buttons). Other members' questions and the answers to them are left out."""
-        channel = message.channel
-        me = self.bot.user
-        if me is None or not isinstance(channel, discord.Thread) or not self._is_ask_place(channel):
-            return []
-        asker = message.author.id
-        turns: list[Turn] = []
-        asked: str | None = None
-        answered: list[str] = []
 
-        def close() -> None:
-            if asked:
-                turns.append(Turn(asked, " ".join(answered)))
+class Turns:
+    """Keeps a question's turn in its conversations: added with the first answer shown,
+    its answer replaced by the one that replaces it on screen."""
 
-        def asked_in(earlier: discord.Message) -> str | None:
-            text = question_text(earlier.content, me.id)
-            return text if looks_like_question(text) or me.id in earlier.raw_mentions else None
+    def __init__(self, bot: BotServices, places: list[tuple[str, str]]) -> None:
+        self._bot, self._places = bot, places
+        self._ids: list[int] = []
 
-        starter = channel.starter_message or await _fetch_starter(channel)
-        if starter is not None and starter.author.id == asker:
-            asked = asked_in(starter)
-        history = [m async for m in channel.history(limit=_LOOKBACK, before=message)]
-        for earlier in reversed(history):
-            if earlier.author.id == me.id:
-                if asked:
-                    answered.append(_answer_text(earlier))
-                if earlier.components:  # the buttons end an answer
-                    close()
-                    asked, answered = None, []
-            elif not earlier.author.bot and earlier.type in _QUESTION_TYPES:
-                if earlier.author.id != asker:
-                    continue  # another member's question: their answer follows, unused
-                close()
-                asked, answered = asked_in(earlier), []
-        close()
-        return turns[-_EARLIER_KEPT:]
+    async def remember(self, answer: Answer) -> None:
+        feedback = self._bot.feedback
+        if self._ids:
+            for turn_id in self._ids:
+                await asyncio.to_thread(feedback.update_turn, turn_id, answer.text)
+            return
+        for place, asker in self._places:
+            add = functools.partial(feedback.add_turn, place, asker, answer.question)
+            self._ids.append(await asyncio.to_thread(add, answer.text))
 
 
-class _ReplyDraft(Draft):
-    """The answer to a message, streamed: in a new thread on the question when threads
-    are on and possible (opened at the first text), else as a reply."""
+def conversation_of(channel: Any, member: int) -> tuple[str, str | None]:
+    """Whose turns a question in ``channel`` continues: a thread's (every member's), or
+    elsewhere the member's own there."""
+    if isinstance(channel, discord.Thread):
+        return str(channel.id), None
+    return str(getattr(channel, "id", "")), str(member)
+
+
+def _render(embeds: bool, answer: Answer, writing: bool) -> list[Piece]:
+    if embeds:
+        return [
+            {"content": None, "embed": to_embed(answer_cards.answer_card(answer, writing=writing))}
+        ]
+    return [{"content": text} for text in answer_cards.answer_texts(answer, writing=writing)]
+
+
+class _Reply(Place):
+    """The answer to a message: in a new thread on the question when threads are on and
+    possible (opened with the first message), else as a reply."""
 
     def __init__(self, cog: ChannelQuestions, message: discord.Message, question: str) -> None:
         super().__init__()
         self._cog, self._message, self._question = cog, message, question
-        self._thread: discord.Thread | None = None
-        self._placed = False
-        self.sent: discord.Message | None = None
+        self.thread: discord.Thread | None = None
+        self.sent: list[discord.Message] = []
 
-    async def send(self, *, first: bool, **piece: Any) -> discord.Message:
-        if not self._placed:
-            self._placed = True
-            self._thread = await self._cog._open_thread(self._message, self._question)
-        if self._thread is not None:
-            return await self._thread.send(**piece, allowed_mentions=NO_PINGS)
-        if first:
-            return await self._message.reply(
-                **piece, mention_author=False, allowed_mentions=NO_PINGS
+    async def post(self, pieces: list[Piece]) -> None:
+        self.thread = await self._cog._open_thread(self._message, self._question)
+        first, *others = pieces
+        if self.thread is not None:
+            self.sent.append(await self.thread.send(**_sendable(first), allowed_mentions=NO_PINGS))
+        else:
+            self.sent.append(
+                await self._message.reply(
+                    **_sendable(first), mention_author=False, allowed_mentions=NO_PINGS
+                )
             )
-        return await self._message.channel.send(**piece, allowed_mentions=NO_PINGS)
+        await self.send_more(others)
 
-    async def post(self, content: str) -> None:
-        self.sent = await self.send(first=True, content=content)
+    async def send_more(self, pieces: list[Piece]) -> None:
+        channel = self.thread or self._message.channel
+        for piece in pieces:
+            self.sent.append(await channel.send(**_sendable(piece), allowed_mentions=NO_PINGS))
 
-    async def edit(self, content: str) -> None:
-        if self.sent is not None:
-            await self.sent.edit(content=content, allowed_mentions=NO_PINGS)
-
-    async def replace(self, piece: dict[str, Any]) -> bool:
-        """Turn the draft into ``piece`` (the answer); False when there is no draft to
-        turn (a broken one is deleted: the answer is sent anew)."""
-        if self.sent is None:
-            return False
-        if self.broken:
-            with contextlib.suppress(discord.HTTPException):
-                await self.sent.delete()
-            return False
-        await self.ready_to_edit()
+    async def edit_piece(self, index: int, piece: Piece) -> None:
         try:
-            await self.sent.edit(**piece, allowed_mentions=NO_PINGS)
-        except discord.HTTPException as error:
-            log.warning("could not finalise the streamed answer (%s): sending it anew", error)
-            return False
-        return True
+            await self.sent[index].edit(**piece, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as error:  # the answer shown stays
+            log.warning("could not update answer message %s: %s", self.sent[index].id, error)
+
+
+def _sendable(piece: Piece) -> Piece:
+    """``piece`` for a new message: send() takes no None embed or view."""
+    return {key: value for key, value in piece.items() if value is not None}
 
 
 def question_text(content: str, bot_id: int) -> str:
     """The message without the bot's mentions, on one line."""
     return " ".join(re.sub(rf"<@!?{bot_id}>", " ", content).split())
-
-
-async def _fetch_starter(thread: discord.Thread) -> discord.Message | None:
-    """The message a thread was opened on (same id), when there is one and it is readable."""
-    if thread.parent is None or not isinstance(thread.parent, discord.TextChannel):
-        return None
-    try:
-        return await thread.parent.fetch_message(thread.id)
-    except discord.HTTPException:
-        return None
-
-
-def _answer_text(message: discord.Message) -> str:
-    """What an answer message of the bot says: its card's lead and quotes, or its text
-    without the question line and the sources, unescaped, [n] markers without links."""
-    if message.embeds:
-        lines = (message.embeds[0].description or "").splitlines()
-        kept = [line.removeprefix("> ") for line in lines if line and not line.startswith("-#")]
-        text = _LINKED_MARKER.sub(r"[\1]", " ".join(kept)).replace("**", "")
-    else:
-        lines = message.content.split("\n**Sources**")[0].splitlines()
-        skipped = ("*", DRAFT_NOTE)  # the question, notes, the draft's note
-        text = " ".join(line for line in lines if not line.startswith(skipped))
-    return unescape(text)
 
 
 def _can_embed(channel: Any) -> bool:
@@ -296,3 +255,10 @@ async def _reply(message: discord.Message, text: str) -> None:
         await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
     except discord.HTTPException:
         log.exception("could not reply to message %s: %s", message.id, text)
+
+
+async def _react(message: discord.Message, emoji: str) -> None:
+    try:
+        await message.add_reaction(emoji)
+    except discord.HTTPException as error:
+        log.info("no reaction on message %s: %s", message.id, error)

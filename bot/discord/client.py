@@ -20,19 +20,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import cards
-from bot.discord.answer_view import MoreButton, RecentAnswers
+from bot.discord.answer_view import MoreButton, ShareButton
 from bot.discord.channel_questions import ChannelQuestions
 from bot.discord.embeds import NO_PINGS
 from bot.discord.lookups import Lookups
 from bot.discord.refresh import (
     REFRESH_INTERVAL,
+    REINDEX_RUNNING_STATE,
     Announcer,
     RefreshScheduler,
     ReindexGuard,
     ReindexStopped,
 )
 from bot.discord.slash_commands import SlashCommands
-from bot.discord.votes import VoteButton
+from bot.discord.votes import VoteButton, on_reason
 from bot.settings import AppSettings, DiscordSettings
 from index.errors import InvalidQueryError, NewsbotError
 from index.knowledge_base import KnowledgeBase
@@ -53,7 +54,6 @@ ASK_ABOUT_MESSAGE = "Ask newsbot about this message"
 # Seconds close() waits for detached threads; shutdown's drain leaves it this much of
 # ``bot.discord.run.SHUTDOWN_GRACE``.
 DETACHED_GRACE = 2.0
-_COOLDOWN_PRUNE_AT = 10_000  # remembered users before the expired ones are forgotten
 
 
 class NewsBot(commands.Bot):
@@ -93,8 +93,7 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.knowledge_base = knowledge_base
         self.feedback = feedback
-        self.cooldown = Cooldown(settings.discord.cooldown_seconds)
-        self.recent_answers = RecentAnswers()
+        self.cooldowns = Cooldowns(settings.discord.cooldown_seconds)
         self.accepting = True
         workers = QUERY_WORKERS + (LLM_WORKERS if settings.llm.enabled else 0)
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="newsbot-query")
@@ -122,8 +121,9 @@ class NewsBot(commands.Bot):
         self.tree.allowed_contexts = app_commands.AppCommandContext(
             guild=True, dm_channel=direct, private_channel=direct
         )
-        # The buttons of answers sent before a restart work too.
-        self.add_dynamic_items(VoteButton, MoreButton)
+        # The buttons of answers sent before a restart work too, and the 👎 form.
+        self.add_dynamic_items(VoteButton, MoreButton, ShareButton)
+        self.add_listener(on_reason, "on_interaction")
         guild_id = self.settings.discord.dev_guild_id
         if guild_id is not None:
             # Guild commands appear at once; global ones can take a while to reach clients.
@@ -135,6 +135,9 @@ class NewsBot(commands.Bot):
             synced = await self.tree.sync()
             log.info("synced %d global commands", len(synced))
         self.refresher.start()
+        if await asyncio.to_thread(self.feedback.state, REINDEX_RUNNING_STATE):
+            log.info("a reindex was stopped by the last shutdown: running it again")
+            self.refresher.owe_reindex()
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the ``ChannelQuestions`` cog's listener handles messages."""
@@ -235,7 +238,9 @@ class NewsBot(commands.Bot):
             return cards.SERVER_ONLY
         if isinstance(error, ReindexStopped):
             log.info("%s: %s", doing, error)
-            return cards.SHUTTING_DOWN
+            return cards.REINDEX_STOPPED
+        if isinstance(error, app_commands.CommandOnCooldown):
+            return cards.cooldown_text(error.retry_after)
         if isinstance(error, InvalidQueryError):
             log.info("%s: %s", doing, error)
         elif isinstance(error, NewsbotError):
@@ -266,6 +271,8 @@ class NewsTree(app_commands.CommandTree[NewsBot]):
             refusal = cards.SHUTTING_DOWN
         elif not bot.works_in(interaction.guild_id, interaction.channel):
             refusal = cards.NOT_HERE
+        elif _is_lookup(interaction) and (wait := _lookup_wait(bot, interaction)) > 0:
+            refusal = cards.cooldown_text(wait, lookup=True)
         if refusal is None:
             return True
         await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)
@@ -277,6 +284,23 @@ class NewsTree(app_commands.CommandTree[NewsBot]):
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         command = interaction.command.name if interaction.command else "command"
         await tell_privately(interaction, interaction.client.explain(cause, f"/{command}"))
+
+
+LOOKUP_COMMANDS = frozenset({"search", "article", "sources", "help"})
+
+
+def _is_lookup(interaction: discord.Interaction[Any]) -> bool:
+    """Whether ``interaction`` runs a lookup (autocompletion does not count)."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    return (
+        interaction.type is discord.InteractionType.application_command
+        and data.get("type", 1) == 1
+        and data.get("name") in LOOKUP_COMMANDS
+    )
+
+
+def _lookup_wait(bot: NewsBot, interaction: discord.Interaction[Any]) -> float:
+    return bot.cooldowns.retry_after(interaction.user.id, "lookup")
 
 
 async def tell_privately(interaction: discord.Interaction[Any], text: str) -> None:
@@ -309,24 +333,31 @@ def place_allowed(
     return channel in settings.allowed_channels or channel in settings.ask_channels
 
 
-class Cooldown:
-    """At most one question per person every ``seconds``."""
+class Cooldowns:
+    """Per member, one question (a mention, /ask, the message command) and one lookup
+    (/search, /article, /sources, /help) every ``seconds``: discord.py's own
+    ``CooldownMapping``, one bucket per member and kind."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._clock = clock
-        self._last: dict[int, float] = {}
+        self._mappings: dict[str, commands.CooldownMapping[int]] = {
+            kind: commands.CooldownMapping(commands.Cooldown(1, seconds), _member)
+            for kind in ("question", "lookup")
+        }
 
-    def retry_after(self, user_id: int) -> float:
-        """0 when ``user_id`` may ask now (their cooldown starts again), else the seconds
-        left to wait."""
+    def retry_after(self, user_id: int, kind: str) -> float:
+        """0 when ``user_id`` may go ahead now (their cooldown starts again), else the
+        seconds left to wait."""
         if self.seconds <= 0:
             return 0.0
-        now = self._clock()
-        last = self._last.get(user_id)
-        if last is not None and now - last < self.seconds:
-            return self.seconds - (now - last)
-        if len(self._last) >= _COOLDOWN_PRUNE_AT:
-            self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
-        self._last[user_id] = now
-        return 0.0
+        return self._mappings[kind].update_rate_limit(user_id) or 0.0
+
+    def reset(self, user_id: int, kind: str) -> None:
+        """Forget the last use: a question refused as invalid costs no wait."""
+        bucket = self._mappings[kind].get_bucket(user_id)
+        if self.seconds > 0 and bucket is not None:
+            bucket.reset()
+
+
+def _member(user_id: int) -> int:
+    return user_id

@@ -21,9 +21,11 @@ from index.knowledge_base import IndexStats
 from index.records import ArticleDetail, ArticleInfo, SearchFilters
 from index.search.snippets import Snippet
 
-NO_PASSAGES = "No passage is close enough to these words. Try others, or fewer filters."
+NO_PASSAGES = (
+    "No match: no passage is close enough to these words. Try other words or fewer filters; "
+    "`/sources` lists the publishers."
+)
 CLOSEST_LABEL = "Closest indexed article (not the link you gave)"
-WEAK_MATCH_LABEL = "Closest indexed article (no article matches these words well)"
 _TITLE_CHARS = 120
 _PUBLISHERS_IN_HELP = 15
 
@@ -68,7 +70,10 @@ def not_indexed_text(url: str) -> str:
 
 
 def no_article_text(query: str) -> str:
-    return f"No indexed article matches “{shorten(plain(query), 200)}”."
+    return (
+        f"No indexed article matches “{shorten(plain(query), 200)}”. Try a few words from "
+        "its title, or `/search` to see the closest passages."
+    )
 
 
 def sources_card(stats: IndexStats) -> Card:
@@ -97,11 +102,11 @@ def help_card(stats: IndexStats | None) -> Card:
     how = (
         "**How to ask**\n"
         "• Mention me with a question, or ask in an ask channel: I answer in a thread, "
-        "and follow-ups there build on your earlier questions.\n"
-        "• `/ask` takes a publisher (`source`, suggested as you type), `since` and "
-        "`as_of` dates as YYYY-MM-DD.\n"
-        "• `/search` lists matching passages, `/article` shows an article by link or words, "
-        "`/sources` lists every publisher.\n"
+        "and follow-ups there (anyone's) build on the thread's earlier questions.\n"
+        "• `/ask` takes a publisher (`source`, suggested as you type), `since`, `until` "
+        "and `as_of` dates as YYYY-MM-DD.\n"
+        "• `/search` lists matching passages, `/article` shows an article by link or words "
+        "(both only to you, with a button to post them), `/sources` lists every publisher.\n"
         "• Right-click a message › Apps › **Ask newsbot about this message**.\n"
         "• Every answer quotes its sources [n]; **More** shows it in full."
     )

@@ -1,7 +1,9 @@
 """Lookups: /search, /article, /sources and /help.
 
 Each defers first where it runs the knowledge base, runs it in a worker thread and
-follows up with a rendered card. Errors go to ``NewsTree.on_error``.
+follows up with a rendered card. /search and /article answer privately by default, with
+a "Post to channel" button under what they found; a result is shown only when it is
+close to what was asked, else "no match" and a hint. Errors go to ``NewsTree.on_error``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import lookup_cards
+from bot.discord.answer_view import share_view
+from bot.discord.cards import Card
 from bot.discord.embeds import NO_PINGS, to_embed
-from bot.discord.options import QUESTION, SINCE, SOURCE, complete_source, filters_of
+from bot.discord.options import QUESTION, SINCE, SOURCE, UNTIL, complete_source, filters_of
 from bot.discord.services import BotServices
 from index.errors import IndexNotFoundError
 from index.ingest.urls import loose_key
-from index.records import ArticleDetail
+from index.knowledge_base import checked_question
+from index.records import ArticleDetail, Hit
 from index.search.snippets import snippets
 
 _SEARCH_DEPTH = 4  # passages fetched per result listed: room for one per article
@@ -38,8 +43,9 @@ class Lookups(commands.Cog):
         k="How many results to list",
         source=SOURCE,
         since=SINCE,
+        until=UNTIL,
         several="List several passages of one article (default: one each)",
-        private="Show the results only to you",
+        public="Show the results to everyone (default: only to you, with a button to post them)",
     )
     @app_commands.autocomplete(source=complete_source)
     async def search(
@@ -49,57 +55,75 @@ class Lookups(commands.Cog):
         k: app_commands.Range[int, 1, 10] = 5,
         source: str | None = None,
         since: str | None = None,
+        until: str | None = None,
         several: bool = False,
-        private: bool = False,
+        public: bool = False,
     ) -> None:
         bot = self.bot
-        filters = await filters_of(bot, source, since)
+        filters = await filters_of(bot, source, since, until)
+        checked_question(query)
         async with bot.tracked():
-            await interaction.response.defer(ephemeral=private, thinking=True)
+            await interaction.response.defer(ephemeral=not public, thinking=True)
             search = functools.partial(
                 bot.knowledge_base.search, as_of=interaction.created_at.date()
             )
             hits = await bot.run_blocking(search, query, k * _SEARCH_DEPTH, filters)
-            results = snippets(query, hits, k, per_article=k if several else 1)
-            embed = to_embed(lookup_cards.search_card(query, results, filters))
-            await interaction.followup.send(
-                embed=embed, ephemeral=private, allowed_mentions=NO_PINGS
-            )
+            close = self._close(hits)
+            results = snippets(query, hits, k, per_article=k if several else 1) if close else []
+            card = lookup_cards.search_card(query, results, filters)
+            view = None
+            if results and not public:
+                view = await share_view(bot, card)
+            await _send(interaction, card, view, private=not public)
 
     @app_commands.command(description="Show an article: title, publisher, date, link and opening")
     @app_commands.rename(query_or_url="query-or-url")
     @app_commands.describe(query_or_url="The article's link, or words from it")
     async def article(self, interaction: discord.Interaction[Any], query_or_url: QUESTION) -> None:
-        """An article by its link or by words from it; a link that is not indexed is
-        said so, with the closest indexed article labelled as such, and so is an article
-        the words match only weakly."""
+        """An article by its link or by words from it, shown privately with a button to
+        post it. A link that is not indexed is said so, with the closest indexed article
+        when it is close (labelled as such); words that match no article well get "no
+        match" and a hint."""
         bot = self.bot
+        wanted = checked_question(query_or_url)
         async with bot.tracked():
-            await interaction.response.defer(thinking=True)
+            await interaction.response.defer(ephemeral=True, thinking=True)
             find = bot.knowledge_base.find_article
-            wanted = query_or_url.strip()
             is_link = wanted.startswith(("http://", "https://"))
             detail = await bot.run_blocking(find, wanted)
+            text, label = None, ""
             if is_link and not _is_at(detail, wanted):
-                words = _link_words(wanted)
-                closest = await bot.run_blocking(find, words) if words else None
                 text = lookup_cards.not_indexed_text(wanted)
-                if closest is None:
-                    await interaction.followup.send(text, allowed_mentions=NO_PINGS)
-                    return
-                card = lookup_cards.article_card(closest, lookup_cards.CLOSEST_LABEL)
+                words = _link_words(wanted)
+                detail = await self._closest(words) if words else None
+                label = lookup_cards.CLOSEST_LABEL
+            elif not is_link and (detail is None or not await self._matches(wanted)):
+                text, detail = lookup_cards.no_article_text(wanted), None
+            if detail is None:
                 await interaction.followup.send(
-                    text, embed=to_embed(card), allowed_mentions=NO_PINGS
+                    text or lookup_cards.no_article_text(wanted),
+                    ephemeral=True,
+                    allowed_mentions=NO_PINGS,
                 )
-            elif detail is None:
-                text = lookup_cards.no_article_text(wanted)
-                await interaction.followup.send(text, allowed_mentions=NO_PINGS)
-            else:
-                hits = await bot.run_blocking(bot.knowledge_base.search, wanted, 1)
-                weak = not snippets(wanted, hits, 1)  # below the relevance cut-off
-                label = lookup_cards.WEAK_MATCH_LABEL if weak else ""
-                embed = to_embed(lookup_cards.article_card(detail, label))
-                await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+                return
+            card = lookup_cards.article_card(detail, label)
+            await _send(interaction, card, await share_view(bot, card), private=True, text=text)
+
+    def _close(self, hits: list[Hit]) -> bool:
+        """Whether ``hits`` hold a passage close to the query: one found by its words,
+        or one as close in meaning as an answer needs (``[answer] min_relevance``)."""
+        floor = self.bot.settings.answer.min_relevance
+        return any(h.lexical_score is not None or (h.dense_score or -1.0) >= floor for h in hits)
+
+    async def _matches(self, words: str) -> bool:
+        hits = await self.bot.run_blocking(self.bot.knowledge_base.search, words, 1)
+        return self._close(hits) and bool(snippets(words, hits, 1))
+
+    async def _closest(self, words: str) -> ArticleDetail | None:
+        """The indexed article closest to ``words``, when it is close."""
+        if not await self._matches(words):
+            return None
+        return await self.bot.run_blocking(self.bot.knowledge_base.find_article, words)
 
     @app_commands.command(description="Publishers and article counts, index size, last reindex")
     async def sources(self, interaction: discord.Interaction[Any]) -> None:
@@ -120,6 +144,22 @@ class Lookups(commands.Cog):
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+
+async def _send(
+    interaction: discord.Interaction[Any],
+    card: Card,
+    view: discord.ui.View | None,
+    *,
+    private: bool,
+    text: str | None = None,
+) -> None:
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
+    if text is not None:
+        extra["content"] = text
+    await interaction.followup.send(
+        embed=to_embed(card), ephemeral=private, allowed_mentions=NO_PINGS, **extra
+    )
 
 
 def _is_at(detail: ArticleDetail | None, url: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -40,6 +40,27 @@ class ReindexStopped(Exception):
     """Raised by a reindex's progress callback once shutdown has begun: the reindex stops
     at its next step (its unpublished work is removed by the next reindex), so that its
     thread has ended before the process does."""
+
+
+# Set in the feedback store while a reindex runs: one that shutdown stopped runs again
+# when the bot starts.
+REINDEX_RUNNING_STATE = "reindex running"
+
+
+@contextlib.asynccontextmanager
+async def resumable(bot: BotServices) -> AsyncIterator[None]:
+    """Mark a reindex as running for its length; one that shutdown stops
+    (``ReindexStopped``) stays marked, and the next start runs it again."""
+    await asyncio.to_thread(bot.feedback.set_state, REINDEX_RUNNING_STATE, "yes")
+    stopped = False
+    try:
+        yield
+    except ReindexStopped:
+        stopped = True
+        raise
+    finally:
+        if not stopped:
+            await asyncio.to_thread(bot.feedback.set_state, REINDEX_RUNNING_STATE, None)
 
 
 def stop_when_closing(bot: BotServices) -> Callable[[ReindexProgress], None]:
@@ -120,6 +141,12 @@ class RefreshScheduler:
             waiter.cancel()
         self._waiters.clear()
 
+    def owe_reindex(self) -> None:
+        """Reindex at the next round even if no source brought news (one a shutdown
+        stopped)."""
+        self._reindex_owed = True
+        self._wake.set()
+
     async def run_now(self) -> RefreshRound:
         """Have the background loop run a round now, and wait for what it did."""
         if self._task is None or self._task.done():
@@ -177,7 +204,8 @@ class RefreshScheduler:
             if not self._reindex_owed:
                 return RefreshRound("unchanged", len(due), fetched)
             stop = stop_when_closing(bot)
-            summary = await bot.run_detached(reindex_without_fetching, bot.knowledge_base, stop)
+            async with resumable(bot):
+                summary = await bot.run_detached(reindex_without_fetching, bot.knowledge_base, stop)
             self._reindex_owed = False
             summary.fetched = fetched
             log.info("scheduled reindex: %s", summary_text(summary))

@@ -16,24 +16,18 @@ import discord
 
 from bot.settings import AppSettings
 from index.knowledge_base import KnowledgeBase
-from index.records import Answer
 from index.store.feedback import FeedbackStore
 
 T = TypeVar("T")
 
 
 class CooldownPolicy(Protocol):
-    def retry_after(self, user_id: int) -> float:
-        """0 when ``user_id`` may ask now, else the seconds left to wait."""
+    def retry_after(self, user_id: int, kind: str) -> float:
+        """0 when ``user_id`` may go ahead with a ``kind`` ("question" or "lookup")
+        now, else the seconds left to wait."""
         ...
 
-
-class RecentAnswerStore(Protocol):
-    def keep(self, answer_id: str, answer: Answer) -> None: ...
-
-    def get(self, answer_id: str) -> Answer | None:
-        """The answer shown under ``answer_id``, None once it is forgotten."""
-        ...
+    def reset(self, user_id: int, kind: str) -> None: ...
 
 
 class ReindexClaim(Protocol):
@@ -67,10 +61,7 @@ class BotServices(Protocol):
     def feedback(self) -> FeedbackStore: ...
 
     @property
-    def cooldown(self) -> CooldownPolicy: ...
-
-    @property
-    def recent_answers(self) -> RecentAnswerStore: ...
+    def cooldowns(self) -> CooldownPolicy: ...
 
     @property
     def accepting(self) -> bool:

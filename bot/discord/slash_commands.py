@@ -1,20 +1,20 @@
 """Questions by command: /ask, the message command "Ask newsbot about this message", and
 the admins' /reindex (the lookups are in ``bot.discord.lookups``).
 
-Each one defers first (Discord wants an acknowledgement within 3 s), runs the knowledge
-base in a worker thread and follows up with a rendered card. Errors go to
-``NewsTree.on_error``.
+Each one checks what the member gave and refuses it privately, then defers (Discord wants
+an acknowledgement within 3 s), runs the knowledge base in a worker thread and follows up
+with a rendered card. Errors go to ``NewsTree.on_error``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -23,24 +23,25 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord import answer_cards, cards
-from bot.discord.answer_view import answer_view
+from bot.discord.channel_questions import Turns, conversation_of
 from bot.discord.embeds import NO_PINGS, to_embed
 from bot.discord.options import (
     AS_OF,
     QUESTION,
     SINCE,
     SOURCE,
+    UNTIL,
+    asked_day,
     complete_source,
     filters_of,
-    option_day,
 )
-from bot.discord.refresh import stop_when_closing
+from bot.discord.refresh import resumable, stop_when_closing
 from bot.discord.services import BotServices
-from bot.discord.streaming import Draft, stream_answer
+from bot.discord.streaming import Piece, Place, deliver_answer
 from bot.render import summary_text
 from index.indexer import ReindexProgress, ReindexSummary
-from index.knowledge_base import QUESTION_LIMIT
-from index.records import SearchFilters
+from index.knowledge_base import checked_question
+from index.records import Answer, SearchFilters
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class SlashCommands(commands.Cog):
 
     @app_commands.command(description="Answer a question from the indexed articles, with sources")
     @app_commands.describe(
-        question="What you want to know", source=SOURCE, since=SINCE, as_of=AS_OF
+        question="What you want to know", source=SOURCE, since=SINCE, until=UNTIL, as_of=AS_OF
     )
     @app_commands.autocomplete(source=complete_source)
     async def ask(
@@ -62,11 +63,12 @@ class SlashCommands(commands.Cog):
         question: QUESTION,
         source: str | None = None,
         since: str | None = None,
+        until: str | None = None,
         as_of: str | None = None,
     ) -> None:
-        chosen_day = option_day(as_of, "as_of")
         # A bad option is refused before the cooldown starts, and privately.
-        filters = await filters_of(self.bot, source, since)
+        filters = await filters_of(self.bot, source, since, until)
+        chosen_day = asked_day(as_of, filters, interaction.created_at.date())
         await self.answer(interaction, question, filters, chosen_day)
 
     async def ask_about_message(
@@ -80,10 +82,6 @@ class SlashCommands(commands.Cog):
                 cards.NOTHING_TO_ASK, ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
-        if len(question) > QUESTION_LIMIT:
-            text = cards.too_long_text(len(question), QUESTION_LIMIT)
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-            return
         await self.answer(interaction, question, None, None)
 
     async def answer(
@@ -93,31 +91,36 @@ class SlashCommands(commands.Cog):
         filters: SearchFilters | None,
         chosen_day: date | None,
     ) -> None:
-        """Answer in the interaction's response (streamed, with a model), after the
-        cooldown (a private note when it is not over)."""
+        """Answer in the interaction's response (the extractive answer at once, a
+        model's in its place), after the cooldown (a private note when it is not over).
+        A question the knowledge base would refuse is refused first, privately."""
         bot = self.bot
-        if (wait := bot.cooldown.retry_after(interaction.user.id)) > 0:
+        checked_question(question)  # the core's one check, before anything is public
+        if (wait := bot.cooldowns.retry_after(interaction.user.id, "question")) > 0:
             await interaction.response.send_message(
                 cards.cooldown_text(wait), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         async with bot.tracked():
             await interaction.response.defer(thinking=True)  # Discord shows it "thinking"
-            asked_on = chosen_day or interaction.created_at.date()
-            ask = functools.partial(bot.knowledge_base.ask, question, filters, as_of=asked_on)
-            draft = _ResponseDraft(interaction)
-            answer = await stream_answer(
-                bot.run_blocking, lambda on_text: ask(on_text=on_text), draft, nullcontext()
+            place, member = conversation_of(interaction.channel, interaction.user.id)
+            earlier = await asyncio.to_thread(bot.feedback.turns, place, member)
+            ask = functools.partial(
+                bot.knowledge_base.ask,
+                question,
+                filters,
+                as_of=chosen_day or interaction.created_at.date(),
+                conversation=earlier,
             )
-            view = await answer_view(bot, answer)
-            embed = to_embed(answer_cards.answer_card(answer, filters, chosen_day))
-            if draft.started:  # the streamed response becomes the answer
-                await draft.ready_to_edit()
-                await interaction.edit_original_response(
-                    content=None, embed=embed, view=view, allowed_mentions=NO_PINGS
-                )
-            else:
-                await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+
+            def render(answer: Answer, writing: bool) -> list[Piece]:
+                card = answer_cards.answer_card(answer, filters, chosen_day, writing=writing)
+                return [{"content": None, "embed": to_embed(card)}]
+
+            turns = Turns(bot, [(place, str(interaction.user.id))])
+            await deliver_answer(
+                bot, ask, _Response(interaction), render, contextlib.nullcontext, turns.remember
+            )
 
     # default_permissions only hides the command in Discord clients (server admins can
     # change who sees it); has_permissions is what enforces it, on every run.
@@ -133,7 +136,7 @@ class SlashCommands(commands.Cog):
             )
             return
         try:
-            async with bot.tracked():
+            async with bot.tracked(), resumable(bot):
                 # Progress and summary are for the admin's eyes: the channel has no use for them.
                 await interaction.response.defer(ephemeral=True, thinking=True)
                 summary = await self._reindex_with_progress(interaction)
@@ -158,6 +161,7 @@ class SlashCommands(commands.Cog):
         reindex = self.bot.run_detached(self.bot.knowledge_base.reindex, relay)
         started = time.monotonic()
         last_edit: float | None = None
+        shown = ""
         while not reindex.done():
             await _first_of(reindex, relay.changed)
             relay.changed.clear()
@@ -166,7 +170,11 @@ class SlashCommands(commands.Cog):
                 await asyncio.wait([reindex], timeout=max(0.0, pause))
             if reindex.done() or interaction.is_expired():
                 continue
-            text = cards.reindex_progress_text(relay.latest, time.monotonic() - started)
+            seconds = time.monotonic() - started
+            text = cards.reindex_progress_text(relay.latest, seconds, relay.reading)
+            if text == shown:
+                continue
+            shown = text
             try:
                 await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
             except discord.HTTPException as error:
@@ -175,18 +183,22 @@ class SlashCommands(commands.Cog):
         return reindex.result()
 
 
-class _ResponseDraft(Draft):
-    """The answer to /ask, streamed in the deferred response."""
+class _Response(Place):
+    """The answer to /ask or the message command, in the deferred response."""
 
     def __init__(self, interaction: discord.Interaction[Any]) -> None:
         super().__init__()
         self._interaction = interaction
 
-    async def post(self, content: str) -> None:
-        await self.edit(content)
+    async def post(self, pieces: list[Piece]) -> None:
+        await self.edit_piece(0, pieces[0])
 
-    async def edit(self, content: str) -> None:
-        await self._interaction.edit_original_response(content=content, allowed_mentions=NO_PINGS)
+    async def edit_piece(self, index: int, piece: Piece) -> None:
+        await self._interaction.edit_original_response(**piece, allowed_mentions=NO_PINGS)
+
+    async def send_more(self, pieces: list[Piece]) -> None:
+        for piece in pieces:
+            await self._interaction.followup.send(**piece, allowed_mentions=NO_PINGS)
 
 
 class _ProgressRelay:
@@ -197,6 +209,7 @@ class _ProgressRelay:
         self, loop: asyncio.AbstractEventLoop, check: Callable[[ReindexProgress], None]
     ) -> None:
         self.latest: ReindexProgress | None = None
+        self.reading: ReindexProgress | None = None  # the latest "indexing": its total is kept
         self.changed = asyncio.Event()
         self._loop = loop
         self._check = check
@@ -204,6 +217,8 @@ class _ProgressRelay:
 
     def __call__(self, progress: ReindexProgress) -> None:  # on the reindex thread
         self._check(progress)
+        if progress.stage == "indexing":
+            self.reading = progress
         self.latest = progress
         if not self._signalled.is_set():
             self._signalled.set()

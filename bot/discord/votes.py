@@ -7,7 +7,9 @@ buttons that also carry the public answer's message id: a change made there upda
 the public counts too.
 
 👎 opens a short form, "what was wrong?". The vote counts from the click, so a form the
-member dismisses loses nothing; a form sent adds its words to the vote.
+member dismisses loses nothing; a form sent adds its words to the vote. The form carries
+the answer and the public message in its custom_id and is handled by ``on_reason``, a
+listener, not by the object that opened it: a form sent after a restart is understood.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ log = logging.getLogger(__name__)
 
 _VOTES = {"up": ("\N{THUMBS UP SIGN}", 1), "down": ("\N{THUMBS DOWN SIGN}", -1)}
 _CHOSEN = {"up": discord.ButtonStyle.success, "down": discord.ButtonStyle.danger}
-# Seconds an open form is remembered; one sent later is not understood (and neither is
-# one sent after a restart), but the 👎 it came with is already counted.
-REASON_FORM_TIMEOUT = 30 * 60.0
+_REASON_FORM = re.compile(
+    r"newsbot:reason:(?P<answer>[0-9a-f]{32}):(?P<public>[0-9]+):(?P<voted>new|same|changed)"
+)
+_REASON_INPUT = "reason"
 
 
 class VoteButton(
@@ -88,7 +91,9 @@ class VoteButton(
         public = None if message is None or message.flags.ephemeral else message
         public_id = self.public_id if public is None else public.id
         if self.vote == "down":
-            await interaction.response.send_modal(ReasonForm(self.answer_id, voted, public_id))
+            form = ReasonForm(self.answer_id, voted, public_id)
+            await interaction.response.send_modal(form)
+            form.stop()  # its submission goes to ``on_reason``, also after a restart
         else:
             own = chosen_view(self.answer_id, self.vote, counts, public_id)
             text = cards.vote_text(emoji, voted)
@@ -105,18 +110,18 @@ class VoteButton(
 
 
 class ReasonForm(discord.ui.Modal, title=cards.REASON_TITLE):
-    """The 👎 form: one optional paragraph, kept with the vote already recorded."""
+    """The 👎 form: one optional paragraph, kept with the vote already recorded. It is
+    only sent: ``on_reason`` handles its submission, whenever it comes."""
 
     def __init__(self, answer_id: str, voted: Voted, public_id: int | None) -> None:
-        super().__init__(timeout=REASON_FORM_TIMEOUT)
-        self.answer_id = answer_id
-        self.voted = voted
-        self.public_id = public_id
+        custom_id = f"newsbot:reason:{answer_id}:{public_id or 0}:{voted.value}"
+        super().__init__(timeout=None, custom_id=custom_id)
         self.reason: discord.ui.TextInput[ReasonForm] = discord.ui.TextInput(
             style=discord.TextStyle.paragraph,
             required=False,
             max_length=REASON_LIMIT,
             placeholder=cards.REASON_PLACEHOLDER,
+            custom_id=_REASON_INPUT,
         )
         self.add_item(
             discord.ui.Label(
@@ -124,30 +129,50 @@ class ReasonForm(discord.ui.Modal, title=cards.REASON_TITLE):
             )
         )
 
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        """Keep the reason; tell the member privately, on their own vote buttons (in
-        place when the form came from them)."""
-        bot: BotServices = interaction.client
-        try:
-            user = str(interaction.user.id)
-            give = bot.feedback.give_reason
-            noted = await asyncio.to_thread(give, self.answer_id, user, self.reason.value)
-            counts = await asyncio.to_thread(bot.feedback.counts, self.answer_id)
-        except Exception as error:
-            text = bot.explain(error, f"keeping the reason for a vote on {self.answer_id}")
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
-            return
-        text = cards.vote_text(_VOTES["down"][0], self.voted)
-        if noted:
-            text = f"{text}\n{cards.REASON_NOTED}"
-        own = chosen_view(self.answer_id, "down", counts, self.public_id)
-        message = interaction.message
-        if message is not None and message.flags.ephemeral:
-            await interaction.response.edit_message(content=text, view=own)
-        else:
-            await interaction.response.send_message(
-                text, view=own, ephemeral=True, allowed_mentions=NO_PINGS
-            )
+
+async def on_reason(interaction: discord.Interaction[Any]) -> None:
+    """A 👎 form sent: keep the reason; tell the member privately, on their own vote
+    buttons (in place when the form came from them)."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    form = _REASON_FORM.fullmatch(str(data.get("custom_id", "")))
+    if interaction.type is not discord.InteractionType.modal_submit or form is None:
+        return
+    bot: BotServices = interaction.client
+    answer_id, voted = form["answer"], Voted(form["voted"])
+    public_id = int(form["public"]) or None
+    try:
+        user = str(interaction.user.id)
+        reason = _input_value(data.get("components") or [], _REASON_INPUT)
+        noted = await asyncio.to_thread(bot.feedback.give_reason, answer_id, user, reason)
+        counts = await asyncio.to_thread(bot.feedback.counts, answer_id)
+    except Exception as error:
+        text = bot.explain(error, f"keeping the reason for a vote on {answer_id}")
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        return
+    text = cards.vote_text(_VOTES["down"][0], voted)
+    if noted:
+        text = f"{text}\n{cards.REASON_NOTED}"
+    own = chosen_view(answer_id, "down", counts, public_id)
+    message = interaction.message
+    if message is not None and message.flags.ephemeral:
+        await interaction.response.edit_message(content=text, view=own)
+    else:
+        await interaction.response.send_message(
+            text, view=own, ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+def _input_value(components: list[Any], custom_id: str) -> str:
+    """The value of text input ``custom_id`` in a form's submitted components."""
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        if component.get("custom_id") == custom_id:
+            return str(component.get("value") or "")
+        inner = [*(component.get("components") or []), component.get("component")]
+        if found := _input_value([c for c in inner if c], custom_id):
+            return found
+    return ""
 
 
 async def _show_counts(

@@ -16,14 +16,13 @@ from index.answer.leading import with_short_answer
 from index.config import AnswerSettings
 from index.llm.compose import LLMWriter
 from index.records import Answer, Hit, SearchFilters, Turn
-from index.search.followup import stands_alone
+from index.search.followup import continued_turns
 from index.search.recency import outdated_coverage
 from index.search.retrieval import Retriever
 
 # Passages an answer may take from one article: the one article that answers gives its
 # key paragraphs rather than ceding places to barely related ones.
 ANSWER_PER_ARTICLE = 3
-_EARLIER_QUESTIONS = 2  # of a conversation, searched with a follow-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +45,21 @@ def retrieve(
     conversation: Sequence[Turn],
     k: int,
 ) -> Retrieved:
-    """The question searched alone; a follow-up that does not stand alone
-    (``index.search.followup``) searched again with the last earlier questions. A question
-    that stands alone drops the conversation: the earlier turns would only mislead."""
+    """The question searched alone; a follow-up that does not stand alone searched again
+    with the questions of the turns it continues (``index.search.followup``: the one it
+    fits best, and that one's own when it was a follow-up), which are all the model sees
+    of the conversation. A question that stands alone drops it: it would only mislead."""
     search = functools.partial(
         retriever.search, k=k, filters=filters, as_of=as_of, max_per_article=ANSWER_PER_ARTICLE
     )
     hits = search(question, query_vector=retriever.embed_query(question))
-    if not conversation:
+    strength = evidence_strength(hits)
+    earlier = continued_turns(question, strength, conversation, retriever.embed_query)
+    if not earlier:
         return Retrieved(question, question, hits, ())
-    if stands_alone(question, evidence_strength(hits)):
-        return Retrieved(question, question, hits, ())
-    earlier = [turn.question for turn in conversation[-_EARLIER_QUESTIONS:]]
-    query = " ".join([*earlier, question])
+    query = " ".join([*(turn.question for turn in earlier), question])
     hits = search(query, query_vector=retriever.embed_query(query))
-    return Retrieved(question, query, hits, tuple(conversation))
+    return Retrieved(question, query, hits, tuple(earlier))
 
 
 def compose(
@@ -68,7 +67,7 @@ def compose(
     settings: AnswerSettings,
     as_of: date,
     writer: LLMWriter | None,
-    on_text: Callable[[str], None] | None = None,
+    on_progress: Callable[[Answer], None] | None = None,
 ) -> Answer:
     """The model's verified answer when there is a model and the evidence is strong
     enough to answer at all; else, or when it cannot be used, the extractive one; dated
@@ -80,7 +79,7 @@ def compose(
         writer is not None
         and evidence_strength(hits[: settings.passages]) >= settings.min_relevance
     ):
-        written = writer.write(question, hits, as_of, retrieved.conversation, on_text)
+        written = writer.write(question, hits, as_of, retrieved.conversation, on_progress)
         answer = written.answer
         fallback = (written.fallback, written.run) if answer is None else None
     if answer is None:

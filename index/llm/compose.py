@@ -1,5 +1,6 @@
-"""Answers written by the language model: the prompt, the reply as it streams, the
-verification of every sentence, and the sources numbered as the kept sentences cite them.
+"""Answers written by the language model: the prompt, the reply as it streams (each
+sentence verified as soon as it is complete, only verified ones reported), the
+verification of the whole reply, and the sources numbered as the kept sentences cite them.
 
 When the model cannot be used (it took longer than ``timeout_seconds``, failed, found no
 answer, or wrote no sentence that survives verification) the writer says why, and the
@@ -9,6 +10,7 @@ knowledge base composes the answer from the articles directly.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,8 +18,9 @@ from datetime import date
 
 from index.config import LLMSettings
 from index.llm.client import ChatFailed, ChatModel
+from index.llm.draft import without_markers
 from index.llm.prompt import DECLINED, messages
-from index.llm.verify import Checked, verify
+from index.llm.verify import Checked, split_draft, verify
 from index.records import (
     Answer,
     AnswerSentence,
@@ -30,6 +33,9 @@ from index.records import (
 )
 
 log = logging.getLogger(__name__)
+
+_WORDS = re.compile(r"[^\W\d_]")
+_PARTIAL_MARKER = re.compile(r"\[[\d\s,;\-–]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,23 +61,25 @@ class LLMWriter:
         hits: Sequence[Hit],
         as_of: date,
         earlier: Sequence[Turn] = (),
-        on_text: Callable[[str], None] | None = None,
+        on_progress: Callable[[Answer], None] | None = None,
     ) -> Written:
-        """The model's verified answer to ``question``; each piece of the draft goes to
-        ``on_text`` as it arrives (markers and all: ``index.llm.draft.preview`` shows it)."""
+        """The model's verified answer to ``question``. While it streams, each sentence
+        is verified as soon as it is complete, and ``on_progress`` gets the answer made of
+        the sentences verified so far whenever one more passes: nothing unverified ever
+        leaves this method."""
         passages = list(hits[: self.settings.passages])
         prompt = messages(question, as_of, passages, earlier, max_sentences=self.max_sentences)
         started = time.monotonic()
         draft: list[str] = []
         first_text: float | None = None
+        progress = _Progress(question, passages, hits, on_progress)
 
         def arrived(text: str) -> None:
             nonlocal first_text
             if first_text is None:
                 first_text = time.monotonic() - started
             draft.append(text)
-            if on_text is not None:
-                on_text(text)
+            progress.update("".join(draft))
 
         def run(kept: int = 0, dropped: tuple[DroppedSentence, ...] = ()) -> ModelRun:
             seconds = time.monotonic() - started
@@ -94,6 +102,45 @@ class LLMWriter:
             log.warning("no sentence of the model's answer passed verification: %r", question)
             return Written(None, "unverified", outcome)
         return Written(_answer(question, kept, passages, hits, outcome), None, outcome)
+
+
+class _Progress:
+    """The verified answer so far, while the draft streams: the draft's complete
+    sentences (those a later sentence has begun after) are verified once each, and
+    ``report`` is called whenever one more has passed."""
+
+    def __init__(
+        self,
+        question: str,
+        passages: list[Hit],
+        hits: Sequence[Hit],
+        report: Callable[[Answer], None] | None,
+    ) -> None:
+        self._question, self._passages, self._hits = question, passages, hits
+        self._report = report
+        self._complete = 0  # sentences of the draft verified so far
+        self._kept: list[Checked] = []
+
+    def update(self, draft: str) -> None:
+        if self._report is None:
+            return
+        sentences = split_draft(draft)
+        complete = len(sentences) - 1 if sentences and _begun(sentences[-1]) else 0
+        if complete <= self._complete:
+            return
+        fresh = " ".join(sentences[self._complete : complete])
+        self._complete = complete
+        kept, _ = verify(fresh, self._passages)
+        if kept:
+            self._kept += kept
+            run = ModelRun(draft, len(self._kept), (), None, 0.0)
+            self._report(_answer(self._question, self._kept, self._passages, self._hits, run))
+
+
+def _begun(sentence: str) -> bool:
+    """Whether the draft's last sentence has begun with words (not merely a marker of
+    the one before, still being written): then the one before it is complete."""
+    return bool(_WORDS.search(_PARTIAL_MARKER.sub("", without_markers(sentence))))
 
 
 def _declines(reply: str) -> bool:

@@ -12,9 +12,20 @@ SUGGESTED = 3
 _CUTOFF = 0.5
 
 
+class UnknownPublisherError(InvalidQueryError):
+    """A publisher the index does not know, with its ``close`` matches (maybe none):
+    front ends add where their people can see the list."""
+
+    def __init__(self, name: str, close: list[str]) -> None:
+        hint = f" Did you mean {_either(close)}?" if close else ""
+        super().__init__(f"No indexed publisher is called “{name}”.{hint}")
+        self.name = name
+        self.close = close
+
+
 def resolve_publisher(name: str, known: Sequence[str]) -> str:
-    """The indexed publisher ``name`` means (letter case aside); else InvalidQueryError
-    naming up to ``SUGGESTED`` close matches (or saying there are none)."""
+    """The indexed publisher ``name`` means (letter case aside); else
+    ``UnknownPublisherError`` with up to ``SUGGESTED`` close matches."""
     wanted = " ".join(name.split()).casefold()
     by_key = {publisher.casefold(): publisher for publisher in known}
     if wanted in by_key:
@@ -23,8 +34,7 @@ def resolve_publisher(name: str, known: Sequence[str]) -> str:
     close += [p for k, p in by_key.items() if wanted in k and p not in close][
         : SUGGESTED - len(close)
     ]
-    hint = f" Did you mean {_either(close)}?" if close else " `/sources` lists them."
-    raise InvalidQueryError(f"No indexed publisher is called “{name.strip()}”.{hint}")
+    raise UnknownPublisherError(name.strip(), close)
 
 
 def matching_publishers(typed: str, known: Sequence[str], limit: int) -> list[str]:

@@ -130,6 +130,41 @@ def test_search_honours_k_source_and_dates(indexed, capsys):
     assert all(h["date"] >= "2024-05-01" for h in hits)
 
 
+def test_a_source_is_resolved_as_on_discord_and_an_unknown_one_gets_close_matches(indexed, capsys):
+    code, out, _ = run(
+        capsys, "--config", str(indexed), "search", "--json", "--source", "lakeside COURIER", "tram"
+    )
+    assert code == 0 and {h["source"] for h in json.loads(out)} == {"Lakeside Courier"}
+
+    code, _, err = run(
+        capsys, "--config", str(indexed), "ask", "--source", "Lakside Courrier", "x?"
+    )
+    assert code == 1 and "Did you mean “Lakeside Courier”?" in err and "--source" in err
+    code, _, err = run(capsys, "--config", str(indexed), "ask", "--source", "Reuters", "x?")
+    assert code == 1 and "'newsbot stats' lists them" in err and "/sources" not in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--since", "2024-06-01", "--until", "2024-01-01"],
+         "--since 2024-06-01 is after --until 2024-01-01"),
+        (["--since", "2024-06-01", "--as-of", "2024-01-01"],
+         "--since 2024-06-01 is after --as-of 2024-01-01"),
+    ],
+)  # fmt: skip
+def test_days_out_of_order_are_refused_naming_the_flags(indexed, capsys, flags, message):
+    code, _, err = run(capsys, "--config", str(indexed), "ask", *flags, "who wants Iran out?")
+    assert code == 1 and message in err
+
+
+def test_a_day_that_is_not_a_date_names_its_flag(indexed, capsys):
+    with pytest.raises(SystemExit):
+        run(capsys, "--config", str(indexed), "search", "--since", "2024-13-01", "tram")
+    err = capsys.readouterr().err
+    assert "argument --since: expected a date like 2024-03-01 (YYYY-MM-DD), got '2024-13-01'" in err
+
+
 def test_stats_lists_publishers_and_counts(indexed, capsys):
     code, out, _ = run(capsys, "--config", str(indexed), "stats")
     assert code == 0 and "7 articles" in out and "Northern Ledger" in out

@@ -7,12 +7,15 @@ import asyncio
 import os
 import shutil
 import signal
+import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from bot.discord import cards
+from bot.discord.refresh import REINDEX_RUNNING_STATE
 from tests.bot.discord.helpers import add_articles
 from tests.conftest import model_section
 from tests.fakediscord import FakeDiscord
@@ -87,7 +90,7 @@ async def test_sigterm_during_a_reindex_exits_cleanly_within_10_s(
             await server.wait_for_commands_synced(server.guild.id, timeout=TIMEOUT)
             await server.wait_until_ready(timeout=30)
             record = await server.invoke_slash("reindex", {})
-            await record.wait_for(lambda r: "embedding" in str([e.body for e in r.events]), 60)
+            await record.wait_for(lambda r: "embedded" in str([e.body for e in r.events]), 60)
         finally:
             child.send_signal(signal.SIGTERM)
             started = time.monotonic()
@@ -97,4 +100,6 @@ async def test_sigterm_during_a_reindex_exits_cleanly_within_10_s(
         assert child.returncode == 0 and "terminate called" not in errors, errors
         assert seconds < 10
         shown = await record.wait_for_response(5)
-        assert shown.content == "newsbot is restarting; please ask again in a minute."
+        assert shown.content == cards.REINDEX_STOPPED
+        with sqlite3.connect(data_dir / "feedback.sqlite") as db:  # to run again at start
+            assert db.execute("SELECT name FROM state").fetchall() == [(REINDEX_RUNNING_STATE,)]

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from index.llm.draft import MARKER
 from tests.fakellm import CutOff, ScriptedLLM, Status, Text
 from tests.fakellm.scripts import GOOD_SYRIA, INVENTED, SYRIA_ANCHOR, SYRIA_QUESTION, good_syria
 
@@ -136,7 +135,7 @@ def run_on_a_terminal(config: Path, *args: str, stdin: str) -> str:
     return output.decode().replace("\r\n", "\n")
 
 
-def test_the_chat_streams_the_draft_dimmed_then_replaces_it_with_the_checked_answer(config, llm):
+def test_the_chat_streams_only_verified_sentences_then_prints_the_whole_answer(config, llm):
     llm.script = lambda request: Text(
         GOOD_SYRIA.format(n=request.passage_with(SYRIA_ANCHOR))
         + " "
@@ -147,11 +146,10 @@ def test_the_chat_streams_the_draft_dimmed_then_replaces_it_with_the_checked_ans
     out = run_on_a_terminal(config, "chat", stdin=SYRIA_QUESTION + "\n")
 
     draft, _, final = out.partition(ERASE)
-    assert f"{DIM}… Netanyahu, who met with Putin, wants Iranian forces" in draft
-    assert "Lieberman said 4,000 Iranian soldiers" in draft  # streamed as written...
     shown = draft.split(DIM, 1)[1].split("\x1b[0m")[0]
-    assert MARKER.search(shown) is None  # ...without passage numbers
-    assert "Lieberman" not in final  # ...and gone once checked
+    assert shown.startswith("… Netanyahu, who met with Putin, wants Iranian forces")
+    assert shown.endswith("Moscow to Iranian forces. [1]")  # verified, with its sources
+    assert "Lieberman" not in out  # written, checked, never shown
     assert final.startswith("Netanyahu, who met with Putin, wants Iranian forces")
     assert "Sources:\n  [1] Running Iran Out of Syria" in final
     assert "(1 sentence of the draft left out: not supported by the sources cited.)" in final
@@ -162,7 +160,6 @@ def test_the_chat_on_a_terminal_shows_the_fallback_note_after_a_stream_is_cut(co
 
     out = run_on_a_terminal(config, "chat", stdin=SYRIA_QUESTION + "\n")
 
-    draft, _, final = out.partition(ERASE)
-    assert "Netanyahu wants Iranian forces out" in draft
-    assert "Composed from the articles directly: the language model could not be used." in final
-    assert "Sources:" in final
+    assert DIM not in out and "Netanyahu wants Iranian forces out" not in out  # unfinished
+    assert "Composed from the articles directly: the language model could not be used." in out
+    assert "Sources:" in out

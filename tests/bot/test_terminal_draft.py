@@ -1,5 +1,5 @@
-"""The draft on a terminal: shown dimmed as it grows, erased row for row, replaced by the
-checked answer; nothing streamed off a terminal."""
+"""A model's answer on a terminal: verified sentences shown dimmed as they pass, erased
+row for row, replaced by the whole answer; nothing streamed off a terminal."""
 
 from __future__ import annotations
 
@@ -22,26 +22,24 @@ def answer(dropped: int = 0, mode: str = "llm") -> Answer:
     )
 
 
-def test_the_draft_grows_dimmed_without_markers_then_is_erased_for_the_answer():
+def test_verified_sentences_show_dimmed_with_markers_then_are_erased_for_the_answer():
     out = io.StringIO()
     printer = DraftPrinter(out, streaming=True, width=20)
-    for piece in ["Putin ", "does [", "1]. And", " more words that wrap [2]"]:
-        printer(piece)
+    printer(answer())
+    printer(answer())  # nothing new: nothing written
 
-    assert out.getvalue() == "\x1b[2m… Putin does. And more words that wrap"
+    assert out.getvalue() == "\x1b[2m… Putin does. [1]"
     printer.finish(answer())
 
-    # "… Putin does. And more words that wrap" is 39 characters: two rows of 20.
     assert out.getvalue().endswith(
-        "wrap\x1b[0m\r\x1b[1A\x1b[J"
-        "Putin does. [1]\n\nSources:\n  [1] Running Iran Out of Syria — undated\n"
+        "[1]\x1b[0m\r\x1b[JPutin does. [1]\n\nSources:\n  [1] Running Iran Out of Syria — undated\n"
     )
 
 
 def test_off_a_terminal_only_the_answer_is_printed():
     out = io.StringIO()
     printer = DraftPrinter(out, streaming=False)
-    printer("Putin does [1].")
+    printer(answer())
     printer.finish(answer(dropped=2))
 
     assert out.getvalue() == (

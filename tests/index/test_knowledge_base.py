@@ -171,13 +171,13 @@ def test_exact_duplicates_are_indexed_once(settings, embedder, articles_dir):
     ] or [s.origin for s in summary.skipped] == ["gzero-running-iran-out-of-syria.txt"]
 
 
-def test_follow_up_questions_use_the_earlier_ones_for_retrieval(kb):
-    answer = kb.ask(
-        "and what does Tehran say?",
-        conversation=[Turn("who wants Iran out of Syria?")],
-        as_of=ASKED,
-    )
+def test_a_follow_up_is_searched_with_the_turn_it_fits_best_not_merely_the_last(kb):
+    syria = Turn("who wants Iran out of Syria?", "Netanyahu wants Iranian forces out.")
+    tram = Turn("When did the Eastholm tram Line 4 open?", "Line 4 opened in May.")
+    answer = kb.ask("and what does Moscow want?", conversation=[syria, tram], as_of=ASKED)
+    alone = kb.ask("and what does Moscow want?", as_of=ASKED)
     assert answer.citations and answer.citations[0].article.title == SEED
+    assert alone.text != answer.text  # the test would prove nothing otherwise
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 5000])

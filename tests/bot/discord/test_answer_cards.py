@@ -222,7 +222,10 @@ def test_a_model_answer_leads_with_its_first_sentence_with_both_markers() -> Non
 
     assert card.description == (
         f"**Putin and the tram agree.** [1][[2]]({TRAM_LINK})\n\n> Nobody else does. [1]"
+        f"\n\n{answer_cards.MODEL_NOTE}"
     )
+    writing = answer_cards.answer_card(answer, writing=True).description
+    assert writing.endswith(f"[1]\n\n{answer_cards.WRITING_NOTE}")
     [text] = answer_cards.answer_texts(answer)
     assert "Putin and the tram agree. [1][2]" in text
 
@@ -240,18 +243,10 @@ def test_an_answer_composed_after_the_model_failed_says_so_under_the_answer() ->
     assert "*Composed from the articles directly: the language model took too long.*" in text
 
 
-def test_a_draft_is_escaped_within_2000_characters_and_marked_as_not_final() -> None:
-    text = answer_cards.draft_text("@everyone look <@123456789012345678> " + "word " * 600)
-
-    assert len(text) <= markdown.MESSAGE_LIMIT
-    assert text.endswith(answer_cards.DRAFT_NOTE)
-    assert "@everyone" not in text and not re.search(r"<@\d", text)
-
-
 def test_dropped_sentences_are_not_shown() -> None:
     run = ModelRun("draft", 1, (DroppedSentence("Lies [9].", "cites [9]"),), 0.1, 0.5)
     answer = answer_of([("Truth.", 1)], [SEED], mode="llm", model_run=run)
 
     card = answer_cards.answer_card(answer)
 
-    assert "Lies" not in card.description and card.description == "**Truth.** [1]"
+    assert card.description == f"**Truth.** [1]\n\n{answer_cards.MODEL_NOTE}"

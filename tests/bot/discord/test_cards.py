@@ -6,9 +6,15 @@ from datetime import date
 
 import pytest
 
-from bot.discord import cards, markdown
+from bot.discord import cards, markdown, titles
 from bot.discord.cards import Card, Field
-from index.errors import IndexCorruptError, IndexNotFoundError, InvalidQueryError
+from index.errors import (
+    DateRangeError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    InvalidQueryError,
+    QuestionTooLong,
+)
 from index.indexer import ReindexProgress, ReindexSummary
 from index.records import (
     ArticleInfo,
@@ -16,6 +22,7 @@ from index.records import (
     Skipped,
     Truncated,
 )
+from index.search.publishers import UnknownPublisherError
 from index.web.refresh import RefreshSummary
 
 SEED = ArticleInfo("a1", "Running Iran Out of Syria", None, None, None, None)
@@ -63,7 +70,12 @@ def test_reindex_progress_is_in_plain_words() -> None:
     def text(stage: str, done: int, total: int | None) -> str:
         return cards.reindex_progress_text(ReindexProgress(stage, done, total), 12.4)
 
-    assert text("embedding", 320, 1977) == "Reindexing… embedding 320 of 1,977 passages (12 s)"
+    # Passages are counted as sources are read: their total grows, so it is not shown.
+    assert text("embedding", 320, 1977) == "Reindexing… embedding 320 passages (12 s)"
+    reading = ReindexProgress("indexing", 412, 857)
+    assert cards.reindex_progress_text(ReindexProgress("embedding", 3120, 3500), 41, reading) == (
+        "Reindexing… reading 412 of 857 new or changed sources, 3,120 passages embedded (41 s)"
+    )
     assert text("indexing", 250, 1000) == (
         "Reindexing… reading 250 of 1,000 new or changed sources (12 s)"
     )
@@ -123,7 +135,14 @@ def test_reindex_summary_card_counts_and_lists_truncated_articles() -> None:
 
 
 def test_error_text_is_friendly_and_never_shows_server_details() -> None:
-    assert cards.error_text(InvalidQueryError("the question is empty")) == "the question is empty"
+    assert cards.error_text(InvalidQueryError("the question is empty")) == "The question is empty"
+    assert cards.error_text(QuestionTooLong(2917, 2000)) == cards.too_long_text(2917, 2000)
+    assert cards.error_text(DateRangeError("2024-06-01", "2024-01-01")) == (
+        "`since` (2024-06-01) is after `until` (2024-01-01): no article is in both."
+    )
+    assert cards.error_text(UnknownPublisherError("Reuters", [])) == (
+        "No indexed publisher is called “Reuters”. `/sources` lists them."
+    )
     assert cards.error_text(RuntimeError("secret /path/of/server")) == cards.APOLOGY
     no_index = IndexNotFoundError("no index in /srv/newsbot/data: run 'newsbot reindex' first")
     assert (
@@ -144,8 +163,15 @@ def test_a_question_over_the_limit_is_told_the_limit_in_characters() -> None:
 
 
 def test_thread_name_fits_discords_100() -> None:
-    assert len(cards.thread_name("why " * 100)) <= 100
-    assert cards.thread_name("who wants\nIran out?") == "who wants Iran out?"
+    assert len(titles.thread_name("why " * 100)) <= 100
+    assert titles.thread_name("who wants\nIran out?") == "who wants Iran out?"
+
+
+def test_titles_are_plain_text_that_reveals_no_spoiler() -> None:
+    raw = "@everyone <@&1> <#2> ```py\nimport os``` **who** wants ||Iran out?|| </ask:3> <:ok:4>"
+
+    assert titles.thread_name(raw) == "everyone a role a channel who wants (spoiler) /ask"
+    assert titles.title_of("a_b **c**") == "a\\_b c"  # escaped for the embed, marks gone
 
 
 def test_the_thread_name_of_a_long_question_is_its_last_question_sentence() -> None:
@@ -154,7 +180,7 @@ def test_the_thread_name_of_a_long_question_is_its_last_question_sentence() -> N
         "Russia backs Assad, and so does Iran, but Israel keeps striking. So who actually "
         "wants Iran out of Syria? Thanks in advance."
     )
-    assert cards.thread_name(question) == "So who actually wants Iran out of Syria?"
+    assert titles.thread_name(question) == "So who actually wants Iran out of Syria?"
 
 
 def test_reindex_progress_text_counts_sources_while_fetching() -> None:

@@ -104,10 +104,14 @@ async def test_follow_up_in_the_thread_is_answered_with_the_earlier_question(
     follow_up = await fake_discord.send_message(thread_id, owner, "and what does Tehran say?")
     answer = await fake_discord.wait_for_message(thread_id, after=follow_up.id, timeout=TIMEOUT)
 
+    today = datetime.fromisoformat(follow_up.timestamp).date()
+    first_answer = knowledge_base.ask(QUESTION, as_of=today)
     with_context = knowledge_base.ask(
-        "and what does Tehran say?", conversation=[Turn(QUESTION)], as_of=ASKED
+        "and what does Tehran say?",
+        conversation=[Turn(QUESTION, first_answer.text)],
+        as_of=today,
     )
-    alone = knowledge_base.ask("and what does Tehran say?", as_of=ASKED)
+    alone = knowledge_base.ask("and what does Tehran say?", as_of=today)
     assert with_context.text != alone.text  # the test would prove nothing otherwise
     assert description(answer) == answer_cards.answer_card(with_context).description
     assert "Tehran" in description(answer)
@@ -197,6 +201,53 @@ async def test_a_long_question_titles_thread_and_card_with_its_question_sentence
     assert thread.name == answer.embeds[0]["title"] == "So who actually wants Iran out of Syria?"
 
 
+async def test_thanks_and_greetings_by_mention_get_a_reaction_or_a_hint_never_a_thread(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    general, owner = fake_discord.channel.id, fake_discord.owner.id
+    thanks = await fake_discord.send_message(general, owner, "thanks!", mention_bot=True)
+    hello = await fake_discord.send_message(general, owner, "hi", mention_bot=True)
+
+    hint = await fake_discord.wait_for_message(general, timeout=TIMEOUT)
+    await fake_discord.wait_for(lambda: thanks.reactions, TIMEOUT, "a reaction to thanks")
+
+    channels = fake_discord.guilds[fake_discord.guild.id].channels
+    assert thanks.id not in channels and hello.id not in channels
+    assert thanks.reactions == [cards.THANKS_REACTION]
+    assert int(hint.message_reference["message_id"]) == hello.id
+    assert hint.content == cards.NOT_A_QUESTION and hint.components == []
+    assert [m.id for m in fake_discord.bot_messages(general)] == [hint.id]
+
+
+async def test_in_an_ask_channel_what_and_syria_are_told_apart_by_one_rule(
+    fake_discord: FakeDiscord, newsbot: NewsBot, ask_channel: Channel
+) -> None:
+    owner = fake_discord.owner.id
+    what = await fake_discord.send_message(ask_channel.id, owner, "what?")
+    syria = await fake_discord.send_message(ask_channel.id, owner, "Syria?")
+
+    answer = await fake_discord.wait_for_message(syria.id, timeout=TIMEOUT)
+
+    assert what.id not in fake_discord.guilds[fake_discord.guild.id].channels
+    assert answer.embeds and fake_discord.bot_messages(ask_channel.id) == []
+
+
+async def test_a_thread_name_is_plain_text_and_a_spoilered_question_stays_hidden(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    raw = "@everyone <@&123> ```py\nprint(1)``` **who** wants ||Iran out of Syria?||"
+    sent = await fake_discord.send_message(
+        fake_discord.channel.id, fake_discord.owner.id, raw, mention_bot=True
+    )
+    answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
+
+    name = fake_discord.guilds[fake_discord.guild.id].channels[sent.id].name
+    assert name == "everyone a role who wants (spoiler)"
+    assert answer.embeds[0]["title"] == name
+    assert "Iran" not in name and "Iran" not in answer.embeds[0]["title"]
+    assert_never_pings(fake_discord, answer)
+
+
 async def test_thanks_lol_in_an_ask_channel_gets_no_thread_answer_or_buttons(
     fake_discord: FakeDiscord, newsbot: NewsBot, ask_channel: Channel
 ) -> None:
@@ -210,29 +261,65 @@ async def test_thanks_lol_in_an_ask_channel_gets_no_thread_answer_or_buttons(
     assert fake_discord.bot_messages(ask_channel.id) == []
 
 
-async def test_a_follow_up_uses_only_the_askers_turns_not_other_members_questions(
+async def test_a_thread_is_one_conversation_every_members_follow_up_continues_it(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    alice = await fake_discord.add_member(fake_discord.guild.id, "alice")
+    bob = await fake_discord.add_member(fake_discord.guild.id, "bob")
+    first = await fake_discord.send_message(
+        fake_discord.channel.id, alice.id, QUESTION, mention_bot=True
+    )
+    await fake_discord.wait_for_message(first.id, timeout=TIMEOUT)
+    hers = await fake_discord.send_message(first.id, alice.id, "and what does Tehran say?")
+    to_her = await fake_discord.wait_for_message(first.id, after=hers.id, timeout=TIMEOUT)
+
+    his = await fake_discord.send_message(first.id, bob.id, "and what does Tehran say?")
+    to_him = await fake_discord.wait_for_message(first.id, after=his.id, timeout=TIMEOUT)
+
+    # The same thread, the same context: his follow-up is on Syria too.
+    assert SEED_TITLE in sources(to_her)[0] and SEED_TITLE in sources(to_him)[0]
+    assert "Tehran" in description(to_him)
+
+
+async def test_a_follow_up_continues_the_turn_it_fits_best_not_merely_the_last(
     fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase
 ) -> None:
-    owner, alice = fake_discord.owner.id, await fake_discord.add_member(fake_discord.guild.id, "a")
+    owner = fake_discord.owner.id
     first = await fake_discord.send_message(
         fake_discord.channel.id, owner, QUESTION, mention_bot=True
     )
-    thread_id = first.id
-    await fake_discord.wait_for_message(thread_id, timeout=TIMEOUT)
-    hers = await fake_discord.send_message(thread_id, alice.id, "what did Westbridge pay for it?")
-    await fake_discord.wait_for_message(thread_id, after=hers.id, timeout=TIMEOUT)
+    await fake_discord.wait_for_message(first.id, timeout=TIMEOUT)
+    tram = await fake_discord.send_message(first.id, owner, TRAM_QUESTION)
+    await fake_discord.wait_for_message(first.id, after=tram.id, timeout=TIMEOUT)
 
-    follow_up = await fake_discord.send_message(thread_id, owner, "and what does Tehran say?")
-    answer = await fake_discord.wait_for_message(thread_id, after=follow_up.id, timeout=TIMEOUT)
+    moscow = await fake_discord.send_message(first.id, owner, "and what does Moscow want?")
+    answer = await fake_discord.wait_for_message(first.id, after=moscow.id, timeout=TIMEOUT)
 
-    expected = knowledge_base.ask(follow_up.content, conversation=[Turn(QUESTION)], as_of=ASKED)
-    mixed = knowledge_base.ask(
-        follow_up.content, conversation=[Turn(QUESTION), Turn(hers.content)], as_of=ASKED
-    )
-    # The other member's question changes what is retrieved (the test would prove nothing
-    # otherwise), if not always the sentences quoted from it.
-    assert expected.hits != mixed.hits
-    assert description(answer) == answer_cards.answer_card(expected).description
+    after_the_tram = knowledge_base.ask(" ".join([TRAM_QUESTION, moscow.content]), as_of=ASKED)
+    assert TRAM_TITLE not in str(sources(answer)) and SEED_TITLE in sources(answer)[0]
+    assert SEED_TITLE not in after_the_tram.citations[0].article.title  # the test proves it
+
+
+async def test_outside_threads_a_follow_up_continues_the_members_own_turns(
+    fake_discord: FakeDiscord, start_bot: StartBot
+) -> None:
+    alice = await fake_discord.add_member(fake_discord.guild.id, "alice")
+    bob = await fake_discord.add_member(fake_discord.guild.id, "bob")
+    general = fake_discord.channel.id
+    async with start_bot(answer_in_threads=False):
+        first = await fake_discord.send_message(general, alice.id, QUESTION, mention_bot=True)
+        await fake_discord.wait_for_message(general, after=first.id, timeout=TIMEOUT)
+        hers = await fake_discord.send_message(
+            general, alice.id, "and what does Moscow want?", mention_bot=True
+        )
+        to_her = await fake_discord.wait_for_message(general, after=hers.id, timeout=TIMEOUT)
+        his = await fake_discord.send_message(
+            general, bob.id, "and what does Moscow want?", mention_bot=True
+        )
+        to_him = await fake_discord.wait_for_message(general, after=his.id, timeout=TIMEOUT)
+
+    assert SEED_TITLE in sources(to_her)[0]
+    assert description(to_him) != description(to_her)  # bob has no Syria turn of his own
 
 
 async def test_a_question_that_stands_on_its_own_in_a_thread_is_not_mixed_with_earlier_ones(

@@ -10,7 +10,7 @@ import pytest
 
 from bot.discord import cards
 from bot.discord.channel_questions import COOLDOWN_REACTION
-from bot.discord.client import Cooldown, NewsBot, place_allowed
+from bot.discord.client import Cooldowns, NewsBot, place_allowed
 from bot.settings import AppSettings, DiscordSettings
 from index.knowledge_base import KnowledgeBase
 from index.store.feedback import FeedbackStore
@@ -54,34 +54,29 @@ def test_direct_messages_follow_the_setting(allowed: bool) -> None:
     assert place_allowed(settings, None, 5, None) is allowed
 
 
-def test_cooldown_spaces_questions_per_person() -> None:
-    now = [100.0]
-    cooldown = Cooldown(10, clock=lambda: now[0])
+def test_cooldowns_space_questions_and_lookups_per_member_apart() -> None:
+    cooldowns = Cooldowns(30)
 
-    assert cooldown.retry_after(1) == 0
-    now[0] += 4
-    assert cooldown.retry_after(1) == pytest.approx(6)
-    assert cooldown.retry_after(2) == 0  # someone else may ask
-    now[0] += 6
-    assert cooldown.retry_after(1) == 0
+    assert cooldowns.retry_after(1, "question") == 0
+    assert 29 < cooldowns.retry_after(1, "question") <= 30
+    assert cooldowns.retry_after(2, "question") == 0  # someone else may ask
+    assert cooldowns.retry_after(1, "lookup") == 0  # a lookup is not a question
+    assert cooldowns.retry_after(1, "lookup") > 29
 
 
-def test_refused_question_does_not_restart_the_cooldown() -> None:
-    now = [0.0]
-    cooldown = Cooldown(10, clock=lambda: now[0])
-    cooldown.retry_after(1)
+def test_a_reset_cooldown_lets_the_member_ask_again_at_once() -> None:
+    cooldowns = Cooldowns(30)
+    cooldowns.retry_after(1, "question")
 
-    now[0] = 9
-    cooldown.retry_after(1)
-    now[0] = 10
+    cooldowns.reset(1, "question")
 
-    assert cooldown.retry_after(1) == 0
+    assert cooldowns.retry_after(1, "question") == 0
 
 
 def test_zero_cooldown_never_refuses() -> None:
-    cooldown = Cooldown(0)
+    cooldowns = Cooldowns(0)
 
-    assert [cooldown.retry_after(1) for _ in range(3)] == [0, 0, 0]
+    assert [cooldowns.retry_after(1, "lookup") for _ in range(3)] == [0, 0, 0]
 
 
 @pytest.mark.parametrize("direct_messages", [False, True])

@@ -8,16 +8,19 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.discord import cards
+from bot.discord.refresh import REINDEX_RUNNING_STATE
 from bot.settings import AppSettings
 from index.config import FetchSettings, SourceSettings
 from index.knowledge_base import KnowledgeBase
+from index.store.feedback import FeedbackStore
 from index.store.layout import reindex_lock
 from tests.bot.discord.conftest import StartBot
-from tests.bot.discord.helpers import assert_never_pings, description, sources
+from tests.bot.discord.helpers import add_articles, assert_never_pings, description, sources
 from tests.fakediscord import FakeDiscord, InteractionRecord
 from tests.index.web.webserver import Reply, Request, Route, Versioned, WebServer, fixture
 
@@ -266,3 +269,21 @@ async def test_the_scheduler_runs_on_its_own_every_interval_and_stops_with_the_b
     assert page_requests(web) == ["/articles/tram.html?utm_source=rss", *PAGES[1:]]
     with pytest.raises(RuntimeError, match="not running"):
         await bot.refresher.run_now()
+
+
+async def test_a_reindex_a_restart_stopped_runs_again_when_the_bot_starts(
+    fake_discord: FakeDiscord,
+    start_bot: StartBot,
+    feedback: FeedbackStore,
+    knowledge_base: KnowledgeBase,
+    articles_dir: Path,
+) -> None:
+    add_articles(articles_dir, 3)
+    feedback.set_state(REINDEX_RUNNING_STATE, "yes")  # as a stopped reindex leaves it
+
+    async with start_bot():
+        await fake_discord.wait_for(
+            lambda: feedback.state(REINDEX_RUNNING_STATE) is None, 60, "the reindex run again"
+        )
+
+    assert knowledge_base.stats().articles == 10

@@ -29,14 +29,14 @@ TRAM_TITLE = "Eastholm opens Line 4 tram to the university after three years of 
 TRAM_URL = "https://lakesidecourier.example/city/eastholm-line-4-tram-opens"
 
 
-async def test_slash_ask_is_deferred_then_followed_up(
+async def test_slash_ask_is_deferred_then_answered_in_its_response(
     fake_discord: FakeDiscord, newsbot: NewsBot
 ) -> None:
     record = await fake_discord.invoke_slash("ask", {"question": QUESTION})
     answer = await record.wait_for_response(TIMEOUT)
 
     assert record.callback_types == [5]
-    assert [event.kind for event in record.events] == ["callback", "followup"]
+    assert [event.kind for event in record.events] == ["callback", "edit"]
     assert_answers_the_seed_question(answer)
     assert_never_pings(fake_discord, answer)
     assert len(answer.custom_ids) == 3
@@ -63,7 +63,9 @@ async def test_slash_ask_with_a_bad_date_is_refused_at_once_and_privately(
     answer = await record.wait_for_response(TIMEOUT)
 
     assert record.callback_types == [4] and record.ephemeral
-    assert "'since' must be a date like 2024-03-01" in answer.content
+    assert answer.content == (
+        "`since`: expected a date like 2024-03-01 (YYYY-MM-DD), got 'May 1st'"
+    )
 
 
 async def test_slash_ask_answers_as_of_the_day_given(
@@ -112,12 +114,20 @@ async def test_reindex_by_an_admin_shows_progress_then_the_summary(
     edits = [e.body for e in record.events if e.kind == "edit"]
     assert edits[0]["content"].startswith("Reindexing…")
     # Edits are throttled, so which stages show depends on the machine's speed; their
-    # wording ("embedding 320 of 1,977 passages") is pinned in test_cards.
+    # wording ("reading 412 of 857 new or changed sources, …") is pinned in test_cards.
     progress = [e["content"].strip() for e in edits if e["content"]]
     assert all(
-        re.fullmatch(r"Reindexing… [a-z ]+(?:[\d,]+(?: of [\d,]+)? [a-z ]+)?\(\d+ s\)", p)
+        re.fullmatch(
+            r"Reindexing… [a-z ]+(?:[\d,]+(?: of [\d,]+)? [a-z ]+)?(?:, [\d,]+ passages embedded )?"
+            r"\(\d+ s\)",
+            p,
+        )
         for p in progress
     ), progress
+    assert len(progress) == len(set(progress))  # no edit sent twice
+    totals = {re.sub(r"^Reindexing… reading \d+ of ", "", p).split(" ")[0] for p in progress
+              if p.startswith("Reindexing… reading")}  # fmt: skip
+    assert len(totals) <= 1, progress  # announced once and kept
     assert not any("gen-" in p for p in progress)
     [summary] = record.original.embeds
     assert summary["title"] == "Reindex finished"
@@ -125,6 +135,40 @@ async def test_reindex_by_an_admin_shows_progress_then_the_summary(
     assert (fields["Added"], fields["Unchanged"], fields["Removed"]) == ("30", "7", "0")
     assert record.original.content == ""
     assert second.ephemeral and refusal.content == cards.REINDEX_RUNNING
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"as_of": "2999-01-01"}, "`as_of` (2999-01-01) has not come yet"),
+        ({"since": "2024-06-01", "as_of": "2024-01-01"},
+         "`since` (2024-06-01) is after the day asked about (2024-01-01)"),
+        ({"since": "2024-06-01", "until": "2024-01-01"},
+         "`since` (2024-06-01) is after `until` (2024-01-01): no article is in both."),
+        ({"question": "why " * 600}, "Your question is 2,399 characters long; I can take up"),
+    ],
+)  # fmt: skip
+async def test_a_bad_ask_is_refused_privately_with_the_reason(
+    fake_discord: FakeDiscord, newsbot: NewsBot, options, reason
+) -> None:
+    record = await fake_discord.invoke_slash("ask", {"question": QUESTION} | options)
+    refusal = await record.wait_for_response(TIMEOUT)
+
+    assert record.callback_types == [4] and record.ephemeral
+    assert refusal.content.startswith(reason)
+
+
+async def test_until_limits_what_ask_and_search_may_use(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    ask = await fake_discord.invoke_slash(
+        "ask", {"question": "When did the tram Line 4 open?", "until": "2024-05-01"}
+    )
+    search = await fake_discord.invoke_slash("search", {"query": "tram", "until": "2024-05-01"})
+    answers = [await r.wait_for_response(TIMEOUT) for r in (ask, search)]
+
+    assert TRAM_TITLE not in str(answers[0].embeds) and TRAM_TITLE not in str(answers[1].embeds)
+    assert answers[0].embeds[0]["footer"]["text"] == "until 2024-05-01"
 
 
 async def test_an_unknown_publisher_is_refused_privately_with_the_close_matches(

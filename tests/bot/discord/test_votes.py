@@ -13,6 +13,7 @@ from bot.discord import cards
 from bot.discord.client import NewsBot
 from bot.settings import AppSettings
 from index.store.feedback import Voted
+from tests.bot.discord.conftest import StartBot
 from tests.bot.discord.helpers import QUESTION, SEED_TITLE, TIMEOUT
 from tests.fakediscord import FakeDiscord, InteractionRecord, Message
 from tests.fakediscord.model import iter_components
@@ -181,3 +182,24 @@ async def test_the_same_vote_again_changes_nothing_and_says_so(
     assert second_note.content == f"You had already voted {UP}; nothing changed."
     assert buttons(answer)[0] == (UP, "1", SECONDARY, False)
     assert votes(settings) == [(str(fake_discord.owner.id), 1, None)]
+
+
+async def test_more_votes_and_a_form_opened_before_a_restart_work_after_it(
+    fake_discord: FakeDiscord, start_bot: StartBot, settings: AppSettings
+) -> None:
+    async with start_bot():
+        answer = await ask(fake_discord)
+        _up, down, more = answer.custom_ids
+        opened = await fake_discord.click_button(answer.id, down)
+        await opened.wait_for(lambda r: r.callbacks, TIMEOUT)
+
+    async with start_bot():  # a new bot: nothing of the answer or the form in memory
+        sent = await fake_discord.submit_modal(opened, {text_input(opened)["custom_id"]: "Old."})
+        thanks = await sent.wait_for_response(TIMEOUT)
+        shown = await fake_discord.click_button(answer.id, more)
+        full = await shown.wait_for_response(TIMEOUT)
+
+    assert thanks.content == f"{cards.vote_text(DOWN, Voted.NEW)}\n{cards.REASON_NOTED}"
+    assert votes(settings) == [(str(fake_discord.owner.id), -1, "Old.")]
+    assert shown.ephemeral and full.content.startswith(f"**{QUESTION}**\n> ")
+    assert "Netanyahu" in full.content and f"[1] {SEED_TITLE}" in full.content

@@ -16,7 +16,7 @@ from index.config import LLMSettings, Settings
 from index.embedding import Embedder
 from index.knowledge_base import KnowledgeBase
 from index.llm.client import OpenAIChat
-from index.records import Turn
+from index.records import Answer, Turn
 from tests.conftest import ASKED, COLLECTION, FIXTURES
 from tests.fakellm import CutOff, Hang, ScriptedLLM, Status, Text
 from tests.fakellm.scripts import (
@@ -84,9 +84,9 @@ def extractive(data_dir: Path, embedder: Embedder) -> KnowledgeBase:
 
 def test_a_good_cited_answer_is_shown_as_written_with_only_its_source(kb, llm):
     llm.script = good_syria
-    streamed: list[str] = []
+    streamed: list[Answer] = []
 
-    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED, on_text=streamed.append)
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED, on_progress=streamed.append)
 
     assert answer.mode == "llm" and answer.fallback is None
     assert answer.text == (
@@ -95,8 +95,9 @@ def test_a_good_cited_answer_is_shown_as_written_with_only_its_source(kb, llm):
     )
     assert [c.article.title for c in answer.citations] == [SEED]  # five passages were given
     assert len(llm.requests[0].passages) == 5
-    number = llm.requests[0].passage_with(SYRIA_ANCHOR)
-    assert "".join(streamed) == GOOD_SYRIA.format(n=number)
+    # The first sentence is reported once the second has begun; the second only with
+    # the whole reply, which the answer itself is.
+    assert [s.text for s in streamed] == [answer.text.split(" [1] ")[0] + " [1]"]
     run = answer.model_run
     assert run is not None and run.kept == 2 and run.dropped == ()
     assert run.first_text_seconds is not None and run.first_text_seconds <= run.seconds
@@ -190,11 +191,11 @@ def test_a_server_error_falls_back_to_the_extractive_answer(kb, llm, extractive)
 
 def test_a_stream_cut_off_mid_answer_falls_back_after_streaming_what_came(kb, llm, extractive):
     llm.script = lambda request: CutOff("Netanyahu wants Iranian forces [1")
-    streamed: list[str] = []
+    streamed: list[Answer] = []
 
-    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED, on_text=streamed.append)
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED, on_progress=streamed.append)
 
-    assert "".join(streamed) == "Netanyahu wants Iranian forces [1"
+    assert streamed == []  # no sentence was complete: nothing was shown
     assert (answer.mode, answer.fallback) == ("extractive", "error")
     assert answer.text == extractive.ask(SYRIA_QUESTION, as_of=ASKED).text
     assert answer.model_run.draft == "Netanyahu wants Iranian forces [1"
@@ -254,11 +255,31 @@ def test_a_reply_asked_for_in_one_piece_is_verified_the_same(data_dir, embedder,
     assert not llm.requests[0].stream
 
 
-def test_the_earlier_turns_of_a_conversation_are_passed_to_the_model(kb, llm):
+def test_the_turn_a_follow_up_continues_is_passed_to_the_model(kb, llm):
     llm.script = good_syria
-    earlier = [Turn("who leads Israel?", "Benjamin Netanyahu [1].")]
+    earlier = [
+        Turn(SYRIA_QUESTION, "Netanyahu wants Iranian forces out [1]."),
+        Turn("How many SUVs did Halden Motors recall?", "84,000 Tarn SUVs [1]."),
+    ]
 
-    kb.ask("and what does he want for Syria?", as_of=ASKED, conversation=earlier)
+    kb.ask("and what does Moscow want?", as_of=ASKED, conversation=earlier)
 
     roles = [(m["role"], m["content"]) for m in llm.requests[0].messages[1:3]]
-    assert roles == [("user", "who leads Israel?"), ("assistant", "Benjamin Netanyahu.")]
+    assert roles == [("user", SYRIA_QUESTION), ("assistant", "Netanyahu wants Iranian forces out.")]
+
+
+def test_while_it_streams_only_verified_sentences_are_reported_with_their_sources(kb, llm):
+    def with_an_invention(request):
+        passage = request.passage_with(SYRIA_ANCHOR)
+        return Text(INVENTED.format(n=passage) + " " + GOOD_SYRIA.format(n=passage), delay=0.01)
+
+    llm.script = with_an_invention
+    streamed: list[Answer] = []
+
+    answer = kb.ask(SYRIA_QUESTION, as_of=ASKED, on_progress=streamed.append)
+
+    assert answer.mode == "llm" and len(answer.sentences) == 2
+    assert [len(s.sentences) for s in streamed] == [1]  # the first true one, as soon as done
+    assert all("Lieberman" not in s.text for s in streamed)
+    assert streamed[0].sentences[0] == answer.sentences[0]
+    assert streamed[0].citations == answer.citations

@@ -7,8 +7,12 @@ import pytest
 
 from index.errors import InvalidQueryError
 from index.search.followup import STANDS_ALONE_STRENGTH, stands_alone
-from index.search.publishers import matching_publishers, resolve_publisher
-from index.search.questions import last_question, looks_like_question
+from index.search.publishers import (
+    UnknownPublisherError,
+    matching_publishers,
+    resolve_publisher,
+)
+from index.search.questions import last_question, looks_like_question, thanks
 from index.search.snippets import snippet
 
 PUBLISHERS = ["Lakeside Courier", "Northern Ledger", "GZERO Media", "Lakeside Gazette"]
@@ -17,15 +21,21 @@ PUBLISHERS = ["Lakeside Courier", "Northern Ledger", "GZERO Media", "Lakeside Ga
 @pytest.mark.parametrize(
     "text",
     ["who wants Iran out of Syria?", "tell me about the tram", "why?", "and Tehran?",
-     "When did the tram open", "so what did the bank decide"],
+     "When did the tram open", "so what did the bank decide", "Syria?"],
 )  # fmt: skip
 def test_questions_and_requests_are_questions(text: str) -> None:
     assert looks_like_question(text)
 
 
-@pytest.mark.parametrize("text", ["thanks! lol", "ok", "great answer, thanks", "lol?", "👍"])
+@pytest.mark.parametrize(
+    "text", ["thanks! lol", "ok", "great answer, thanks", "lol?", "👍", "what?", "hi", "huh?"]
+)
 def test_thanks_and_chatter_are_not(text: str) -> None:
     assert not looks_like_question(text)
+
+
+def test_thanks_are_told_from_other_chatter() -> None:
+    assert thanks("thanks for the answer!") and thanks("ty") and not thanks("hi there")
 
 
 def test_a_long_message_is_named_by_its_last_question_sentence() -> None:
@@ -47,8 +57,10 @@ def test_a_publisher_is_matched_regardless_of_case_and_an_unknown_one_lists_clos
     assert resolve_publisher("  lakeside COURIER ", PUBLISHERS) == "Lakeside Courier"
     with pytest.raises(InvalidQueryError, match="Did you mean “Lakeside Courier”"):
         resolve_publisher("Lakside Courrier", PUBLISHERS)
-    with pytest.raises(InvalidQueryError, match="`/sources` lists them"):
+    with pytest.raises(UnknownPublisherError) as refused:
         resolve_publisher("Reuters", PUBLISHERS)
+    assert str(refused.value) == "No indexed publisher is called “Reuters”."
+    assert refused.value.close == []
 
 
 def test_publishers_are_completed_by_prefix_then_by_contained_words() -> None:

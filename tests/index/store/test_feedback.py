@@ -6,10 +6,12 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from index.records import AnswerSentence, Turn
 from index.store.feedback import REASON_LIMIT, FeedbackStore, VoteCounts, Voted
 
 SOURCES = [{"number": 1, "title": "Running Iran Out of Syria", "url": None}]
@@ -224,3 +226,68 @@ def test_a_file_from_before_reasons_were_kept_gets_the_column_and_keeps_its_vote
             ("u2", -1, "2024-01-02T00:00:00+00:00", "out of date"),
         ]
         assert db.execute("SELECT mode FROM answers").fetchall() == [("llm",)]
+
+
+def test_an_answer_is_shown_again_in_full_from_the_file_after_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite"
+    first = FeedbackStore(path)
+    seed = {"number": 1, "article_id": "a1", "title": "Running Iran Out of Syria",
+            "url": None, "source": "GZERO Media", "date": "2024-05-20", "author": None,
+            "also_reported_by": [{"source": "Wire", "url": None, "title": "Copy"}]}  # fmt: skip
+    sentences = (AnswerSentence("Putin does.", (1,)),)
+    answer_id = first.record_answer("who?", "Putin does. [1]", [seed], "llm", sentences)
+    first.close()
+
+    again = FeedbackStore(path)
+    shown, unknown = again.shown_answer(answer_id), again.shown_answer("0" * 32)
+    again.close()
+
+    assert shown is not None and shown.question == "who?" and shown.mode == "llm"
+    assert shown.sentences == sentences
+    [citation] = shown.citations
+    assert (citation.number, citation.article.title) == (1, "Running Iran Out of Syria")
+    assert citation.article.published == date(2024, 5, 20)
+    assert citation.article.also_reported_by[0].source == "Wire"
+    assert unknown is None
+
+
+def test_turns_are_kept_by_place_and_read_back_oldest_first(store: FeedbackStore) -> None:
+    store.add_turn("thread-1", "alice", "who wants Iran out?", "Netanyahu [1]")
+    store.add_turn("channel-9", "alice", "tram?", "May [1]")
+    bobs = store.add_turn("thread-1", "bob", "and Tehran?", "")
+    store.update_turn(bobs, "Tehran says [1]")
+
+    assert store.turns("thread-1") == [
+        Turn("who wants Iran out?", "Netanyahu [1]"),
+        Turn("and Tehran?", "Tehran says [1]"),
+    ]
+    assert store.turns("thread-1", "bob") == [Turn("and Tehran?", "Tehran says [1]")]
+    assert store.turns("thread-1", limit=1) == [Turn("and Tehran?", "Tehran says [1]")]
+    assert store.turns("channel-9", "bob") == []
+
+
+def test_shared_results_and_state_are_kept(store: FeedbackStore) -> None:
+    shared_id = store.keep_shared({"title": "Search: tram"})
+    store.set_state("reindex running", "yes")
+
+    assert store.shared(shared_id) == {"title": "Search: tram"} and store.shared("x") is None
+    assert store.state("reindex running") == "yes"
+    store.set_state("reindex running", None)
+    assert store.state("reindex running") is None
+
+
+def test_a_file_from_before_sentences_were_kept_gets_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE answers (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+            "question TEXT NOT NULL, answer TEXT NOT NULL, sources TEXT NOT NULL, "
+            "mode TEXT NOT NULL DEFAULT 'extractive')"
+        )
+        db.execute("INSERT INTO answers VALUES ('a' , 't', 'who?', 'x', '[]', 'llm')")
+    store = FeedbackStore(path)
+
+    old = store.shown_answer("a")
+    store.close()
+
+    assert old is not None and old.sentences == () and old.mode == "llm"
