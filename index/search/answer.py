@@ -24,7 +24,7 @@ from index.config import AnswerSettings
 from index.ingest.answer_kinds import NAME, QUESTION_WORDS, asked_kind, kind_words
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import lexical_tokens
-from index.injection import addresses_an_ai
+from index.injection import addresses_a_reader as addresses_an_ai
 from index.records import Answer, AnswerSentence, Citation, Hit
 
 _SPACES = re.compile(r"\s+")

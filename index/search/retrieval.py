@@ -270,6 +270,7 @@ class Searcher:
                     score=c.score,
                     dense_score=c.dense,
                     lexical_score=c.lexical,
+                    addressing=segment.addressing(c.chunk),
                 )
             )
         return hits

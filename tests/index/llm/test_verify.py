@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from index.llm.verify import names, numbers_in, split_draft, verify
+from index.llm.statements import names, numbers_of
+from index.llm.verify import split_draft, verify
 from index.records import ArticleInfo, Hit
 
 SYRIA = (

@@ -37,6 +37,7 @@ def synthetic(
             counts,
             {t: int(rng.integers(0, 1 << MAX_SENTENCES)) for t in counts},
             rng.integers(0, 256, (MAX_SENTENCES, 3)).astype(np.uint8),
+            int(rng.integers(0, 1 << MAX_SENTENCES)),
         )
         for counts in terms
     ]
