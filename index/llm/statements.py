@@ -72,6 +72,12 @@ _TIME = re.compile(
     r"|later|earlier|while|during|once|when|meanwhile|ago)\b",
     re.IGNORECASE,
 )
+# Where a clause starts, for finding who acts in it.
+ROLE_CLAUSE = re.compile(
+    r";|[.!?]\s|,\s*(?:and|but|while|whereas)\b|\b(?:because|since|after|before|while|whereas"
+    r"|although|though|when|who|which|that|so)\b",
+    re.IGNORECASE,
+)
 _CLAUSE = re.compile(r"[,;:()\"]|\s-\s|\s-(?=\w)|(?<=\w)-\s|\b(?:and|but|while|whereas)\b")
 _QUOTED = re.compile(r'"([^"]+)"')
 COPULAS = frozenset("be is was are were been".split())
@@ -107,9 +113,10 @@ class Reading:
     word_stems: tuple[str, ...]  # each word's lexical token ("" for a stopword)
     body: int  # where in ``words`` the text itself starts, after its context
     runs: tuple[tuple[str, ...], ...]  # names: runs of capitalised words' keys, in order
-    # The names of the text itself: where each ends in ``words`` and the word before it
-    # (a preposition's name, "in Moscow", acts in nothing).
-    placed: tuple[tuple[tuple[str, ...], int, str], ...]
+    # The names of the text itself: where each starts and ends in ``words`` and the word
+    # before it (a preposition's name, "in Moscow", acts in nothing).
+    placed: tuple[tuple[tuple[str, ...], int, int, str], ...]
+    clause_starts: tuple[int, ...]  # where in ``words`` each clause of the text starts
     numbers: frozenset[str]
     times: frozenset[str]
     stems: frozenset[str]  # content words as BM25 sees them, numbers left out
@@ -136,7 +143,9 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
     for run, start, end in spans:
         first = bisect_left(starts, start)
         before = key(matches[first - 1].group()) if first > 0 else ""
-        placed.append((run, len(context_words) + bisect_left(starts, end) - 1, before))
+        last = bisect_left(starts, end) - 1
+        placed.append((run, len(context_words) + first, len(context_words) + last, before))
+    breaks = [bisect_left(starts, m.start()) for m in ROLE_CLAUSE.finditer(text)]
     return Reading(
         text=whole,
         words=words,
@@ -144,6 +153,9 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
         body=len(context_words),
         runs=(*name_runs(context), *(run for run, _, _ in spans)),
         placed=tuple(placed),
+        clause_starts=tuple(
+            sorted({len(context_words), *(len(context_words) + b for b in breaks)})
+        ),
         numbers=frozenset(numbers_of(whole)),
         times=frozenset(times_of(whole)),
         stems=frozenset(t for t in lexical_tokens(whole) if not numeric(t)),
@@ -223,7 +235,7 @@ def numbers_of(text: str) -> set[str]:
         found.add(as_number(str(Decimal(value) * factor)))
     for tens, unit in _SPELLED.findall(text):
         found.add(str(NUMBER_WORDS[tens.casefold()] + NUMBER_WORDS[unit.casefold()]))
-    for word in WORD.findall(text.casefold()):
+    for word in WORD.findall(_SPELLED.sub(" ", text).casefold()):
         if word in NUMBER_WORDS and word not in _SCALES:
             found.add(str(NUMBER_WORDS[word]))
         elif word in _ORDINALS:

@@ -33,8 +33,11 @@ from index.ingest.terms import lexical_tokens
 from index.llm.statements import (
     COPULAS,
     PREPOSITIONS,
+    ROLE_CLAUSE,
+    WORD,
     Reading,
     compared,
+    key,
     name_spans,
     normal,
     numeric,
@@ -54,12 +57,7 @@ _FRAMING = frozenset(
         shall has have had having were been being do does did"""
     )
 )
-# Where a clause of a sentence starts, for finding its actor.
-_ROLE_CLAUSE = re.compile(
-    r";|,\s*(?:and|but|while|whereas)\b|\b(?:because|since|after|before|while|whereas"
-    r"|although|though|when|who|which|that|so)\b",
-    re.IGNORECASE,
-)
+_COMPLEMENTS = frozenset({"that", "which", "who"})
 _PASSIVE_AGENT = re.compile(r"\b(?:by|according to)\s+$", re.IGNORECASE)
 _JOINED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or|&)?\s*$", re.IGNORECASE)
 
@@ -203,7 +201,7 @@ def _roles(text: str, openers: Set[str]) -> list[Role]:
     clause and those joined to it by "and" or a comma, or the name after "by" or
     "according to"."""
     found = []
-    for clause in _ROLE_CLAUSE.split(text):
+    for clause in ROLE_CLAUSE.split(text):
         spans = name_spans(clause, openers)
         if not spans:
             continue
@@ -216,6 +214,8 @@ def _roles(text: str, openers: Set[str]) -> list[Role]:
         named = {word for run in runs for word in lexical_tokens(" ".join(run))}
         opening = not passive and not lexical_tokens(clause[: spans[0][1]])
         after = clause[spans[max(acting)][2] :] if opening else ""
+        if COPULAS & {key(w) for w in WORD.findall(after)[:3]}:
+            after = ""  # "the SUVs were built", "Iran would be the loser": no deed of theirs
         deeds = tuple(
             t
             for t in lexical_tokens(after)
@@ -254,10 +254,10 @@ def _named_after_the_rest(role: Role, window: Reading) -> bool:
 
 
 def _does(role: Role, window: Reading) -> bool:
-    """Whether the first of the clause's deeds that ``window`` says has one of the
-    clause's actors as the nearest name before it (a preposition's name aside), or no
-    name before it (a pronoun) and none of the actors after it unless as a complement
-    ("the big loser would be Iran")."""
+    """Whether the first of the clause's deeds that ``window`` says is done there by one
+    of the clause's actors: the first name of the window's clause that says it (a
+    preposition's name aside) is an actor; or that clause names no one (a pronoun) and
+    the window names no actor after it but as a complement ("… would be Iran")."""
     stems = window.word_stems
     actors = [role.runs[i] for i in role.acting]
 
@@ -269,15 +269,32 @@ def _does(role: Role, window: Reading) -> bool:
         if not at:
             continue
         for position in at:
-            before = [
-                run
-                for run, end, word in window.placed
-                if end < position and word not in PREPOSITIONS
-            ]
+            named = _first_names(window, position)
             later = [
-                run for run, end, word in window.placed if end > position and word not in COPULAS
+                run
+                for run, first, _, word in window.placed
+                if first > position and word not in COPULAS
             ]
-            if (before and acts(before[-1])) or (not before and not any(map(acts, later))):
+            if any(map(acts, named)) or (not named and not any(map(acts, later))):
                 return True
         return False
     return True
+
+
+def _first_names(window: Reading, position: int) -> list[tuple[str, ...]]:
+    """The first name (a preposition's aside) of the window's clause holding word
+    ``position`` and, when that clause is a complement or relative one ("… warned that
+    …", "… who …"), of the clause before it."""
+    starts = window.clause_starts
+    at = max(i for i, start in enumerate(starts) if start <= position)
+    clauses = [at - 1, at] if at > 0 and window.words[starts[at]] in _COMPLEMENTS else [at]
+    found = []
+    for clause in clauses:
+        end = starts[clause + 1] if clause + 1 < len(starts) else len(window.words)
+        names = [
+            run
+            for run, first, _, word in window.placed
+            if starts[clause] <= first < end and word not in PREPOSITIONS
+        ]
+        found += names[:1]
+    return found
