@@ -178,7 +178,7 @@ def _within(run: tuple[str, ...], name: tuple[str, ...]) -> bool:
     return True
 
 
-def _has_stem(stem: str, stems: frozenset[str]) -> bool:
+def _has_stem(stem: str, stems: Set[str]) -> bool:
     """``stem`` or a word that it begins or that begins it ("iran" and "iranian")."""
     if stem in stems:
         return True
