@@ -36,6 +36,7 @@ LINK = re.compile(
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\]\(\S*\))"
     r"|(?<![\w.@/-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w@-])(?:/\S*)?"
 )
+_QUOTE_MARKS = frozenset('“"‘«')
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|‘[^’]*’(?!\w)|«[^»]*»?")
 _CLAUSE_BREAK = re.compile(r"[:;]|\s[—–-]\s|—")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -63,24 +64,12 @@ _OBJECTS = frozenset(
 _OPENERS = frozenset("now so also just simply then always please kindly and or but".split())
 _DIRECTIVE_OPENERS = frozenset({"please", "kindly", "never", "always"})
 _SUBORDINATE = frozenset("if when whenever once before after unless should".split())
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.IGNORECASE)
-_OBLIGATION = (
-    r"(?:must|shall|should|ought to|(?:need|needs|have|has) to"
-    r"|(?:are|is|am|be) (?:to|required|instructed|asked|requested|urged|expected|obliged"
-    r"|directed|encouraged|supposed)|will (?:now|always|only)|(?:are|is) now)\b"
-)
 _ADDRESSEES = (
     r"(?:ai|a\.i\.|assistants?|chat ?bots?|bots?|llms?|(?:language|ai|large language) models?"
     r"|gpt[\w.-]*|chatgpt|claude|gemini|copilot|summari[sz]ers?|answer engines?"
     r"|automated (?:systems?|tools?|readers?)|crawlers?|scrapers?|readers?|users?|visitors?"
     r"|subscribers?|viewers?|listeners?|whoever|answers?|responses?|replies|summar(?:y|ies)"
     r"|outputs?)"
-)
-_SUBJECT_OBLIGED = re.compile(rf"\b{_ADDRESSEES}\b[^.;!?]{{0,80}}?\b{_OBLIGATION}", re.IGNORECASE)
-_SECOND_PERSON_OBLIGED = re.compile(
-    rf"\b(?:you|your)\b[^.;!?]{{0,40}}?\b{_OBLIGATION}"
-    rf"|\byou (?:can|may|could|will) (?:{'|'.join(sorted(_VERBS))})\b",
-    re.IGNORECASE,
 )
 _CALLED = re.compile(
     rf"^\W*(?:(?:dear|hey|hi|hello|attention|note to|message to|a message for|to|for)\s+"
@@ -94,6 +83,46 @@ _OWN_RULES = re.compile(
     r"\b|\bsystem (?:prompt|message)\b|\byou are now\b",
     re.IGNORECASE,
 )
+# Words without which a form cannot be there.
+_LINK_HINT = re.compile(r"[:@]|\]\(|\.[a-z]|www\.", re.IGNORECASE)
+_OWN_RULES_HINTS = frozenset(
+    "ignore disregard forget override bypass overrule discard system you".split()
+)
+_ORDER_WORDS = _VERBS | {"don't", "dont", "do"}
+_SECOND_PERSON_WORDS = frozenset("you your yours yourself yourselves".split())
+# Who may be told what to do: a model, a reader; "models", "engines", "systems" only
+# as "language models", "answer engines", "automated systems"; an answer only as "any
+# answer", "your summary".
+_ADDRESSEE_WORDS = frozenset(
+    """ai assistant assistants chatbot chatbots bot bots llm llms chatgpt claude gemini
+    copilot summariser summarisers summarizer summarizers crawler crawlers scraper scrapers
+    reader readers user users visitor visitors subscriber subscribers viewer viewers
+    listener listeners whoever""".split()
+)
+_QUALIFIED = {
+    "model": {"language", "ai", "llm"},
+    "models": {"language", "ai", "llm"},
+    "engine": {"answer", "search"},
+    "engines": {"answer", "search"},
+    "system": {"automated"},
+    "systems": {"automated"},
+    "tool": {"automated", "ai"},
+    "tools": {"automated", "ai"},
+}
+_OUTPUTS = frozenset(
+    "answer answers response responses reply replies summary summaries output".split()
+)
+_ANY = frozenset("any every each all your".split())
+# Obligations: "must", "has to", "are required to", "will now".
+_MODALS = frozenset("must shall should".split())
+_BEFORE_TO = frozenset("ought need needs have has".split())
+_BE = frozenset("are is am be".split())
+_AFTER_BE = frozenset(
+    """to required instructed asked requested urged expected obliged directed encouraged
+    supposed now""".split()
+)
+_AFTER_WILL = frozenset("now always only".split())
+_CAN = frozenset("can may could will".split())
 _ATTRIBUTED = re.compile(
     r"\b(?:said|says|say|told|according to|announced|reported|added|stated|wrote|argued?s?"
     r"|ruled|warned|proposed|require[sd]?)\b",
@@ -104,18 +133,68 @@ _ATTRIBUTED = re.compile(
 def addresses_a_reader(sentence: str) -> bool:
     """Whether ``sentence`` orders, calls or links its reader (a person or a model)
     rather than reporting the news."""
-    if LINK.search(sentence) or _OWN_RULES.search(sentence):
+    # Each form is looked for only where a word it needs is there: most sentences of
+    # the news hold none, and this runs on every sentence indexed.
+    words = set(_WORD.findall(sentence.lower()))
+    if _LINK_HINT.search(sentence) and LINK.search(sentence):
+        return True
+    if words & _OWN_RULES_HINTS and _OWN_RULES.search(sentence):
         return True
     # Quoted speech is someone's words; what follows a quote ("read the banners") is
     # no clause of its own.
-    own_words = _QUOTED.sub(" quoted ", sentence)
-    if _CALLED.search(own_words) or any(_imperative(c) for c in _clauses(own_words)):
+    own_words = _QUOTED.sub(" quoted ", sentence) if _QUOTE_MARKS & set(sentence) else sentence
+    if words & _ORDER_WORDS and any(_imperative(c) for c in _clauses(own_words)):
         return True
-    speaks_to_reader = bool(_SECOND_PERSON.search(own_words))
-    if speaks_to_reader and _SECOND_PERSON_OBLIGED.search(own_words):
+    second_person = bool(words & _SECOND_PERSON_WORDS)
+    addressee = bool(words & (_ADDRESSEE_WORDS | _QUALIFIED.keys() | _OUTPUTS))
+    if not (second_person or addressee or any(w.startswith("gpt") for w in words)):
+        return False
+    tokens = _WORD.findall(own_words.lower())
+    if second_person and _told_you(tokens):
         return True
-    reported = _ATTRIBUTED.search(own_words) and not speaks_to_reader
-    return bool(_SUBJECT_OBLIGED.search(own_words)) and not reported
+    if _CALLED.search(own_words):
+        return True
+    subjects = [i for i, token in enumerate(tokens) if _addressee(tokens, i)]
+    if not any(_obliged(tokens, i + 1, 14) for i in subjects):
+        return False
+    return "you" in tokens or "your" in tokens or not _ATTRIBUTED.search(own_words)
+
+
+def _addressee(tokens: list[str], i: int) -> bool:
+    token, before = tokens[i], tokens[i - 1] if i else ""
+    return (
+        token in _ADDRESSEE_WORDS
+        or token.startswith("gpt")
+        or before in _QUALIFIED.get(token, ())
+        or (token in _OUTPUTS and before in _ANY)
+    )
+
+
+def _obliged(tokens: list[str], start: int, reach: int) -> bool:
+    """Whether an obligation ("must", "has to", "is instructed to") follows ``start``
+    within ``reach`` words."""
+    for i in range(start, min(start + reach, len(tokens))):
+        token, after = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""
+        if (
+            token in _MODALS
+            or (token in _BEFORE_TO and after == "to")
+            or (token in _BE and after in _AFTER_BE)
+            or (token == "will" and after in _AFTER_WILL)
+        ):
+            return True
+    return False
+
+
+def _told_you(tokens: list[str]) -> bool:
+    """Whether the reader is obliged ("you must", "your answer has to") or called to act
+    ("you can claim …")."""
+    for i, token in enumerate(tokens):
+        if token in ("you", "your") and _obliged(tokens, i + 1, 8):
+            return True
+        then = tokens[i + 1 : i + 3]
+        if token == "you" and len(then) == 2 and then[0] in _CAN and then[1] in _VERBS:
+            return True
+    return False
 
 
 def _clauses(text: str) -> list[str]:
@@ -128,7 +207,7 @@ def _clauses(text: str) -> list[str]:
 
 
 def _imperative(clause: str) -> bool:
-    words = _WORD.findall(clause.lower().replace("’", "'"))[:6]
+    words = _WORD.findall(clause[:80].lower().replace("’", "'"))[:6]
     directive = False
     while words and (words[0] in _OPENERS or words[0] in _DIRECTIVE_OPENERS):
         directive |= words.pop(0) in _DIRECTIVE_OPENERS
