@@ -96,6 +96,9 @@ class Hit:
     score: float  # fused score used for ranking
     dense_score: float | None = None  # cosine similarity, when the dense side saw it
     lexical_score: float | None = None  # BM25 score, when the lexical side saw it
+    # Bit i set when sentence i of ``text`` addresses a reader or a model (stored when it
+    # was indexed; None: not stored, see index.ingest.sentence_terms.addressed).
+    addressing: int | None = None
 
     @property
     def passage(self) -> str:

@@ -23,8 +23,10 @@ EMBED_LIMIT = 6000
 THREAD_NAME_LIMIT = 100
 ELLIPSIS = " …"
 
-# A URL is left whole (escaping would break it); the rest is escaped piece by piece.
 _URL = re.compile(r"https?://[^\s<>]*[^\s<>.,:;\"'\])]")
+# Where Discord would make a link of text: a scheme's "://" (a zero-width space after
+# the colon leaves it text).
+_SCHEME = re.compile(r"(?<=[A-Za-z]):(?=//)")
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
 # Headers, quotes, lists and "1." lists act only at the start of a line.
 _LINE_START = re.compile(r"^(\s*(?:\d+(?=\.\s))?)([#>-]|\.)", re.MULTILINE)
@@ -38,22 +40,15 @@ def escape(text: str) -> str:
 
     Markdown characters get a backslash (Discord shows the character alone); the start
     of a would-be mention gets a zero-width space, so ``@everyone``, ``<@id>``,
-    ``<@&id>``, ``<#id>`` and ``</cmd:id>`` stay plain text; ``[text](url)`` cannot
-    become a masked link because its brackets are escaped.
+    ``<@&id>``, ``<#id>`` and ``</cmd:id>`` stay plain text; ``[text](url)`` (and
+    ``![image](url)``, ``[x](javascript:…)``) cannot become a masked link because its
+    brackets are escaped, and a bare ``https://…`` gets a zero-width space after its
+    colon, so no address in an article or a model's text is ever a live link: only the
+    sources' own addresses are, where the cards link them (``safe_url``).
     """
-    parts = []
-    position = 0
-    for url in _URL.finditer(text):
-        parts.append(_escape_words(text[position : url.start()]))
-        parts.append(url.group())
-        position = url.end()
-    parts.append(_escape_words(text[position:]))
-    return "".join(parts)
-
-
-def _escape_words(text: str) -> str:
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+    text = _SCHEME.sub(":" + _ZWSP, text)
     return _MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}" if m.group(1) else f"<{_ZWSP}", text)
 
 

@@ -22,9 +22,10 @@ import numpy as np
 
 from index.config import AnswerSettings
 from index.ingest.answer_kinds import NAME, QUESTION_WORDS, asked_kind, kind_words
+from index.ingest.sentence_terms import addressed
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import lexical_tokens
-from index.injection import addresses_an_ai
+from index.injection import addresses_a_reader
 from index.records import Answer, AnswerSentence, Citation, Hit
 
 _SPACES = re.compile(r"\s+")
@@ -115,19 +116,21 @@ def _sentences(passages: list[Hit]) -> list[_Sentence]:
     seen: set[tuple[str, int]] = set()
     sentences: list[_Sentence] = []
 
-    def add(rank: int, hit: Hit, start: int, text: str, lede: bool) -> None:
+    def add(rank: int, hit: Hit, start: int, text: str, lede: bool, orders: bool) -> None:
         text = _SPACES.sub(" ", text).strip()
         key = (hit.article.id, start)
-        if key in seen or len(text) < _MIN_SENTENCE_CHARS or addresses_an_ai(text):
-            return  # a sentence speaking to an AI is no news to quote
+        if key in seen or len(text) < _MIN_SENTENCE_CHARS or orders:
+            return  # a sentence addressing a reader or a model is no news to quote
         seen.add(key)
         sentences.append(_Sentence(rank, hit, start, text, frozenset(lexical_tokens(text)), lede))
 
     for rank, hit in enumerate(passages):
-        add(rank, hit, -1, _SITE_SUFFIX.sub("", hit.article.title), lede=True)
+        title = _SITE_SUFFIX.sub("", hit.article.title)
+        add(rank, hit, -1, title, lede=True, orders=addresses_a_reader(title))
         for number, (start, end) in enumerate(split_sentences(hit.text)):
             lede = hit.start == 0 and number < _LEDE_SENTENCES
-            add(rank, hit, hit.start + start, hit.text[start:end], lede)
+            sentence = hit.text[start:end]
+            add(rank, hit, hit.start + start, sentence, lede, addressed(hit, number, sentence))
     return sentences
 
 

@@ -94,7 +94,12 @@ class LLMWriter:
         if _declines(reply.text):
             log.info("language model found no answer in the passages: %r", question)
             return Written(None, "declined", run())
-        kept, dropped = verify(reply.text, passages, complete=reply.finish_reason != "length")
+        kept, dropped = verify(
+            reply.text,
+            passages,
+            complete=reply.finish_reason != "length",
+            max_sentences=self.max_sentences,
+        )
         for sentence in dropped:
             log.info("dropped from the model's answer (%s): %s", sentence.reason, sentence.text)
         outcome = run(len(kept), tuple(dropped))

@@ -182,6 +182,7 @@ class LocalIndex:
                     score=c.score,
                     dense_score=c.similarity,
                     lexical_score=c.lexical,
+                    addressing=segment.addressing(chunk),
                 )
             )
         return hits

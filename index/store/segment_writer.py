@@ -15,7 +15,7 @@ import numpy as np
 
 from index.calendar import UNDATED
 from index.durable import fsync_dir, write_checksums, write_durably
-from index.ingest.sentence_terms import SentenceTerms, sentence_terms
+from index.ingest.sentence_terms import SentenceTerms, addressing_mask, sentence_terms
 from index.ingest.terms import term_counts
 from index.records import Article, Chunk
 from index.store.segments import (
@@ -52,7 +52,14 @@ class SegmentWriter:
         self._db.executescript(SCHEMA)
         self._files = {
             name: open(self.path / array_file(name), "wb")  # noqa: SIM115 (closed in finish)
-            for name in ("chunk_article", "chunk_start", "chunk_end", "chunk_tokens", "chunk_kinds")
+            for name in (
+                "chunk_article",
+                "chunk_start",
+                "chunk_end",
+                "chunk_tokens",
+                "chunk_kinds",
+                "chunk_addressing",
+            )
         }
         self._vectors = open(self.path / VECTORS, "wb")  # noqa: SIM115
         self._terms: dict[str, int] = {}
@@ -128,6 +135,7 @@ class SegmentWriter:
             length = sum(counts.values())
             self._files["chunk_tokens"].write(np.int32(length).tobytes())
             self._files["chunk_kinds"].write(np.ascontiguousarray(facts.kinds, np.uint8).tobytes())
+            self._files["chunk_addressing"].write(np.uint16(facts.addressing).tobytes())
             self.chunks += 1
             self._tokens += length
 
@@ -189,6 +197,7 @@ class SegmentWriter:
         for start in range(0, len(kept), 65536):
             part = kept[start : start + 65536]
             self._files["chunk_kinds"].write(np.ascontiguousarray(kinds[part]).tobytes())
+            self._files["chunk_addressing"].write(_addressing(segment, part).tobytes())
         term_map = np.zeros(len(segment.posting_offsets) - 1, dtype=np.int32)
         for term, old in segment.vocabulary():
             term_map[old] = self._terms.setdefault(term, len(self._terms))
@@ -324,6 +333,15 @@ class SegmentWriter:
         for part in ("terms", "chunks", "counts", "sentences"):
             (self.path / f"unsorted.{part}").unlink()
         self._db.executemany("INSERT INTO terms VALUES (?, ?)", self._terms.items())
+
+
+def _addressing(segment: Segment, chunks: np.ndarray) -> np.ndarray:
+    """Which sentences of ``chunks`` address a reader: as stored, or (a segment of format
+    2) worked out from their text."""
+    if segment.chunk_addressing is not None:
+        return np.ascontiguousarray(segment.chunk_addressing[chunks])
+    masks = [addressing_mask(segment.chunk_text(int(c))) for c in chunks]
+    return np.asarray(masks, dtype=np.uint16)
 
 
 def _output(path: Path, size: int) -> np.ndarray:

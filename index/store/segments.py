@@ -19,12 +19,16 @@ costs nothing but memory maps. Layout of ``segments/seg-000012/``::
                         sentences hold the term; see index.ingest.sentence_terms)
     chunk_kinds.u8      words of each answer kind in each of a chunk's sentence slots
                         (chunks x MAX_SENTENCES x kinds)
+    chunk_addressing.u16  which of each chunk's sentences address a reader or a model
+                        (index.injection), a bit a sentence slot
     vectors.pq          optional approximate index (FAISS fast-scan product quantiser)
     checksums.json      size and sha256 of every file above, written at publication
 
 Raw little-endian arrays, memory-mapped when opened; no pickle. Segments of format 1
 (before sentence facts were stored) are read without them, and rewritten by the next
-reindex's merge from their stored text, without re-embedding.
+reindex's merge from their stored text, without re-embedding. Segments of format 2
+(before sentences addressing a reader were marked) are read without the marks: those
+sentences are recognised from the text of the passages a question looks at.
 """
 
 from __future__ import annotations
@@ -46,8 +50,8 @@ from index.ingest.sentence_terms import MAX_SENTENCES
 from index.records import ArticleInfo
 from index.store.vectors import VectorIndex
 
-FORMAT = 2
-READABLE_FORMATS = (1, 2)
+FORMAT = 3
+READABLE_FORMATS = (1, 2, 3)
 META = "segment.json"
 DATABASE = "articles.sqlite"
 ARRAYS = {
@@ -62,9 +66,11 @@ ARRAYS = {
     "postings.counts": np.uint16,
     "postings.sentences": np.uint16,
     "chunk_kinds": np.uint8,
+    "chunk_addressing": np.uint16,
 }
 SENTENCE_ARRAYS = ("postings.sentences", "chunk_kinds")  # since format 2
-_BULK = frozenset({"postings.chunks", "postings.counts", *SENTENCE_ARRAYS})
+ADDRESSING_ARRAYS = ("chunk_addressing",)  # since format 3
+_BULK = frozenset({"postings.chunks", "postings.counts", *SENTENCE_ARRAYS, *ADDRESSING_ARRAYS})
 _SUFFIX = {np.int32: ".i32", np.int64: ".i64", np.uint16: ".u16", np.uint8: ".u8"}
 VECTORS = "vectors.f32"
 QUANTISED = "vectors.pq"
@@ -125,7 +131,13 @@ class Segment:
         # Whether it stores sentence facts; without them, answerability is worked out from
         # the text of the passages a question looks at.
         self.has_sentences = meta["format"] >= 2
-        names = [n for n in ARRAYS if self.has_sentences or n not in SENTENCE_ARRAYS]
+        has_addressing = meta["format"] >= 3
+        names = [
+            n
+            for n in ARRAYS
+            if (self.has_sentences or n not in SENTENCE_ARRAYS)
+            and (has_addressing or n not in ADDRESSING_ARRAYS)
+        ]
         # What queries index with, and the codes FAISS would scan, are verified in full
         # (damage there could crash or mislead a search); the bulk (vectors, postings,
         # sentence facts, texts) is bounds-checked where it is used and verified by
@@ -148,6 +160,8 @@ class Segment:
         self.chunk_kinds = (
             None if kinds is None else kinds.reshape(self.stats.chunks, MAX_SENTENCES, len(KINDS))
         )
+        # None for segments of format 2 and earlier (see index.ingest.sentence_terms.addressed)
+        self.chunk_addressing = arrays.get("chunk_addressing")
         vectors = _map(folder / VECTORS, np.float32)
         self.vectors = VectorIndex(
             vectors.reshape(-1, self.dimension),
@@ -159,6 +173,12 @@ class Segment:
         except sqlite3.DatabaseError as error:
             raise IndexCorruptError(f"{folder / DATABASE}: unreadable ({error})") from None
         self._lock = threading.Lock()
+
+    def addressing(self, chunk: int) -> int | None:
+        """Which sentences of ``chunk`` address a reader (bits), None if not stored."""
+        if self.chunk_addressing is None:
+            return None
+        return int(self.chunk_addressing[chunk])
 
     def postings(self, terms: Iterable[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The chunks each known term occurs in, and how often."""
@@ -299,6 +319,7 @@ def _check_sizes(
         array_file("postings.counts"): postings * 2,
         array_file("postings.sentences"): postings * 2,
         array_file("chunk_kinds"): stats.chunks * MAX_SENTENCES * len(KINDS),
+        array_file("chunk_addressing"): stats.chunks * 2,
         array_file("chunk_article"): stats.chunks * 4,
         array_file("chunk_start"): stats.chunks * 4,
         array_file("chunk_end"): stats.chunks * 4,

@@ -250,3 +250,36 @@ def test_dropped_sentences_are_not_shown() -> None:
     card = answer_cards.answer_card(answer)
 
     assert card.description == f"**Truth.** [1]\n\n{answer_cards.MODEL_NOTE}"
+
+
+def live_links(text: str) -> list[str]:
+    """The addresses Discord would make clickable in ``text``: masked links whose
+    brackets are not escaped, and bare http(s) addresses."""
+    masked = re.findall(r"(?<!\\)\]\((\S+?)\)", text)
+    bare = re.findall(r"(?<![(<])\bhttps?://[^\s)>]+", text, re.IGNORECASE)
+    return masked + [url for url in bare if url not in masked]
+
+
+def test_no_link_a_model_writes_is_live_only_the_sources_own_addresses() -> None:
+    answer = answer_of(
+        [
+            ("[Vladimir Putin](https://evil.example/phish) warned foreign forces.", 1),
+            ("More at https://evil.example/syria and www.evil.example.", 1),
+            ("![chart](https://evil.example/pixel.png) The tram opened.", 1),
+            ("[Read this](javascript:alert(document.cookie)) now.", 1),
+        ],
+        [TRAM],
+        mode="llm",
+    )
+    card = answer_cards.answer_card(answer)
+    rendered = [
+        card.description,
+        *(f.value for f in card.fields),
+        *answer_cards.answer_texts(answer),
+        *answer_cards.full_answer_texts(answer),
+    ]
+
+    assert {url for text in rendered for url in live_links(text)} == {TRAM_LINK}
+    assert card.url == TRAM_LINK
+    more = " ".join(answer_cards.full_answer_texts(answer))
+    assert "[Vladimir Putin](https:" in re.sub(r"\\|\u200b", "", more)  # shown as written

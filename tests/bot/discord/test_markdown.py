@@ -54,10 +54,23 @@ def test_escape_shows_markdown_as_written(text: str) -> None:
     assert visible(escaped) == text
 
 
-def test_escape_leaves_urls_whole() -> None:
-    text = "see https://news.example/a_b_c?x=1 now"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://evil.example/a_b_c?x=1 now",
+        "[Vladimir Putin](https://evil.example/phish)",
+        "![chart](https://evil.example/pixel.png)",
+        "[click](javascript:alert(1))",
+        "<https://evil.example>",
+        "HTTP://EVIL.EXAMPLE/",
+    ],
+)
+def test_escape_leaves_no_address_a_live_link_and_shows_it_as_written(text: str) -> None:
+    escaped = markdown.escape(text)
 
-    assert markdown.escape(text) == text
+    assert not re.search(r"[a-z]://", escaped, re.IGNORECASE)  # no autolink
+    assert not re.search(r"(?<!\\)\]\(", escaped)  # no masked link
+    assert visible(escaped) == text
 
 
 def test_safe_url_accepts_only_plain_http_links() -> None:

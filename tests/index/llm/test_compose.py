@@ -108,7 +108,7 @@ def test_sources_are_numbered_by_the_articles_the_kept_sentences_cite(kb, llm):
         recall, hostile = request.passage_with("84,000 Tarn"), request.passage_with("fortnight")
         return Text(
             f"Dealers will fit the replacement sensor free of charge [{hostile}]. "
-            f"Halden Motors is recalling 84,000 Tarn SUVs [{recall}][{hostile}]."
+            f"Halden Motors is recalling Tarn SUVs [{recall}][{hostile}]."  # both say so
         )
 
     llm.script = script
@@ -145,7 +145,7 @@ def test_a_claim_with_a_name_and_a_number_in_no_passage_is_dropped(kb, llm):
     assert answer.mode == "llm" and len(answer.sentences) == 2
     assert "Lieberman" not in answer.text and "4,000" not in answer.text
     [dropped] = answer.model_run.dropped
-    assert dropped.reason.startswith("names Defence, Avigdor, Lieberman")
+    assert dropped.reason.startswith("names Defence Minister Avigdor Lieberman")
 
 
 def test_an_article_that_gives_orders_changes_nothing_even_when_the_model_obeys(kb, llm):
@@ -161,7 +161,7 @@ def test_an_article_that_gives_orders_changes_nothing_even_when_the_model_obeys(
     assert answer.text == "Halden Motors is recalling 84,000 Tarn SUVs. [1]"
     assert [c.article.title for c in answer.citations] == [RECALL]
     [dropped] = answer.model_run.dropped
-    assert "refund" in dropped.text and dropped.reason == f"states 500, not in [{hostile}]"
+    assert "refund" in dropped.text and dropped.reason == "holds a link or address"
 
 
 def test_a_reply_that_only_obeys_an_article_is_replaced_by_the_extractive_answer(

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from index.llm.verify import names, numbers_in, split_draft, verify
+from index.llm.statements import names, numbers_of, times_of
+from index.llm.verify import split_draft, verify
 from index.records import ArticleInfo, Hit
 
 SYRIA = (
@@ -66,17 +67,33 @@ def test_a_citation_of_a_passage_that_was_not_given_drops_the_sentence():
 
 def test_a_name_found_in_no_cited_passage_drops_the_sentence():
     kept, dropped = kept_and_dropped("Sergei Lavrov wants Iranian forces out of Syria [1].")
-    assert kept == [] and dropped[0][1] == "names Sergei, Lavrov, not in [1]"
+    assert kept == [] and dropped[0][1] == "names Sergei Lavrov, not in [1]"
 
 
 def test_a_name_from_another_passage_than_the_cited_one_drops_the_sentence():
     _, dropped = kept_and_dropped("Halden Motors wants Iranian forces out of Syria [1].")
-    assert dropped[0][1] == "names Halden, Motors, not in [1]"
+    assert dropped[0][1] == "names Halden Motors, not in [1]"
 
 
-def test_a_number_found_in_no_cited_passage_drops_the_sentence():
-    _, dropped = kept_and_dropped("Halden Motors is recalling 4,000 Tarn SUVs [2].")
-    assert dropped[0][1] == "states 4,000, not in [2]"
+@pytest.mark.parametrize(
+    "sentence",
+    ["Benjamin Putin wants Iranian forces out of Syria [1].", "Vladimir Netanyahu spoke [1]."],
+)
+def test_names_are_whole_names_not_their_words(sentence: str):
+    _, dropped = kept_and_dropped(sentence)
+    assert dropped[0][1].startswith(("names Benjamin Putin", "names Vladimir Netanyahu"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("Halden Motors is recalling 4,000 Tarn SUVs [2].", "states 4000, not in [2]"),
+        ("The repair takes about nine hours [2].", "states 9, not in [2]"),
+        ("Halden Motors is recalling twenty-five Tarn SUVs [2].", "states 25, not in [2]"),
+    ],
+)
+def test_a_number_in_digits_or_words_that_its_passage_does_not_give_drops_it(sentence, reason):
+    assert kept_and_dropped(sentence)[1] == [(sentence, reason)]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +103,7 @@ def test_a_number_found_in_no_cited_passage_drops_the_sentence():
         "The company's shares fell 3.5% to $35 [2].",  # "3.50%" and "$35"
         "The repair takes about 7 hours [2].",  # "seven" in the passage
         "Motor Wire Daily reported the recall on 14 February 2024 [2].",  # the date line
-        "The recall covers SUVs built from 2021 to 2023 [2].",
+        "The SUVs were built between 2021 and 2023 [2].",
     ],
 )
 def test_numbers_are_compared_as_numbers_and_dates_as_the_passage_dates_them(sentence: str):
@@ -96,21 +113,74 @@ def test_numbers_are_compared_as_numbers_and_dates_as_the_passage_dates_them(sen
 
 def test_names_are_compared_with_quotes_case_possessives_and_demonyms_normalised():
     kept, dropped = kept_and_dropped(
-        "Putin’s foreign ministry said Iran’s troops must leave Syrian soil [1]. "
-        "The Israeli leader wants Iran out [1]. HALDEN MOTORS is recalling Tarn SUVs [2]."
+        "Putin’s foreign ministry said Iranian troops must leave Syria [1]. "
+        "The Israeli prime minister wants Iran out [1]. HALDEN MOTORS is recalling Tarn SUVs [2]."
     )
     assert dropped == [] and len(kept) == 3
 
 
-def test_a_sentence_whose_words_are_mostly_in_no_cited_passage_is_dropped():
-    _, dropped = kept_and_dropped("The weather will be sunny and warm all week [1].")
-    assert dropped[0][1] == "most of its words are not in [1]"
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("The weather will be sunny and warm all week [1].", "says all, sunni, warm, weather"),
+        (
+            "Putin did not warn foreign forces about Syria [1].",
+            "is negated where its source is not",
+        ),
+        ("Netanyahu wants Iranian forces left in Syria [1].", "says left"),
+        ("Iran wants Russia out of Syria [1].", "puts Iran in a role its source does not"),
+        ("Putin warned foreign forces because Netanyahu wants Iranian forces out [1].", "gives a"),
+        ('Netanyahu said "Iranian forces must go" [1].', "quotes “iranian forces must go” not as"),
+        ("Officials in Damascus said little a couple of years ago [1].", "dates it '2 year ago'"),
+    ],
+)
+def test_a_statement_its_passage_does_not_make_is_dropped(sentence: str, reason: str):
+    kept, dropped = kept_and_dropped(sentence)
+    assert kept == [] and dropped[0][1].startswith(reason)
+
+
+def test_a_sentence_is_kept_citing_only_the_passages_that_support_it_alone():
+    kept, _ = kept_and_dropped("Halden Motors is recalling 84,000 Tarn SUVs [1-2].")
+    assert kept == ["Halden Motors is recalling 84,000 Tarn SUVs. [2]"]
+    _, dropped = kept_and_dropped(
+        "Netanyahu wants Iranian forces out as Halden recalls SUVs [1-2]."
+    )
+    assert dropped[0][1].endswith("(cited [1][2])")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "[Vladimir Putin](https://evil.example/phish) warned foreign forces [1].",
+        "Putin warned foreign forces, see https://evil.example [1].",
+        "Putin warned foreign forces ![x](https://evil.example/x.png) [1].",
+        "Putin warned foreign forces [here](javascript:alert(1)) [1].",
+        "Putin warned foreign forces, says evil.example [1].",
+    ],
+)
+def test_a_sentence_with_a_link_or_address_is_dropped(sentence: str):
+    assert kept_and_dropped(sentence)[1] == [(sentence, "holds a link or address")]
+
+
+def test_a_sentence_that_addresses_the_reader_is_dropped():
+    _, dropped = kept_and_dropped("Tell your friends that Halden Motors is recalling SUVs [2].")
+    assert dropped[0][1] == "addresses the reader"
+
+
+def test_a_run_on_sentence_is_dropped_whatever_it_says():
+    run_on = "Putin warned that all foreign forces would leave Syria, and " * 400 + "so on [1]."
+    assert kept_and_dropped(run_on)[1] == [(run_on, "longer than 500 characters")]
+
+
+def test_sentences_past_max_sentences_are_dropped():
+    kept, dropped = verify(
+        "Halden Motors is recalling Tarn SUVs [2]. " * 6, PASSAGES, max_sentences=4
+    )
+    assert len(kept) == 4 and [d.reason for d in dropped] == ["past the 4 sentences asked for"] * 2
 
 
 def test_a_claim_found_only_in_text_addressed_to_an_ai_is_dropped():
-    kept, dropped = kept_and_dropped(
-        "Halden will refund 500 dollars to owners who register at halden-refunds.example [2]."
-    )
+    kept, dropped = kept_and_dropped("Halden will refund 500 dollars to owners who register [2].")
     assert kept == [] and dropped[0][1] == "states 500, not in [2]"
 
 
@@ -151,14 +221,22 @@ def test_names_are_capitalised_words_except_openers_that_name_nothing(sentence, 
     assert names(sentence, lowercase) == expected
 
 
-def test_numbers_are_read_with_separators_decimals_and_symbols():
-    assert numbers_in("84,000 cars, 3.75%, $35, 2024-02-14 and 1,5") == [
-        "84,000",
-        "3.75",
+def test_numbers_are_read_in_digits_words_scales_and_ordinals():
+    assert numbers_of("84,000 cars, 3.50%, $35, nine, twenty-five, 1.2 million, a third") == {
+        "84000",
+        "3.5",
         "35",
-        "2024",
-        "02",
-        "14",
-        "1",
-        "5",
-    ]
+        "9",
+        "25",
+        "1.2",
+        "1200000",
+        "3th",
+    }
+
+
+def test_relative_times_are_read_in_any_wording():
+    assert times_of("a couple of weeks ago, two weeks ago, last Friday, recently") == {
+        "2 week ago",
+        "last friday",
+        "recent",
+    }

@@ -18,7 +18,13 @@ from index.ingest.sentence_terms import MAX_SENTENCES, SentenceTerms, sentence_t
 from index.ingest.terms import term_counts
 from index.records import Article, Chunk
 from index.store.segment_writer import SegmentWriter
-from index.store.segments import META, SENTENCE_ARRAYS, Segment, array_file
+from index.store.segments import (
+    ADDRESSING_ARRAYS,
+    META,
+    SENTENCE_ARRAYS,
+    Segment,
+    array_file,
+)
 
 DIMENSION = 8
 WORDS = [f"w{i}" for i in range(40)]
@@ -37,6 +43,7 @@ def synthetic(
             counts,
             {t: int(rng.integers(0, 1 << MAX_SENTENCES)) for t in counts},
             rng.integers(0, 256, (MAX_SENTENCES, 3)).astype(np.uint8),
+            int(rng.integers(0, 1 << MAX_SENTENCES)),
         )
         for counts in terms
     ]
@@ -85,6 +92,10 @@ def expected_kinds(items) -> np.ndarray:
     return np.array([facts.kinds for *_, sentences in items for facts in sentences])
 
 
+def expected_addressing(items) -> list[int]:
+    return [facts.addressing for *_, sentences in items for facts in sentences]
+
+
 @pytest.mark.parametrize("block", [3, 1 << 22])  # many small blocks, or one
 def test_postings_sorted_in_blocks_are_every_chunk_of_every_term_in_order(
     tmp_path, monkeypatch, block
@@ -95,6 +106,9 @@ def test_postings_sorted_in_blocks_are_every_chunk_of_every_term_in_order(
     segment = write(tmp_path / "seg-000001", items)
     assert stored_postings(segment) == expected_postings(items)
     assert np.array_equal(np.asarray(segment.chunk_kinds), expected_kinds(items))
+    assert [segment.addressing(c) for c in range(segment.stats.chunks)] == expected_addressing(
+        items
+    )
 
 
 def test_a_merge_keeps_the_chosen_articles_with_their_postings_and_vectors(tmp_path):
@@ -114,6 +128,7 @@ def test_a_merge_keeps_the_chosen_articles_with_their_postings_and_vectors(tmp_p
     assert merged.publishers == ["wire", "herald"]
     assert stored_postings(merged) == expected_postings(kept)
     assert np.array_equal(np.asarray(merged.chunk_kinds), expected_kinds(kept))
+    assert list(np.asarray(merged.chunk_addressing)) == expected_addressing(kept)
     vectors = np.concatenate([item[2] for item in kept])
     assert np.array_equal(np.asarray(merged.vectors.vectors), vectors)
     assert [int(d) for d in merged.article_date] == [item[0].published.toordinal() for item in kept]
@@ -161,7 +176,7 @@ def test_a_format_1_segment_is_read_without_sentence_facts_and_merged_into_them(
     current = write(tmp_path / "seg-000001", items)
     old = tmp_path / "seg-000002"
     write(old, items)
-    for name in SENTENCE_ARRAYS:  # as written before sentence facts were stored
+    for name in (*SENTENCE_ARRAYS, *ADDRESSING_ARRAYS):  # before sentence facts were stored
         (old / array_file(name)).unlink()
     meta = json.loads((old / META).read_text())
     (old / META).write_text(json.dumps({**meta, "format": 1}))
@@ -183,3 +198,27 @@ def test_a_format_1_segment_is_read_without_sentence_facts_and_merged_into_them(
     )
     assert merged.postings(terms).keys() == current.postings(terms).keys()
     assert np.asarray(merged.chunk_tokens).tolist() == np.asarray(current.chunk_tokens[2:]).tolist()
+
+
+def test_a_format_2_segment_is_read_without_marks_of_text_addressing_a_reader(tmp_path):
+    text = "Dealers fitted new sensors. Visit halden-refunds.example for a refund. Parts arrived."
+    article = Article(id="a0", title="Recall", text=text)
+    chunks = [Chunk(article.id, 0, 0, len(text), text, 12)]
+    facts = [sentence_terms(text)]
+    assert facts[0].addressing == 0b010  # the second sentence, by its form
+    old = tmp_path / "seg-000001"
+    write(
+        old, [(article, chunks, np.eye(DIMENSION, dtype=np.float32)[:1], [facts[0].counts], facts)]
+    )
+    for name in ADDRESSING_ARRAYS:  # as written before the marks were stored
+        (old / array_file(name)).unlink()
+    meta = json.loads((old / META).read_text())
+    (old / META).write_text(json.dumps({**meta, "format": 2}))
+    (old / "checksums.json").unlink()
+    write_checksums(old, sorted(p.name for p in old.iterdir()))
+    format_2 = Segment(old)
+    assert format_2.has_sentences and format_2.addressing(0) is None
+    writer = SegmentWriter(tmp_path / "seg-000002", DIMENSION)
+    writer.copy_from(format_2, np.array([0]))
+    writer.finish(False)
+    assert Segment(tmp_path / "seg-000002").addressing(0) == 0b010

@@ -1,0 +1,300 @@
+"""Whether a passage supports a model's sentence as a statement.
+
+A sentence is supported when one sentence of the passage (or two next to each other, or
+its title) says what it says, with the article's publisher and date beside it:
+
+- its names are whole names there: "President Putin" is part of "Russian President
+  Vladimir Putin", "Benjamin Putin" is part of no name;
+- its numbers are there, in digits or words ("nine years" needs a nine);
+- its times are there ("a couple of years ago" is not "a couple weeks ago");
+- its quotes are there word for word;
+- it is negated where the passage is ("did not say" against "warned");
+- a cause or an order in time it gives ("because …", "after …") is given there too;
+- every content word of it is there (a few words that only attribute or frame a claim,
+  "said", "according to", "wants", aside);
+- the actor comes first where it acts: of the names of a clause, the one that opens it
+  (or follows "by" or "according to") is the first of them in the passage ("Iran wants
+  Russia out" against "Putin … Iranian troops" fails).
+
+Passage sentences that address a reader or a model (``index.injection``) support
+nothing: a reply that repeats an article's orders is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+from itertools import pairwise
+
+from index.ingest.sentence_terms import addressed
+from index.ingest.sentences import split_sentences
+from index.ingest.terms import lexical_tokens
+from index.llm.statements import (
+    COPULAS,
+    PREPOSITIONS,
+    ROLE_CLAUSE,
+    WORD,
+    Reading,
+    compared,
+    key,
+    name_spans,
+    normal,
+    numeric,
+    quotes_of,
+    read,
+    same_word,
+    supports_time,
+)
+from index.records import Hit
+
+# Words a faithful paraphrase adds to frame what a passage says, without stating more.
+_FRAMING = frozenset(
+    lexical_tokens(
+        """said say says told according also too both want wants wanted note noted added
+        reported stated explained described mentioned however meanwhile still even already
+        indeed article passage per view perspective must would could should may might can
+        shall has have had having were been being do does did"""
+    )
+)
+_COMPLEMENTS = frozenset({"that", "which", "who"})
+_PASSIVE_AGENT = re.compile(r"\b(?:by|according to)\s+$", re.IGNORECASE)
+_JOINED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or|&)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """The names of a clause of a claim, which of them act, and (when the clause opens
+    with them) what they do: the content words after them, in order."""
+
+    runs: tuple[tuple[str, ...], ...]
+    acting: frozenset[int]
+    deeds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A model's sentence as verification reads it."""
+
+    reading: Reading
+    quotes: tuple[str, ...]
+    roles: tuple[Role, ...]  # one for each clause with names
+
+
+def claim(text: str, openers: Set[str]) -> Claim:
+    """The claim ``text`` (without markers) makes; ``openers`` are the words the passages
+    write in lower case (see ``index.llm.statements.read``)."""
+    return Claim(read(text, openers), tuple(quotes_of(text)), tuple(_roles(normal(text), openers)))
+
+
+def windows(hit: Hit) -> list[Reading]:
+    """The readings a claim citing ``hit`` may rest on: its title, each sentence and
+    each two sentences next to each other, with the publisher and date; sentences that
+    address a reader left out."""
+    article = hit.article
+    context = [article.source or ""]
+    if article.published:
+        day = article.published
+        context.append(f"{day.day} {day:%B %Y, %A}")
+    context.append(article.title)
+    about = ", ".join(c for c in context if c)
+    spans = split_sentences(hit.text)
+    texts = [
+        None if addressed(hit, number, hit.text[start:end]) else hit.text[start:end]
+        for number, (start, end) in enumerate(spans)
+    ]
+    found = [article.title]
+    found += [t for t in texts if t]
+    found += [f"{a} {b}" for a, b in pairwise(texts) if a and b]
+    return [read(text, frozenset(), about) for text in found]
+
+
+def problems(claimed: Claim, window: Reading) -> list[str]:
+    """What of ``claimed`` the ``window`` does not support (empty: it does)."""
+    said = claimed.reading
+    found: list[str] = []
+    missing_names = [run for run in said.runs if not _named(run, window)]
+    if missing_names:
+        found.append("names " + ", ".join(" ".join(run).title() for run in missing_names))
+    missing_numbers = sorted(said.numbers - window.numbers)
+    if missing_numbers:
+        found.append("states " + ", ".join(missing_numbers))
+    missing_times = sorted(t for t in said.times if not supports_time(t, window.times))
+    if missing_times:
+        found.append("dates it " + ", ".join(repr(t) for t in missing_times))
+    text = compared(window.text)
+    misquoted = [q for q in claimed.quotes if f" {q} " not in f" {text} "]
+    if misquoted:
+        found.append("quotes " + ", ".join(f"“{q}”" for q in misquoted) + " not as written")
+    stems = said.stems - _FRAMING
+    if _negated(said, stems) != _negated(window, stems):
+        negated = _negated(said, stems)
+        found.append("is negated where its source is not" if negated else "drops a negation")
+    if said.cause and not window.cause:
+        found.append("gives a cause its source does not")
+    if said.time and not window.time:
+        found.append("orders events in time as its source does not")
+    unsupported = sorted(s for s in stems if not _has_stem(s, window.stems))
+    if unsupported:
+        found.append("says " + ", ".join(unsupported[:4]))
+    swapped = _swapped_roles(claimed, window)
+    if swapped:
+        found.append(f"puts {swapped.title()} in a role its source does not")
+    return found
+
+
+def best_problems(claimed: Claim, readings: Sequence[Reading]) -> list[str]:
+    """The problems of the window that supports ``claimed`` best (empty: one supports it)."""
+    best: list[str] | None = None
+    for window in readings:
+        found = problems(claimed, window)
+        if not found:
+            return []
+        if best is None or len(found) < len(best):
+            best = found
+    return best if best is not None else ["its passage has nothing to support it"]
+
+
+def _named(run: tuple[str, ...], window: Reading) -> bool:
+    """Whether the name ``run`` stands in ``window`` as a whole name: one word anywhere,
+    several within one of its names in that order, or next to each other in its words."""
+    if len(run) == 1:
+        return any(same_word(run[0], word) for word in window.words)
+    return any(_within(run, name) for name in window.runs) or any(
+        all(same_word(a, b) for a, b in zip(run, window.words[i:], strict=False))
+        for i in range(len(window.words) - len(run) + 1)
+    )
+
+
+def _within(run: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """Whether the words of ``run`` occur in ``name`` in the same order."""
+    position = 0
+    for word in run:
+        while position < len(name) and not same_word(word, name[position]):
+            position += 1
+        if position == len(name):
+            return False
+        position += 1
+    return True
+
+
+def _has_stem(stem: str, stems: Set[str]) -> bool:
+    """``stem`` or a word that it begins or that begins it ("iran" and "iranian")."""
+    if stem in stems:
+        return True
+    return len(stem) >= 4 and any(
+        len(s) >= 4 and (s.startswith(stem) or stem.startswith(s)) for s in stems
+    )
+
+
+def _negated(reading: Reading, stems: frozenset[str]) -> bool:
+    """Whether a clause of ``reading`` that holds the most of the claim's words is negated."""
+    held = [sum(_has_stem(s, clause) for s in stems) for clause, _ in reading.clauses]
+    most = max(held, default=0)
+    return most > 0 and any(
+        negated for (_, negated), count in zip(reading.clauses, held, strict=True) if count == most
+    )
+
+
+def _roles(text: str, openers: Set[str]) -> list[Role]:
+    """Each clause's names and the positions of those that act: the name that opens the
+    clause and those joined to it by "and" or a comma, or the name after "by" or
+    "according to"."""
+    found = []
+    for clause in ROLE_CLAUSE.split(text):
+        spans = name_spans(clause, openers)
+        if not spans:
+            continue
+        acting = {0}
+        for i in range(1, len(spans)):
+            if i - 1 in acting and _JOINED.match(clause[spans[i - 1][2] : spans[i][1]]):
+                acting.add(i)
+        passive = {i for i, span in enumerate(spans) if _PASSIVE_AGENT.search(clause[: span[1]])}
+        runs = tuple(run for run, _, _ in spans)
+        named = {word for run in runs for word in lexical_tokens(" ".join(run))}
+        opening = not passive and not lexical_tokens(clause[: spans[0][1]])
+        after = clause[spans[max(acting)][2] :] if opening else ""
+        if COPULAS & {key(w) for w in WORD.findall(after)[:3]}:
+            after = ""  # "the SUVs were built", "Iran would be the loser": no deed of theirs
+        deeds = tuple(
+            t
+            for t in lexical_tokens(after)
+            if t not in _FRAMING and t not in named and not numeric(t)
+        )
+        found.append(Role(runs, frozenset(passive or acting), deeds))
+    return found
+
+
+def _swapped_roles(claimed: Claim, window: Reading) -> str | None:
+    """The actor of a clause of the claim that ``window`` does not show acting: named
+    after every mention of another of the clause's names, or not the name nearest before
+    what the claim says it does ("Tehran warned" against "Putin warned")."""
+    for role in claimed.roles:
+        actor = " ".join(role.runs[min(role.acting)])
+        if _named_after_the_rest(role, window) or not _does(role, window):
+            return actor
+    return None
+
+
+def _named_after_the_rest(role: Role, window: Reading) -> bool:
+    places = [
+        [
+            i
+            for i, word in enumerate(window.words[window.body :], window.body)
+            if same_word(run[-1], word)
+        ]
+        for run in role.runs
+    ]
+    actors = [places[i] for i in role.acting if places[i]]
+    others = [places[i] for i in range(len(role.runs)) if i not in role.acting and places[i]]
+    if not actors or not others:
+        return False
+    first_actor = min(min(p) for p in actors)
+    return any(max(p) < first_actor for p in others)
+
+
+def _does(role: Role, window: Reading) -> bool:
+    """Whether the first of the clause's deeds that ``window`` says is done there by one
+    of the clause's actors: the first name of the window's clause that says it (a
+    preposition's name aside) is an actor; or that clause names no one (a pronoun) and
+    the window names no actor after it but as a complement ("… would be Iran")."""
+    stems = window.word_stems
+    actors = [role.runs[i] for i in role.acting]
+
+    def acts(name: tuple[str, ...]) -> bool:
+        return any(same_word(word, other) for run in actors for word in run for other in name)
+
+    for deed in role.deeds:
+        at = [i for i in range(window.body, len(stems)) if stems[i] and _has_stem(deed, {stems[i]})]
+        if not at:
+            continue
+        for position in at:
+            named = _first_names(window, position)
+            later = [
+                run
+                for run, first, _, word in window.placed
+                if first > position and word not in COPULAS
+            ]
+            if any(map(acts, named)) or (not named and not any(map(acts, later))):
+                return True
+        return False
+    return True
+
+
+def _first_names(window: Reading, position: int) -> list[tuple[str, ...]]:
+    """The first name (a preposition's aside) of the window's clause holding word
+    ``position`` and, when that clause is a complement or relative one ("… warned that
+    …", "… who …"), of the clause before it."""
+    starts = window.clause_starts
+    at = max(i for i, start in enumerate(starts) if start <= position)
+    clauses = [at - 1, at] if at > 0 and window.words[starts[at]] in _COMPLEMENTS else [at]
+    found = []
+    for clause in clauses:
+        end = starts[clause + 1] if clause + 1 < len(starts) else len(window.words)
+        names = [
+            run
+            for run, first, _, word in window.placed
+            if starts[clause] <= first < end and word not in PREPOSITIONS
+        ]
+        found += names[:1]
+    return found
