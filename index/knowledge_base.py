@@ -29,6 +29,7 @@ from index.store.backend import BuiltWith, Index, IndexStats, Store, open_store
 from index.store.checks import check_generation
 from index.store.generations import Generation, open_current
 from index.store.local import generation_stats
+from index.store.verification import BackgroundVerification
 from index.web.live import LiveSources
 
 __all__ = ["IndexStats", "KnowledgeBase"]
@@ -60,6 +61,9 @@ class KnowledgeBase:
         self.store: Store = open_store(settings)
         self._index: Index | None = None
         self._open_lock = threading.Lock()
+        self.verification = BackgroundVerification(
+            settings.index.data_dir, enabled=self.store.name == "local"
+        )
 
     @property
     def embedder(self) -> Embedder:
@@ -69,7 +73,13 @@ class KnowledgeBase:
             return self._embedder
 
     def searcher(self) -> Index:
-        """The current index, opening it (or a newer one, published since) as needed."""
+        """The current index, opening it (or a newer one, published since) as needed;
+        IndexCorruptError once its background verification has found it damaged."""
+        index = self._current_index()
+        self.verification.refuse_damaged(index.name)
+        return index
+
+    def _current_index(self) -> Index:
         index = self._index
         current = self.store.current()
         if index is not None and index.name == current:
@@ -80,6 +90,7 @@ class KnowledgeBase:
                 self._check_model(opened.built_with)
                 self._index = opened
                 log.info("opened index %s (%s store)", opened.name, self.store.name)
+                self.verification.start(opened.name)
             return self._index
 
     def reindex(
