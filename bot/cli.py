@@ -101,7 +101,7 @@ def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = _knowledge_base(settings)
     if args.json:
         answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args))
-        print(json.dumps(render.answer_json(answer), ensure_ascii=False, indent=2))
+        print(render.json_text(render.answer_json(answer)))
         return 0
     printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
     answer = kb.ask(args.question, _filters(args), as_of=_asked_on(args), on_text=printer)
@@ -113,7 +113,7 @@ def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase(settings)
     hits = kb.search(args.query, args.k, _filters(args), as_of=_asked_on(args))
     if args.json:
-        print(json.dumps(render.hits_json(hits), ensure_ascii=False, indent=2))
+        print(render.json_text(render.hits_json(hits)))
     else:
         print(render.hits_text(hits))
     return 0
@@ -143,7 +143,8 @@ def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
     if interactive:
         print("Ask about the indexed articles; an empty line or Ctrl-D ends the chat.")
     for question in _chat_lines(questions, interactive):
-        print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
+        if not interactive:  # echo the question read, as a terminal would have
+            print(f"> {printable(question)}")
         try:
             printer.finish(kb.ask(question, as_of=_asked_on(args), on_text=printer))
         except ValueError as error:  # a bad question ends only that question

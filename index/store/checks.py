@@ -14,6 +14,7 @@ import numpy as np
 
 from index.durable import read_checksums, verify_checksums
 from index.errors import IndexCorruptError
+from index.sqlite_files import check_values
 from index.store.generations import Generation
 from index.store.segments import DATABASE, QUANTISED, Segment
 
@@ -86,15 +87,9 @@ def _check_database(path: Path) -> None:
     segment's texts may not fit in memory at once)."""
     database = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
     try:
-        verdict = database.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":
-            raise IndexCorruptError(f"{path}: {verdict[:200]}: run 'newsbot reindex'")
-        tables = [
-            t for (t,) in database.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
-        ]
-        for table in tables:
-            for _ in database.execute(f'SELECT * FROM "{table}"'):
-                pass
+        check_values(database)
+    except sqlite3.DatabaseError as error:
+        raise IndexCorruptError(f"{path}: {str(error)[:200]}: run 'newsbot reindex'") from None
     finally:
         database.close()
 
