@@ -86,6 +86,12 @@ def next_name(folder: Path, prefix: str) -> str:
         for p in (folder.iterdir() if folder.is_dir() else ())
         if p.name.startswith(prefix) and (m := _NUMBERED.match(p.name))
     ]
+    if prefix == "gen":
+        # A damaged generation is pruned before the rebuild: its number is not reused, so
+        # no reader takes the rebuilt generation for the one it has open.
+        with contextlib.suppress(IndexCorruptError):
+            if (current := current_name(folder)) is not None:
+                numbers.append(int(current.removeprefix("gen-")))
     return f"{prefix}-{max(numbers, default=0) + 1:06d}"
 
 

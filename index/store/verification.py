@@ -34,8 +34,8 @@ class Verdict:
 
 
 class BackgroundVerification:
-    """Verifies each generation of ``data_dir`` it is told of, once, off the caller's
-    thread; thread-safe."""
+    """Verifies each generation of ``data_dir`` as it is opened, off the caller's thread;
+    thread-safe."""
 
     def __init__(self, data_dir: Path, *, enabled: bool = True) -> None:
         self.data_dir = data_dir
@@ -43,14 +43,18 @@ class BackgroundVerification:
         self._lock = threading.Lock()
         self._workers: dict[str, threading.Thread] = {}
         self._verdicts: dict[str, Verdict] = {}
+        self._runs: dict[str, int] = {}  # verifications started, by generation name
 
     def start(self, name: str) -> None:
-        """Begin verifying generation ``name`` (nothing if it is under way or done)."""
+        """Begin verifying generation ``name``, just opened; a verdict on an earlier
+        generation of that name (or one still being reached) no longer counts."""
+        if not self.enabled:
+            return
         with self._lock:
-            if not self.enabled or name in self._workers:
-                return
+            run = self._runs[name] = self._runs.get(name, 0) + 1
+            self._verdicts.pop(name, None)
             worker = threading.Thread(
-                target=self._verify, args=(name,), name=f"newsbot-verify-{name}", daemon=True
+                target=self._verify, args=(name, run), name=f"newsbot-verify-{name}", daemon=True
             )
             self._workers[name] = worker
         worker.start()
@@ -70,20 +74,23 @@ class BackgroundVerification:
             worker.join(timeout)
         return self._verdicts.get(name)
 
-    def _verify(self, name: str) -> None:
+    def _verify(self, name: str, run: int) -> None:
         started = time.perf_counter()
         path = self.data_dir / name
         try:
             verify_generation(path)
             damage = None
         except IndexCorruptError as error:
-            if not path.is_dir():  # replaced by a newer reindex meanwhile: not damage
-                return
             damage = str(error)
+        verdict = Verdict(damage, time.perf_counter() - started)
+        with self._lock:
+            if self._runs.get(name) != run or not path.is_dir():
+                return  # replaced by a newer reindex meanwhile: not this one's damage
+            self._verdicts[name] = verdict
+        if damage is not None:
             log.error("the index %s is damaged, refusing to serve it: %s", name, damage)
-        self._verdicts[name] = Verdict(damage, time.perf_counter() - started)
-        if damage is None:
-            log.info("index %s verified in %.1f s", name, self._verdicts[name].seconds)
+        else:
+            log.info("index %s verified in %.1f s", name, verdict.seconds)
 
 
 def verify_generation(path: Path) -> None:
