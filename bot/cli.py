@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,7 @@ DEFAULT_CONFIG = Path("newsbot.toml")
 TOKEN_VARIABLE = "DISCORD_TOKEN"
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+EXIT_READER_GONE = 128 + signal.SIGPIPE  # 141, as for any command SIGPIPE ends
 _ERROR_CHARS = 2_000  # an error line, at most
 
 
@@ -46,16 +48,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = _settings(args.config)
-        return int(args.run(settings, args) or 0)
+        code = int(args.run(settings, args) or 0)
+        sys.stdout.flush()  # a reader gone shows here, not in Python's flush at exit
+        return code
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _reader_gone()
     except (NewsbotError, ValueError) as error:  # written for the user: the message says it
         return _failed(str(error), verbose=args.verbose)
     except Exception as error:  # a bug or a library's failure: say what, and how to see more
         what = f"{args.command} failed unexpectedly: {type(error).__name__}: {error}"
         hint = "" if args.verbose else " (rerun with -v for the traceback)"
         return _failed(what, hint, verbose=args.verbose)
+
+
+def _reader_gone() -> int:
+    """Whoever read the output stopped reading (``newsbot search x | head -1``): end
+    without a word, with the status of a command that SIGPIPE ended. What is still
+    buffered goes to /dev/null, so that Python's flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
 
 
 def _failed(message: str, hint: str = "", *, verbose: bool) -> int:
