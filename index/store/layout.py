@@ -7,9 +7,10 @@ new generations and segments, and the clean-up of what nothing uses any more::
     *.partial            a generation or segment being written; removed by the next reindex
     reindex.lock         held (flock) by the one reindex allowed at a time
 
-Everything here reports damage (a ``CURRENT`` that is a folder or holds garbage, a lock
-that is a folder or a link) as a one-line ``IndexCorruptError`` naming the file, and a reindex
-repairs it (``repair``), so the thing a reindex exists to rebuild can never block it.
+Everything here reports damage (a ``CURRENT`` that is a folder or holds garbage) as a
+one-line ``IndexCorruptError`` naming the file, and a reindex repairs it, so the thing a
+reindex exists to rebuild can never block it; a lock that is a folder or a link is
+replaced, with a warning.
 """
 
 from __future__ import annotations
