@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("newsbot.toml")
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+EXIT_READER_GONE = 128 + signal.SIGPIPE  # 141, as for any command SIGPIPE ends
 _ERROR_CHARS = 2_000  # an error line, at most
 
 
@@ -44,10 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(verbose=args.verbose)
     try:
         settings = _settings(args.config)
-        return int(args.run(settings, args) or 0)
+        code = int(args.run(settings, args) or 0)
+        sys.stdout.flush()  # a reader gone shows here, not in Python's flush at exit
+        return code
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _reader_gone()
     except (NewsbotError, ValueError) as error:  # written for the user: the message says it
         return _failed(str(error), verbose=args.verbose)
     except Exception as error:  # a bug or a library's failure: say what, and how to see more
@@ -70,6 +76,16 @@ def configure_logging(*, verbose: bool) -> None:
     # Our own progress bars are enough: none from the model's loader (transformers reads
     # this when it is first imported).
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _reader_gone() -> int:
+    """Whoever read the output stopped reading (``newsbot search x | head -1``): end
+    without a word, with the status of a command that SIGPIPE ended. What is still
+    buffered goes to /dev/null, so that Python's flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_READER_GONE
 
 
 def _failed(message: str, hint: str = "", *, verbose: bool) -> int:
@@ -116,7 +132,7 @@ def cmd_ask(settings: AppSettings, args: argparse.Namespace) -> int:
     filters = _filters(args, kb)
     if args.json:
         answer = kb.ask(args.question, filters, as_of=_asked_on(args))
-        print(json.dumps(render.answer_json(answer), ensure_ascii=False, indent=2))
+        print(render.json_text(render.answer_json(answer)))
         return 0
     printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
     answer = kb.ask(args.question, filters, as_of=_asked_on(args), on_progress=printer)
@@ -128,7 +144,7 @@ def cmd_search(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = knowledge_base(settings, answers=False)
     hits = kb.search(args.query, args.k, _filters(args, kb), as_of=_asked_on(args))
     if args.json:
-        print(json.dumps(render.hits_json(hits), ensure_ascii=False, indent=2))
+        print(render.json_text(render.hits_json(hits)))
     else:
         print(render.hits_text(hits))
     return 0
@@ -158,7 +174,8 @@ def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
     if interactive:
         print("Ask about the indexed articles; an empty line or Ctrl-D ends the chat.")
     for question in _chat_lines(questions, interactive):
-        print(f"> {question}" if not interactive else "", end="\n" if not interactive else "")
+        if not interactive:  # echo the question read, as a terminal would have
+            print(f"> {printable(question)}")
         try:
             printer.finish(kb.ask(question, as_of=_asked_on(args), on_progress=printer))
         except ValueError as error:  # a bad question ends only that question

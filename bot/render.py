@@ -1,12 +1,18 @@
-"""Answers and search results as terminal text and as JSON-ready dicts."""
+"""Answers and search results as terminal text and as JSON-ready dicts.
+
+Everything from an article or a model (titles, publishers, urls, passages, answers) is
+shown through ``index.display.printable`` in text, and JSON is printed through
+``json_text``: a control sequence or a bidi override in an article reaches the
+terminal as an escape, never as itself."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import date
 from typing import Any
 
-from index.display import printable
+from index.display import json_safe, printable
 from index.indexer import ReindexSummary
 from index.knowledge_base import IndexStats
 from index.records import Answer, ArticleInfo, Hit, ModelRun, ShortAnswer, Skipped, Truncated
@@ -54,7 +60,7 @@ def source_line(article: ArticleInfo) -> str:
         parts.append(article.url)
     line = " — ".join(parts)
     others = also_reported_by(article)
-    return f"{line} (also reported by {others})" if others else line
+    return printable(f"{line} (also reported by {others})" if others else line)
 
 
 def also_reported_by(article: ArticleInfo) -> str:
@@ -67,16 +73,28 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     notes = [n for n in (coverage_note(answer), fallback_note(answer)) if n]
     if not answer.answered:
         return "\n".join([NO_ANSWER, *notes])
-    lines = textwrap.wrap(answer.text, width)
+    lines = textwrap.wrap(terminal_text(answer.text), width)
     if answer.lead:  # what answers first, then the sentences it comes from
         short = answer.short_answer
         markers = "".join(f"[{n}]" for n in short.citations) if short else ""
-        lines = [*textwrap.wrap(f"{answer.lead} {markers}".rstrip(), width), "", *lines]
+        lead = terminal_text(f"{answer.lead} {markers}".rstrip())
+        lines = [*textwrap.wrap(lead, width), "", *lines]
     if notes:
         lines += ["", *notes]
     lines += ["", "Sources:"]
     lines += [f"  [{c.number}] {source_line(c.article)}" for c in answer.citations]
     return "\n".join(lines)
+
+
+def terminal_text(text: str) -> str:
+    """Running text from an article or a model as one escaped line: its whitespace
+    (newlines, tabs) collapsed, every other control or bidi character escaped."""
+    return printable(" ".join(text.split()))
+
+
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON that is safe to print on a terminal."""
+    return json_safe(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -123,7 +141,7 @@ def hits_text(hits: list[Hit], width: int = 100) -> str:
             scores += f", dense {hit.dense_score:.3f}"
         if hit.lexical_score is not None:
             scores += f", bm25 {hit.lexical_score:.2f}"
-        passage = textwrap.indent(textwrap.fill(" ".join(hit.text.split()), width - 4), "    ")
+        passage = textwrap.indent(textwrap.fill(terminal_text(hit.text), width - 4), "    ")
         blocks.append(f"{rank}. {source_line(hit.article)}\n   ({scores})\n{passage}")
     return "\n\n".join(blocks)
 
@@ -206,7 +224,7 @@ def stats_text(stats: IndexStats) -> str:
         f"{stats.articles} articles, {stats.chunks} passages, published {span}",
         "sources:",
     ]
-    lines += [f"  {count:6d}  {source}" for source, count in stats.sources]
+    lines += [f"  {count:6d}  {printable(source)}" for source, count in stats.sources]
     return "\n".join(lines)
 
 

@@ -4,7 +4,8 @@ Its packages and modules import one way only, from a later layer to an earlier o
 (``tests/test_layout.py`` holds them to it, and to no import cycle between packages):
 
 1. foundations: ``errors``, ``records`` (typed records), ``config``, ``calendar`` (days),
-   ``display``, ``durable`` (files written durably, checksums), ``injection``
+   ``display``, ``durable`` (files written durably, checksums), ``sqlite_files`` (the
+   web and feedback stores' files), ``injection``
 2. ``ingest``: read, clean, chunk articles; sentence facts; URL keys
 3. ``embedding`` (the model) and ``web`` (live sources)
 4. ``store``: index generations, and each store's candidates for a query (local, Milvus)
@@ -17,7 +18,7 @@ Its packages and modules import one way only, from a later layer to an earlier o
 """
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "records", "config", "calendar", "display", "durable", "injection"),
+    ("errors", "records", "config", "calendar", "display", "durable", "sqlite_files", "injection"),
     ("ingest",),
     ("embedding", "web"),
     ("store",),

@@ -4,7 +4,10 @@ A file name may hold bytes that are not UTF-8 (Python keeps them as lone surroga
 newline; a URL may hold CR LF or be 100,000 characters long. Printed as they are, they
 split a report line, change what the terminal shows, or crash the print. ``printable``
 writes every such character as a Python-style escape and can shorten the result; the
-original stays with the caller for ids and logic.
+original stays with the caller for ids and logic. Text from articles and models is
+shown through it too (titles, publishers, passages, answers): an ANSI or OSC sequence
+or a right-to-left override in a title would otherwise recolour the terminal, retitle
+its window or reverse what follows. ``json_safe`` does the same for JSON output.
 """
 
 from __future__ import annotations
@@ -30,6 +33,16 @@ def printable(text: str, limit: int | None = None) -> str:
         text = text[:limit]
     text = _UNPRINTABLE.sub(_escape, text)
     return text + ELLIPSIS if shortened else text
+
+
+def json_safe(serialised: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with every character
+    ``printable`` escapes written as a JSON escape ("\\u001b", "\\u202e"): the same
+    value to a JSON reader, nothing a terminal acts on. A newline is left alone: JSON
+    escapes those within strings, so the only ones are the layout's."""
+    return _UNPRINTABLE.sub(
+        lambda m: m.group() if m.group() == "\n" else f"\\u{ord(m.group()):04x}", serialised
+    )
 
 
 def _escape(match: re.Match[str]) -> str:

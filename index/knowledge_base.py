@@ -26,6 +26,7 @@ from index.store.backend import BuiltWith, IndexStats, Mode, Store
 from index.store.checks import check_generation
 from index.store.generations import Generation, open_current
 from index.store.local import LocalStore, generation_stats
+from index.store.verification import BackgroundVerification
 from index.web.live import LiveSources
 
 __all__ = ["IndexStats", "KnowledgeBase"]
@@ -66,6 +67,9 @@ class KnowledgeBase:
         self.store: Store = store or LocalStore(settings.index.data_dir, settings.search)
         self._retriever: Retriever | None = None
         self._open_lock = threading.Lock()
+        self.verification = BackgroundVerification(
+            settings.index.data_dir, enabled=self.store.name == "local"
+        )
 
     @property
     def embedder(self) -> Embedder:
@@ -76,7 +80,13 @@ class KnowledgeBase:
 
     def searcher(self) -> Retriever:
         """Retrieval over the current index, opening it (or a newer one, published since)
-        as needed."""
+        as needed; IndexCorruptError once its background verification has found it
+        damaged."""
+        retriever = self._current_retriever()
+        self.verification.refuse_damaged(retriever.name)
+        return retriever
+
+    def _current_retriever(self) -> Retriever:
         retriever = self._retriever
         current = self.store.current()
         if retriever is not None and retriever.name == current:
@@ -87,6 +97,7 @@ class KnowledgeBase:
                 self._check_model(opened.built_with)
                 self._retriever = Retriever(opened, self.embedder, self.settings.search)
                 log.info("opened index %s (%s store)", opened.name, self.store.name)
+                self.verification.start(opened.name)
             return self._retriever
 
     def reindex(

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from bot.discord.client import DETACHED_GRACE, NewsBot
 from bot.discord.endpoints import use_endpoints
 from bot.settings import AppSettings
-from index.errors import ConfigError, IndexNotFoundError
+from index.errors import ConfigError, IndexCorruptError, IndexNotFoundError
 from index.knowledge_base import KnowledgeBase
 from index.store.feedback import FeedbackStore
 
@@ -50,7 +50,7 @@ def _open_index(knowledge_base: KnowledgeBase) -> None:
     """Load the model and the index now, not on the first question."""
     try:
         knowledge_base.searcher()
-    except IndexNotFoundError as error:
+    except (IndexNotFoundError, IndexCorruptError) as error:
         log.warning("%s; questions get that answer until an admin runs /reindex", error)
 
 

@@ -141,7 +141,7 @@ def _list(
         *web_sources,
     ):
         if isinstance(found, Skipped):
-            log.warning("skipped %s: %s", found.origin, found.reason)
+            log.info("skipped %s: %s", found.origin, found.reason)  # the summary says it
             skipped.append(found)
         else:
             sources.append(replace(found, stamp=found.stamp + limits))

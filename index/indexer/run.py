@@ -117,7 +117,7 @@ class Run:
         limit = self.settings.index.max_article_chars
         for item in source.read():
             if isinstance(item, Skipped):
-                log.warning("skipped %s: %s", item.origin, item.reason)
+                log.info("skipped %s: %s", item.origin, item.reason)  # the summary says it
                 skipped.append(item)  # reported from the catalog, with the cached ones
             elif item.id in self._seen:
                 skipped.append(Skipped(item.origin, f"duplicate article id {item.id}"))
@@ -125,7 +125,7 @@ class Run:
                 if (length := len(item.text)) > limit:
                     item = replace(item, text=truncated(item.text, limit))
                     cut.append(Truncated(item.origin, length, len(item.text)))
-                    log.warning("truncated %s: %s", item.origin, cut[-1].reason)
+                    log.info("truncated %s: %s", item.origin, cut[-1].reason)
                 self._seen.add(item.id)
                 produced.append(item.id)
                 self._article(item, source.key)

@@ -32,6 +32,7 @@ from openai.types.chat import (
 from pydantic import SecretStr
 
 from index.config import LLMSettings
+from index.display import printable
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ class Reply:
 
     text: str
     finish_reason: str
+
+
+_DETAIL_CHARS = 300  # of a failure's detail, logged on one line
 
 
 class ChatFailed(Exception):
@@ -205,8 +209,11 @@ def _failure(error: Exception) -> ChatFailed:
     if isinstance(error, openai.APIConnectionError):
         cause = error.__cause__ or error
         return ChatFailed("error", f"no connection or it broke: {type(cause).__name__}: {cause}")
-    log.warning("the language model request failed unexpectedly", exc_info=error)
-    return ChatFailed("error", f"{type(error).__name__}: {error}")
+    # A reply the client cannot read (malformed JSON or events): the caller logs the one
+    # line; the traceback is for -v.
+    log.debug("the language model request failed unexpectedly", exc_info=error)
+    detail = " ".join(f"{type(error).__name__}: {error}".split())
+    return ChatFailed("error", printable(detail, _DETAIL_CHARS))
 
 
 def chat_model(settings: LLMSettings, api_key: SecretStr | None) -> OpenAIChat | None:

@@ -7,12 +7,16 @@ on a generation, so a damaged index is rebuilt from the sources rather than carr
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import numpy as np
 
 from index.durable import read_checksums, verify_checksums
 from index.errors import IndexCorruptError
+from index.sqlite_files import check_values
 from index.store.generations import Generation
-from index.store.segments import QUANTISED, Segment
+from index.store.segments import DATABASE, QUANTISED, Segment
 
 _CODES_SAMPLE = 1000  # vectors per segment compared with their quantised codes
 # 4-bit codes of dimension pairs keep even near-uniform vectors above 0.93; codes of
@@ -21,7 +25,19 @@ _CODES_MIN_COSINE = 0.8
 
 
 def check_generation(generation: Generation) -> None:
-    """IndexCorruptError (naming the file) at the first damage found."""
+    """IndexCorruptError (naming the file) at the first damage found; a file that
+    matches its checksum and still cannot be read (a checksum rewritten after the damage:
+    undecodable text, a malformed database) is damage too."""
+    try:
+        _check_generation(generation)
+    except (OSError, sqlite3.Error, ValueError) as error:
+        reason = f"{type(error).__name__}: {error}"[:200]
+        raise IndexCorruptError(
+            f"{generation.path}: unreadable ({reason}): run 'newsbot reindex'"
+        ) from None
+
+
+def _check_generation(generation: Generation) -> None:
     for segment in generation.segments:
         verify_checksums(segment.path, list(read_checksums(segment.path)))
         if segment.dimension != generation.manifest.dimension:
@@ -50,6 +66,7 @@ def check_segment(segment: Segment) -> None:
         raise IndexCorruptError(f"{path / 'postings.chunks.i32'}: a chunk out of range")
     if len(segment.article_ids()) != stats.articles:
         raise IndexCorruptError(f"{path / 'articles.sqlite'}: not {stats.articles} articles")
+    _check_database(path / DATABASE)
     codes = segment.vectors.codes
     if codes is not None and stats.chunks:
         sample = np.unique(np.linspace(0, stats.chunks - 1, _CODES_SAMPLE).astype(np.int64))
@@ -65,7 +82,20 @@ def check_segment(segment: Segment) -> None:
             )
 
 
+def _check_database(path: Path) -> None:
+    """The SQLite file is sound and every value in it decodes (read row by row: a
+    segment's texts may not fit in memory at once)."""
+    database = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        check_values(database)
+    except sqlite3.DatabaseError as error:
+        raise IndexCorruptError(f"{path}: {str(error)[:200]}: run 'newsbot reindex'") from None
+    finally:
+        database.close()
+
+
 def _check_catalog(generation: Generation) -> None:
+    _check_database(generation.catalog.path)
     segments = {s.name: s for s in generation.segments}
     places = list(generation.catalog.indexed_places())
     if len(places) != generation.manifest.articles:

@@ -33,6 +33,7 @@ from index.records import (
     Reprint,
     Turn,
 )
+from index.sqlite_files import open_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -100,7 +101,14 @@ class FeedbackStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # A damaged file is set aside (votes kept there), so the bot starts all the same.
+        self._db = open_sqlite(
+            path, "feedback store", self._prepare, _SCHEMA,
+            check_same_thread=False, isolation_level=None,
+        )  # fmt: skip
+
+    def _prepare(self, database: sqlite3.Connection) -> None:
+        self._db = database
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)

@@ -92,8 +92,9 @@ class Generation:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.data_dir = path.parent
+        # The manifest is checksummed too: an edit that revives deleted rows is damage.
+        verify_checksums(path, [MANIFEST, catalog_file.FILE])
         self.manifest = _read_manifest(path)
-        verify_checksums(path, [catalog_file.FILE])
         self._lock = threading.Lock()
         self.catalog = Catalog(path / catalog_file.FILE)
         self.segments = [
@@ -278,8 +279,8 @@ class GenerationWriter:
         self.catalog.close()
         self.published_chunks = manifest.chunks
         self._order = live
-        write_checksums(self.path, [catalog_file.FILE])
         write_durably(self.path / MANIFEST, json.dumps(manifest.as_json(), indent=1).encode())
+        write_checksums(self.path, [MANIFEST, catalog_file.FILE])
         fsync_dir(self.path)
         final = self.data_dir / self.name
         self.path.rename(final)

@@ -7,15 +7,17 @@ new generations and segments, and the clean-up of what nothing uses any more::
     *.partial            a generation or segment being written; removed by the next reindex
     reindex.lock         held (flock) by the one reindex allowed at a time
 
-Everything here reports damage (a ``CURRENT`` that is a folder or holds garbage, a lock
-that is a folder) as a one-line ``IndexCorruptError`` naming the file, and a reindex
-repairs it (``repair``), so the thing a reindex exists to rebuild can never block it.
+Everything here reports damage (a ``CURRENT`` that is a folder or holds garbage) as a
+one-line ``IndexCorruptError`` naming the file, and a reindex repairs it, so the thing a
+reindex exists to rebuild can never block it; a lock that is a folder or a link is
+replaced, with a warning.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -25,6 +27,8 @@ from pathlib import Path
 
 from index.durable import fsync_dir, write_durably
 from index.errors import IndexCorruptError, IndexNotFoundError, ReindexBusyError
+
+log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 LOCK = "reindex.lock"
@@ -83,6 +87,12 @@ def next_name(folder: Path, prefix: str) -> str:
         for p in (folder.iterdir() if folder.is_dir() else ())
         if p.name.startswith(prefix) and (m := _NUMBERED.match(p.name))
     ]
+    if prefix == "gen":
+        # A damaged generation is pruned before the rebuild: its number is not reused, so
+        # no reader takes the rebuilt generation for the one it has open.
+        with contextlib.suppress(IndexCorruptError):
+            if (current := current_name(folder)) is not None:
+                numbers.append(int(current.removeprefix("gen-")))
     return f"{prefix}-{max(numbers, default=0) + 1:06d}"
 
 
@@ -91,8 +101,10 @@ def reindex_lock(data_dir: Path) -> Iterator[None]:
     """Hold the data directory's reindex lock; the OS releases it if the process dies."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / LOCK
-    if path.is_dir() and not path.is_symlink():  # damage: nobody can hold a folder
-        shutil.rmtree(path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # Damage (a folder, a link, dangling or not): the lock is an empty regular file.
+        log.warning("%s was a link or a folder, not a lock file: replaced", path)
+        _remove(path)
     try:
         handle = open(path, "a+")  # noqa: SIM115 (closed below, after the unlock)
     except OSError as error:

@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 
-from index.errors import IndexCorruptError
 from index.ingest.urls import article_id, storage_key
 from index.records import Article
+from index.sqlite_files import open_sqlite
 
 _SCHEMA_VERSION = 1
 _BATCH = 500  # URLs per query, well under SQLite's limit on bound parameters
@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS articles (
     feed_url TEXT
 );
 """
+
+
+def _prepare(database: sqlite3.Connection) -> None:
+    database.execute("PRAGMA journal_mode=WAL")
+    database.execute("PRAGMA synchronous=NORMAL")
+    with database:
+        database.executescript(_SCHEMA)
+        database.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +104,11 @@ class WebStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-        except sqlite3.Error as error:
-            raise IndexCorruptError(
-                f"{self.path}: cannot open web article store ({error})"
-            ) from None
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            with self._db:
-                self._db.executescript(_SCHEMA)
-                self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-        except sqlite3.DatabaseError as error:
-            self._db.close()
-            raise IndexCorruptError(
-                f"{self.path}: web article store is unreadable ({error})"
-            ) from None
+        # A damaged file is set aside: what it held is fetched again, nothing blocks.
+        self._db = open_sqlite(
+            self.path, "web article store", _prepare, _SCHEMA,
+            check_same_thread=False, timeout=30.0,
+        )  # fmt: skip
 
     def __enter__(self) -> WebStore:
         return self

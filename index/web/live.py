@@ -41,7 +41,8 @@ class LiveSources:
 
     def has_any(self) -> bool:
         """Whether there is anything to fetch or any fetched article to index."""
-        exists = (self._settings.index.data_dir / WEB_STORE_FILE).exists()
+        path = self._settings.index.data_dir / WEB_STORE_FILE
+        exists = path.exists() or path.is_symlink()  # a dangling link: damage, to set aside
         return bool(self._settings.sources) or exists
 
     def sources(self) -> list[WebSource]:

@@ -156,7 +156,7 @@ class _Run:
 
     def fail(self, url: str, reason: str, *, remember: bool = True) -> None:
         shown = display_url(url)  # reports show it on one line, shortened
-        log.warning("skipped %s: %s", shown, reason)
+        log.info("skipped %s: %s", shown, reason)  # the summary says it
         self.summary.skipped.append(Skipped(shown, reason))
         if remember:
             self.store.record_error(url, reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -266,3 +267,52 @@ def test_chat_reads_questions_from_stdin_line_by_line(indexed):
     assert "> who wants Iran out of Syria?" in result.stdout
     assert "Netanyahu" in result.stdout and "84,000" in result.stdout
     assert result.stdout.count("Sources:") == 2
+
+
+def test_output_into_a_closed_pipe_ends_quietly_with_the_status_sigpipe_gives(indexed):
+    reader, writer = os.pipe()
+    os.close(reader)  # as `newsbot search Iran | head -0`: nobody reads what is written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(indexed), "search", "Iran"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
+    finally:
+        os.close(writer)
+
+    assert (result.returncode, result.stderr) == (141, "")
+
+
+HOSTILE_TITLE = "\x1b[31mRED\x1b[0m \x1b]0;pwned\x07 title \u202ereversed"
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_a_hostile_title_prints_escaped_in_text_and_json(config, articles_dir, capsys, command):
+    record = {
+        "title": HOSTILE_TITLE,
+        "url": "https://ferries.example/strike",
+        "date": "2024-05-02",
+        "source": "Harbour \u202eGazette",
+        "text": "Dock workers in Port Aven ended a nine-day ferry strike on Monday after "
+        "the operator agreed to a six per cent pay rise.",
+    }
+    (articles_dir / "hostile.json").write_text(json.dumps(record))
+    assert main(["--config", str(config), "reindex", "--quiet"]) == 0
+    capsys.readouterr()
+    question = "Why did the Port Aven ferry strike end?"
+
+    _, text, _ = run(capsys, "--config", str(config), command, question, "--as-of", "2024-06-01")
+    _, printed, _ = run(
+        capsys, "--config", str(config), command, question, "--as-of", "2024-06-01", "--json"
+    )
+
+    for output in (text, printed):
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", output)
+    assert "\\x1b[31mRED\\x1b[0m \\x1b]0;pwned\\x07 title \\u202ereversed" in text
+    reply = json.loads(printed)
+    titles = [s["title"] for s in (reply if command == "search" else reply["sources"])]
+    assert HOSTILE_TITLE in titles  # JSON keeps the value, escaped

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.fakellm import CutOff, ScriptedLLM, Status, Text
+from tests.fakellm import CutOff, Malformed, ScriptedLLM, Status, Text
 from tests.fakellm.scripts import GOOD_SYRIA, INVENTED, SYRIA_ANCHOR, SYRIA_QUESTION, good_syria
 
 pytestmark = pytest.mark.model
@@ -163,3 +163,23 @@ def test_the_chat_on_a_terminal_shows_the_fallback_note_after_a_stream_is_cut(co
     assert DIM not in out and "Netanyahu wants Iranian forces out" not in out  # unfinished
     assert "Composed from the articles directly: the language model could not be used." in out
     assert "Sources:" in out
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_malformed_model_reply_is_one_warning_line_without_a_traceback(config, llm, stream):
+    llm.script = lambda request: Malformed()
+    config.write_text(config.read_text() + f"stream = {str(stream).lower()}\n")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "ask", SYRIA_QUESTION],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Netanyahu" in result.stdout
+    assert "Composed from the articles directly" in result.stdout
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith("WARNING index.llm.compose: language model: ")

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from datetime import datetime
 
 from bot import render
 from index.indexer import ReindexSummary
-from index.records import Skipped, Truncated
+from index.knowledge_base import IndexStats
+from index.records import (
+    Answer,
+    AnswerSentence,
+    ArticleInfo,
+    Citation,
+    Hit,
+    Skipped,
+    Truncated,
+)
 from index.web.refresh import RefreshSummary
 
 LONG_URL = "https://news.test/" + "a" * 100_000
@@ -54,3 +66,31 @@ def test_reindex_summary_counts_and_lists_truncated_articles():
 
     assert ", 0 skipped, 1 truncated in " in lines[0]
     assert lines[1] == "  truncated huge.txt: kept the first 199,990 of 4,650,000 characters"
+
+
+HOSTILE = "\x1b[31mRED\x1b[0m \x1b]0;pwned\x07 title \u202eevil\u202c \x9b2J"
+ARTICLE = ArticleInfo("a1", HOSTILE, "https://x.test/\x1b[2J", HOSTILE, None, None)
+
+
+def test_article_and_model_text_reaches_the_terminal_escaped():
+    answer = Answer(
+        "q", (AnswerSentence(f"Said {HOSTILE}\tand\nmore.", (1,)),), (Citation(1, ARTICLE),)
+    )
+    hit = Hit(ARTICLE, "seg-000001:0", 0, 10, f"{HOSTILE}\n\npassage", 1.0)
+    stats = IndexStats(
+        "gen-000001", "m", 4, "flat", 1, 1, datetime(2024, 1, 1), ((HOSTILE, 1),), None, None
+    )
+
+    for text in (render.answer_text(answer), render.hits_text([hit]), render.stats_text(stats)):
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text), text
+        assert "\\x1b[31mRED\\x1b[0m \\x1b]0;pwned\\x07 title \\u202eevil\\u202c \\x9b2J" in text
+
+
+def test_json_output_escapes_what_a_terminal_acts_on_and_keeps_the_value():
+    hit = Hit(ARTICLE, "seg-000001:0", 0, 10, f"{HOSTILE}\n\npassage", 1.0)
+
+    printed = render.json_text(render.hits_json([hit]))
+
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", printed)
+    assert "\\u202e" in printed and "\\u009b" in printed
+    assert json.loads(printed)[0]["title"] == HOSTILE  # the same value, to a JSON reader

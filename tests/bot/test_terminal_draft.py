@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 
+import pyte
+import pytest
+
 from bot.terminal_draft import DraftPrinter, checked_note
 from index.records import Answer, AnswerSentence, ArticleInfo, Citation, DroppedSentence, ModelRun
 
@@ -54,3 +57,62 @@ def test_the_note_on_what_checking_left_out_is_only_for_model_answers_that_lost_
     )
     assert checked_note(answer(dropped=0)) is None
     assert checked_note(answer(dropped=1, mode="extractive")) is None
+
+
+# -- on an emulated terminal (pyte): what stays is what a terminal would show had the
+# draft never been drawn ----------------------------------------------------------------
+
+EARLIER = "".join(f"earlier line {n}\n" for n in range(40))  # the screen is full already
+DRAFT_WORD = "Zanzibar"  # in every draft, in no answer
+
+
+def terminal(columns: int, lines: int, pieces: list[str]) -> pyte.HistoryScreen:
+    """A terminal of that size after earlier output, the draft streamed in ``pieces``
+    and the answer that replaces it (LF as a tty's ONLCR sends it: CR LF)."""
+    screen = pyte.HistoryScreen(columns, lines, history=10_000)
+    stream = pyte.Stream(screen)
+    stream.feed(EARLIER.replace("\n", "\r\n"))
+    out = io.StringIO()
+    printer = DraftPrinter(out, streaming=True, width=columns, height=lines)
+    for piece in pieces:
+        printer(piece)
+        stream.feed(out.getvalue().replace("\n", "\r\n"))
+        out.seek(0)
+        out.truncate()
+    printer.finish(answer(), width=columns)
+    stream.feed(out.getvalue().replace("\n", "\r\n"))
+    return screen
+
+
+def every_row(screen: pyte.HistoryScreen) -> list[str]:
+    history = [
+        "".join(row[x].data for x in range(screen.columns)).rstrip() for row in screen.history.top
+    ]
+    return history + [line.rstrip() for line in screen.display]
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        pytest.param(f"{DRAFT_WORD} 普京警告说，所有外国军队最终都必须离开叙利亚。" * 8, id="wide"),
+        pytest.param(f"{DRAFT_WORD}\tsaid\t\tthat\n\nforeign\tforces " * 12, id="tabs"),
+        pytest.param(f"{DRAFT_WORD} e\u0301te\u0301 na\u0308ive " * 20, id="combining"),
+        pytest.param(f"{DRAFT_WORD} " + "word " * 4000, id="20000-chars"),
+        pytest.param(
+            f"{DRAFT_WORD} \x1b]0;pwned\x07 \x1b[31mred \u202eevil\r\n" * 9, id="controls"
+        ),
+    ],
+)
+@pytest.mark.parametrize("columns,lines", [(80, 24), (20, 6)])
+def test_the_draft_leaves_nothing_behind_whatever_its_length_and_width(draft, columns, lines):
+    pieces = [draft[i : i + 7] for i in range(0, len(draft), 7)]
+
+    screen = terminal(columns, lines, pieces)
+
+    rows = every_row(screen)
+    assert not any(DRAFT_WORD in row for row in rows), rows  # erased, none scrolled away
+    assert [r for r in rows if r.startswith("earlier")] == [
+        f"earlier line {n}" for n in range(40)
+    ]  # what was there before is all still there, in order
+    assert "Putin does. [1]" in rows and screen.title == ""  # no window title set
+    assert all(char.fg == "default" for row in screen.buffer.values() for char in row.values())

@@ -5,7 +5,8 @@ them) or not, with the real ``openai`` client on the other side.
 A script is a function of the request (messages parsed: the question, the passages by
 number) returning what to do: ``Text`` (the reply, in pieces, optionally slowly),
 ``Status`` (an HTTP error), ``CutOff`` (some of the reply, then the connection drops
-without the end of the body) or ``Hang`` (nothing, until the server stops).
+without the end of the body), ``Hang`` (nothing, until the server stops) or
+``Malformed`` (a body that is no completion).
 """
 
 from __future__ import annotations
@@ -95,7 +96,15 @@ class Hang:
     """Read the request and never answer (until the server stops)."""
 
 
-Reply = Text | Status | CutOff | Hang
+@dataclass(frozen=True)
+class Malformed:
+    """A 200 reply whose body is not what was asked for, sent as ``content_type``."""
+
+    body: bytes = b'{"choices": [{"index": 0, "message": 7}]}'
+    content_type: str = "application/json"
+
+
+Reply = Text | Status | CutOff | Hang | Malformed
 Script = Callable[[ChatRequest], Reply]
 
 
@@ -198,6 +207,8 @@ def _handler_for(server: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
             if isinstance(reply, Hang):
                 self.close_connection = True
                 server.stopping.wait()
+            elif isinstance(reply, Malformed):
+                self._send(200, reply.content_type, reply.body)
             elif isinstance(reply, Status):
                 error = {"message": reply.message, "type": "server_error", "code": None}
                 self._json(reply.status, {"error": error})

@@ -18,6 +18,7 @@ KEYS = {
     "unchanged_reindex_s",
     "changed_reindex_s",
     "open_s",
+    "verify_s",
     "peak_rss_mb",
     "disk_mb",
     "search_ms",
@@ -38,6 +39,7 @@ def test_bench_scale_json_reports_every_figure(tmp_path, capsys, model_cache):
     assert set(report) >= KEYS
     assert report["articles"] == 40 and report["passages"] >= 40
     assert 0 < report["unchanged_reindex_s"] < report["reindex_s"]
+    assert report["verify_s"] > 0  # the background verification, waited for
     assert 0 < report["search_ms"]["p50"] <= report["search_ms"]["p95"]
     assert report["recall_at_10"] == 1.0  # exact below the approximate_from threshold
     assert report["model_passages_per_s"] > 0 and report["disk_mb"] > 0

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import IndexCorruptError
 from index.ingest.urls import article_id
 from index.records import Article
 from index.web.article_store import WebArticle, WebStore
@@ -150,9 +149,15 @@ def test_store_is_safe_to_use_from_many_threads(store: WebStore):
     assert len(store) == 200
 
 
-def test_unreadable_store_file_is_reported(tmp_path: Path):
+def test_unreadable_store_file_is_set_aside_and_a_fresh_one_opened(tmp_path: Path, caplog):
     path = tmp_path / "web.sqlite3"
-    path.write_bytes(b"this is not a database, just some text " * 100)
+    garbage = b"this is not a database, just some text " * 100
+    path.write_bytes(garbage)
 
-    with pytest.raises(IndexCorruptError, match="web article store is unreadable"):
-        WebStore(path)
+    with WebStore(path) as store:
+        assert len(store) == 0
+
+    [aside] = tmp_path.glob("web.sqlite3.damaged-*")
+    assert aside.read_bytes() == garbage  # kept for whoever wants to recover it
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "web article store" in warning and "set aside as web.sqlite3.damaged-" in warning
