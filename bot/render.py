@@ -74,11 +74,17 @@ def answer_text(answer: Answer, width: int = 100) -> str:
     if not answer.answered:
         return "\n".join([NO_ANSWER, *notes])
     lines = textwrap.wrap(terminal_text(answer.text), width)
-    if answer.lead:  # what answers first, then the sentences it comes from
-        short = answer.short_answer
-        markers = "".join(f"[{n}]" for n in short.citations) if short else ""
-        lead = terminal_text(f"{answer.lead} {markers}".rstrip())
-        lines = [*textwrap.wrap(lead, width), "", *lines]
+    short = answer.short_answer
+    if short is not None:  # the thing asked for, the clauses that say it, the sentences
+        markers = "".join(f"[{n}]" for n in short.citations)
+        opening = [f"{short.text} {markers}", answer.lead or ""]
+        lines = [
+            *(w for o in opening if o for w in textwrap.wrap(terminal_text(o), width)),
+            "",
+            *lines,
+        ]
+    elif answer.lead:  # what answers first, then the sentences it comes from
+        lines = [*textwrap.wrap(terminal_text(answer.lead), width), "", *lines]
     if notes:
         lines += ["", *notes]
     lines += ["", "Sources:"]

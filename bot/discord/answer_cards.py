@@ -2,10 +2,13 @@
 messages where the bot may not embed; a language model's answer is marked as its own,
 and as still being written while it is.
 
-A card leads with the answer (``index.answer.lead``): one short line, then the supporting
-quotes (each cut to its clause that answers), one line each with its ``[n]`` (a link to
-the article where there is one), the sources in one field, the filters in the footer.
-The full answer is behind the "More" button (``full_answer_texts``).
+A card leads with the answer: its short answer in bold and the sentence that supports it
+(``index.answer.leading``), or for a question of another kind its lead line
+(``index.answer.lead``); a question the passages do not answer directly gets no bold
+claim, only the closest coverage. Then the supporting quotes (each cut to its clause
+that answers), one line each with its ``[n]`` (a link to the article where there is
+one), the sources in one field, the filters in the footer. The full answer is behind
+the "More" button (``full_answer_texts``).
 
 No discord import. Text from articles, people and the model is escaped
 (``bot.discord.markdown``) and every card and message stays within Discord's limits.
@@ -13,6 +16,7 @@ No discord import. Text from articles, people and the model is escaped
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from bot.discord.cards import Card, Field, applied_text, article_meta
@@ -26,7 +30,8 @@ from bot.discord.markdown import (
 from bot.discord.titles import title_of
 from bot.render import NO_ANSWER, coverage_note, fallback_note
 from index.answer.lead import answering_clause, lead_of, quote_sentences
-from index.records import Answer, ArticleInfo, Citation, SearchFilters
+from index.answer.leading import NOT_DIRECT
+from index.records import Answer, AnswerSentence, ArticleInfo, Citation, SearchFilters
 
 NO_ANSWER_HINT = "Try other words, or `/search` to see the closest passages."
 # Under the model's answer while it writes it: what is shown is checked, but not all.
@@ -34,6 +39,9 @@ WRITING_NOTE = "-# Writing… each sentence is shown once it is checked against 
 # Under the model's finished answer: who wrote it, and that it was checked.
 MODEL_NOTE = "-# Written by a language model; every sentence checked against the sources cited."
 LEAD_CHARS = 240  # about two lines on a phone
+SHORT_ANSWER_SHOWN = 60  # a short answer is at most this long
+SUPPORT_CHARS = 480  # the clauses saying it: one for each of several actors
+NOT_DIRECTLY = "The articles do not answer this directly; the closest coverage:"
 QUOTE_CHARS = 110  # one line on a phone
 QUOTES_SHOWN = 3
 SOURCE_TITLE_CHARS = 100
@@ -61,14 +69,8 @@ def answer_card(
     if not answer.answered:
         return Card(title, f"{NO_ANSWER} {NO_ANSWER_HINT}{after}", footer=footer)
     urls = {c.number: safe_url(c.article.url) for c in answer.citations}
-    lead = lead_of(answer)
-    lines = []
-    if lead is not None:
-        lines += [
-            f"**{shorten(plain(lead.text), LEAD_CHARS)}** {_markers(lead.citations, urls)}",
-            "",
-        ]
-    quotes = quote_sentences(answer, lead)
+    lines = _opening(answer, lambda numbers: _markers(numbers, urls), bold=True)
+    quotes = _quotes(answer)
     for sentence in quotes[:QUOTES_SHOWN]:
         quote = shorten(plain(answering_clause(sentence.text, answer.question)), QUOTE_CHARS)
         lines.append(f"> {quote} {_markers(sentence.citations, urls)}")
@@ -78,6 +80,44 @@ def answer_card(
     top = urls.get(answer.citations[0].number) if answer.citations else None
     description = "\n".join(lines).rstrip("\n") + after
     return Card(title, description, fields, url=top, footer=footer)
+
+
+def _opening(answer: Answer, markers: Callable[[tuple[int, ...]], str], *, bold: bool) -> list[str]:
+    """What an answer says first: its short answer (in bold on a card) and the sentence
+    that supports it; when the passages give no short answer to a question that asks
+    for a thing, that it is not said directly, and no claim; else its lead line."""
+    short = answer.short_answer
+    if short is not None:
+        shown = shorten(plain(short.text), SHORT_ANSWER_SHOWN)
+        lines = [
+            f"**{shown}** {markers(short.citations)}"
+            if bold
+            else f"{shown} {markers(short.citations)}"
+        ]
+        if answer.lead and answer.lead != short.text:
+            lines.append(shorten(plain(answer.lead), SUPPORT_CHARS))
+        return [*lines, ""]
+    if answer.lead and answer.lead.startswith(NOT_DIRECT):
+        return [f"*{NOT_DIRECTLY}*", ""]
+    lead = lead_of(answer)
+    if lead is None:
+        return []
+    text = shorten(plain(lead.text), LEAD_CHARS)
+    return [
+        f"**{text}** {markers(lead.citations)}" if bold else f"{text} {markers(lead.citations)}",
+        "",
+    ]
+
+
+def _quotes(answer: Answer) -> list[AnswerSentence]:
+    """The answer's sentences under its opening: all of them when it makes no claim,
+    else those other than the one its opening line comes from."""
+    short = answer.short_answer
+    if short is None and answer.lead and answer.lead.startswith(NOT_DIRECT):
+        return list(answer.sentences)
+    if short is not None:
+        return [s for s in answer.sentences if s.text not in short.sentence]
+    return quote_sentences(answer, lead_of(answer))
 
 
 def top_source_url(answer: Answer) -> str | None:
@@ -131,10 +171,8 @@ def answer_texts(
         notes.append(f"-# {applied}")
     if not answer.answered:
         return split_message("\n".join([*lines, NO_ANSWER, *notes]))
-    lead = lead_of(answer)
-    if lead is not None:
-        lines.append(f"{shorten(plain(lead.text), LEAD_CHARS)} {_markers(lead.citations, {})}")
-    for sentence in quote_sentences(answer, lead)[:QUOTES_SHOWN]:
+    lines += _opening(answer, lambda numbers: _markers(numbers, {}), bold=False)
+    for sentence in _quotes(answer)[:QUOTES_SHOWN]:
         lines.append(f"> {shorten(plain(sentence.text), QUOTE_CHARS)} {sentence.markers}")
     lines += notes
     lines.append("**Sources**")

@@ -169,19 +169,35 @@ async def test_the_seed_answer_fits_a_phone_and_more_shows_it_in_full(
     answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
 
     lines = description(answer).splitlines()
-    assert lines[0] == (
-        "**From the perspective of Israeli Prime Minister Benjamin Netanyahu, a cold peace "
-        "with a Russian-backed Assad is probably perfectly acceptable, provided that Iranian "
-        "forces are squeezed out of Syria.** [1]"
-    )
-    assert lines[1] == "" and all(line.startswith("> ") for line in lines[2:])
-    assert len(lines) <= 5 and all(len(line) <= 130 for line in lines[2:])
+    # The short answer in bold, names both actors; then the sentences that say it.
+    assert lines[0] == "**Vladimir Putin and Benjamin Netanyahu** [1]"
+    assert lines[1].startswith("Russian President Vladimir Putin warned")
+    assert "Israeli Prime Minister Benjamin Netanyahu" in lines[1] and len(lines[1]) <= 480
+    assert lines[2] == "" and all(line.startswith("> ") for line in lines[3:])
+    assert len(lines) <= 6 and all(len(line) <= 130 for line in lines[3:])
     assert link_buttons(answer) == []  # the seed article has no link
     more = await fake_discord.click_button(answer.id, answer.custom_ids[2])
     [full] = [await more.wait_for_response(TIMEOUT)]
     assert more.ephemeral
     seed = knowledge_base.ask(QUESTION, as_of=ASKED)
     assert all(s.text in unescape(full.content) for s in seed.sentences)
+
+
+async def test_a_question_the_articles_do_not_answer_gets_no_bold_claim(
+    fake_discord: FakeDiscord, newsbot: NewsBot
+) -> None:
+    sent = await fake_discord.send_message(
+        fake_discord.channel.id,
+        fake_discord.owner.id,
+        "Which country did Putin visit to discuss the Hizbullah ceasefire?",
+        mention_bot=True,
+    )
+    answer = await fake_discord.wait_for_message(sent.id, timeout=TIMEOUT)
+
+    lines = description(answer).splitlines()
+    assert "**" not in description(answer)
+    assert lines[0] == f"*{answer_cards.NOT_DIRECTLY}*"
+    assert lines[1] == "" and lines[2].startswith("> ")  # the closest coverage, quoted
 
 
 async def test_a_long_question_titles_thread_and_card_with_its_question_sentence(
