@@ -89,7 +89,7 @@ def test_ask_json_gives_the_short_answer_and_the_lead(indexed, capsys):
     reply = json.loads(out)
     short = reply["short_answer"]
     assert "Putin" in short["text"] and "Netanyahu" in short["text"]
-    assert short["citations"] == [1] and short["sentence"] in reply["answer"]
+    assert short["citations"] == [1] and "Netanyahu" in short["sentence"]
     assert reply["lead"] and "Netanyahu" in reply["lead"]
 
 
