@@ -105,8 +105,8 @@ def help_card(stats: IndexStats | None) -> Card:
         "and follow-ups there (anyone's) build on the thread's earlier questions.\n"
         "• `/ask` takes a publisher (`source`, suggested as you type), `since`, `until` "
         "and `as_of` dates as YYYY-MM-DD.\n"
-        "• `/search` lists matching passages, `/article` shows an article by link or words "
-        "(both only to you, with a button to post them), `/sources` lists every publisher.\n"
+        "• `/search` lists matching passages (only to you, with a button to post them), "
+        "`/article` shows an article by link or words, `/sources` lists every publisher.\n"
         "• Right-click a message › Apps › **Ask newsbot about this message**.\n"
         "• Every answer quotes its sources [n]; **More** shows it in full."
     )

@@ -1,9 +1,10 @@
 """Lookups: /search, /article, /sources and /help.
 
 Each defers first where it runs the knowledge base, runs it in a worker thread and
-follows up with a rendered card. /search and /article answer privately by default, with
-a "Post to channel" button under what they found; a result is shown only when it is
-close to what was asked, else "no match" and a hint. Errors go to ``NewsTree.on_error``.
+follows up with a rendered card. /search answers privately by default, and /article when
+it did not find what was asked, each with a "Post to channel" button under what they
+found; a result is shown only when it is close to what was asked, else "no match" and a
+hint. Errors go to ``NewsTree.on_error``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -29,6 +31,7 @@ from index.knowledge_base import checked_question
 from index.records import ArticleDetail, Hit
 from index.search.snippets import snippets
 
+_REPLY_WITHIN = 2.0  # seconds a lookup may take before the reply must be deferred (3 s)
 _SEARCH_DEPTH = 4  # passages fetched per result listed: room for one per article
 _URL_NOISE = frozenset({"html", "htm", "php", "aspx", "amp", "www", "index"})
 
@@ -80,34 +83,45 @@ class Lookups(commands.Cog):
     @app_commands.rename(query_or_url="query-or-url")
     @app_commands.describe(query_or_url="The article's link, or words from it")
     async def article(self, interaction: discord.Interaction[Any], query_or_url: QUESTION) -> None:
-        """An article by its link or by words from it, shown privately with a button to
-        post it. A link that is not indexed is said so, with the closest indexed article
-        when it is close (labelled as such); words that match no article well get "no
-        match" and a hint."""
-        bot = self.bot
+        """An article by its link or by words from it, for everyone. A link that is not
+        indexed is said so privately, with the closest indexed article when it is close
+        (labelled as such, with a button to post it); words that match no article well
+        get "no match" and a hint, privately. The reply is public or private by what is
+        found, so the lookup runs before it, unless that takes too long: then the reply
+        is deferred, privately."""
         wanted = checked_question(query_or_url)
-        async with bot.tracked():
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            find = bot.knowledge_base.find_article
-            is_link = wanted.startswith(("http://", "https://"))
-            detail = await bot.run_blocking(find, wanted)
-            text, label = None, ""
-            if is_link and not _is_at(detail, wanted):
-                text = lookup_cards.not_indexed_text(wanted)
-                words = _link_words(wanted)
-                detail = await self._closest(words) if words else None
-                label = lookup_cards.CLOSEST_LABEL
-            elif not is_link and (detail is None or not await self._matches(wanted)):
-                text, detail = lookup_cards.no_article_text(wanted), None
-            if detail is None:
-                await interaction.followup.send(
-                    text or lookup_cards.no_article_text(wanted),
-                    ephemeral=True,
-                    allowed_mentions=NO_PINGS,
-                )
-                return
-            card = lookup_cards.article_card(detail, label)
-            await _send(interaction, card, await share_view(bot, card), private=True, text=text)
+        async with self.bot.tracked():
+            lookup = asyncio.ensure_future(self._look_up(wanted))
+            if not (await asyncio.wait([lookup], timeout=_REPLY_WITHIN))[0]:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            found = await lookup
+            reply: dict[str, Any] = {"allowed_mentions": NO_PINGS}
+            if found.text is not None:
+                reply["content"] = found.text
+            if found.detail is not None:
+                card = lookup_cards.article_card(found.detail, found.label)
+                reply["embed"] = to_embed(card)
+                if not found.exact:
+                    reply["view"] = await share_view(self.bot, card)
+            if interaction.response.is_done():  # deferred privately
+                await interaction.followup.send(ephemeral=True, **reply)
+            else:
+                await interaction.response.send_message(ephemeral=not found.exact, **reply)
+
+    async def _look_up(self, wanted: str) -> _Found:
+        find = self.bot.knowledge_base.find_article
+        detail = await self.bot.run_blocking(find, wanted)
+        if wanted.startswith(("http://", "https://")):
+            if _is_at(detail, wanted):
+                return _Found(detail, exact=True)
+            words = _link_words(wanted)
+            closest = await self._closest(words) if words else None
+            return _Found(
+                closest, lookup_cards.not_indexed_text(wanted), lookup_cards.CLOSEST_LABEL
+            )
+        if detail is None or not await self._matches(wanted):
+            return _Found(None, lookup_cards.no_article_text(wanted))
+        return _Found(detail, exact=True)
 
     def _close(self, hits: list[Hit]) -> bool:
         """Whether ``hits`` hold a passage close to the query: one found by its words,
@@ -160,6 +174,17 @@ async def _send(
     await interaction.followup.send(
         embed=to_embed(card), ephemeral=private, allowed_mentions=NO_PINGS, **extra
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What /article found: the article (None: nothing close), what to say above it, its
+    label, and whether it is the one asked for (then it is shown to everyone)."""
+
+    detail: ArticleDetail | None
+    text: str | None = None
+    label: str = ""
+    exact: bool = False
 
 
 def _is_at(detail: ArticleDetail | None, url: str) -> bool:

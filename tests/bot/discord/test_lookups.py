@@ -54,7 +54,8 @@ async def test_article_finds_an_article_by_its_link(
     record = await fake_discord.invoke_slash("article", {"query-or-url": TRAM_URL})
     answer = await record.wait_for_response(TIMEOUT)
 
-    assert record.callback_types == [5] and record.ephemeral and answer.content == ""
+    assert record.callback_types == [4] and not record.ephemeral  # found: for everyone
+    assert answer.content == "" and answer.components == []
     [embed] = answer.embeds
     assert embed["title"].startswith("Eastholm opens Line 4 tram") and embed["url"] == TRAM_URL
     assert embed["description"].startswith("Eastholm's new Line 4 tram carried its first")
@@ -73,9 +74,10 @@ async def test_a_link_that_is_not_indexed_is_said_so_and_the_closest_match_label
     record = await fake_discord.invoke_slash("article", {"query-or-url": missing})
     answer = await record.wait_for_response(TIMEOUT)
 
-    assert answer.content == lookup_cards.not_indexed_text(missing)
+    assert record.ephemeral and answer.content == lookup_cards.not_indexed_text(missing)
     [embed] = answer.embeds
     assert embed["description"].startswith(f"-# {lookup_cards.CLOSEST_LABEL}\n")
+    assert len(answer.custom_ids) == 1  # Post to channel
     assert embed["url"] == TRAM_URL
 
 
