@@ -74,12 +74,14 @@ _TIME = re.compile(
 )
 # Where a clause starts, for finding who acts in it.
 ROLE_CLAUSE = re.compile(
-    r";|[.!?]\s|,\s*(?:and|but|while|whereas)\b|\b(?:because|since|after|before|while|whereas"
+    r";|[.!?]\s|[()]|,\s*(?:and|but|while|whereas)\b|\b(?:because|since|after|before|while|whereas"
     r"|although|though|when|who|which|that|so)\b",
     re.IGNORECASE,
 )
-_CLAUSE = re.compile(r"[,;:()\"]|\s-\s|\s-(?=\w)|(?<=\w)-\s|\b(?:and|but|while|whereas)\b")
+_CLAUSE = re.compile(r"[,;:()\"]|\s-\s|\s-(?=\w)|(?<=\w)-\s|\b(?:and|but|while|whereas|that)\b")
 _QUOTED = re.compile(r'"([^"]+)"')
+_SENTENCE_END = re.compile(r"[.!?]\s")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 COPULAS = frozenset("be is was are were been".split())
 PREPOSITIONS = frozenset(
     """in with of from to for at on by between against about into onto near across over
@@ -117,6 +119,8 @@ class Reading:
     # before it (a preposition's name, "in Moscow", acts in nothing).
     placed: tuple[tuple[tuple[str, ...], int, int, str], ...]
     clause_starts: tuple[int, ...]  # where in ``words`` each clause of the text starts
+    sentence_starts: tuple[int, ...]  # where in ``words`` each of its sentences starts
+    aside: frozenset[int]  # the words in parentheses
     numbers: frozenset[str]
     times: frozenset[str]
     stems: frozenset[str]  # content words as BM25 sees them, numbers left out
@@ -146,6 +150,12 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
         last = bisect_left(starts, end) - 1
         placed.append((run, len(context_words) + first, len(context_words) + last, before))
     breaks = [bisect_left(starts, m.start()) for m in ROLE_CLAUSE.finditer(text)]
+    ends = [bisect_left(starts, m.end()) for m in _SENTENCE_END.finditer(text)]
+    aside = {
+        len(context_words) + i
+        for m in _PARENTHESES.finditer(text)
+        for i in range(bisect_left(starts, m.start()), bisect_left(starts, m.end()))
+    }
     return Reading(
         text=whole,
         words=words,
@@ -156,6 +166,10 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
         clause_starts=tuple(
             sorted({len(context_words), *(len(context_words) + b for b in breaks)})
         ),
+        sentence_starts=tuple(
+            sorted({len(context_words), *(len(context_words) + e for e in ends)})
+        ),
+        aside=frozenset(aside),
         numbers=frozenset(numbers_of(whole)),
         times=frozenset(times_of(whole)),
         stems=frozenset(t for t in lexical_tokens(whole) if not numeric(t)),

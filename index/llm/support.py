@@ -54,21 +54,28 @@ _FRAMING = frozenset(
         """said say says told according also too both want wants wanted note noted added
         reported stated explained described mentioned however meanwhile still even already
         indeed article passage per view perspective must would could should may might can
-        shall has have had having were been being do does did"""
+        shall has have had having were been being do does did never none nobody nothing
+        neither nor without cannot nowhere"""
     )
 )
-_COMPLEMENTS = frozenset({"that", "which", "who"})
+_PARTICIPLES = frozenset(
+    """built made held sold paid told found kept left brought bought caught taught thought
+    sent spent lent lost shut put set cut hit hurt led fed met won hung struck stuck""".split()
+)
+_GOVERNING = PREPOSITIONS | {"including", "than", "as"}
 _PASSIVE_AGENT = re.compile(r"\b(?:by|according to)\s+$", re.IGNORECASE)
 _JOINED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or|&)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class Role:
-    """The names of a clause of a claim, which of them act, and (when the clause opens
-    with them) what they do: the content words after them, in order."""
+    """The names of a clause of a claim, which of them act, which are acted on (no
+    preposition before them: "backed Assad", not "out of Syria"), and (when the clause
+    opens with its actors) what they do: the content words after them, in order."""
 
     runs: tuple[tuple[str, ...], ...]
     acting: frozenset[int]
+    objects: frozenset[int]
     deeds: tuple[str, ...]
 
 
@@ -127,9 +134,10 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
     if misquoted:
         found.append("quotes " + ", ".join(f"“{q}”" for q in misquoted) + " not as written")
     stems = said.stems - _FRAMING
-    if _negated(said, stems) != _negated(window, stems):
-        negated = _negated(said, stems)
-        found.append("is negated where its source is not" if negated else "drops a negation")
+    unnamed = stems - {s for run in said.runs for s in lexical_tokens(" ".join(run))}
+    mismatch = _negation_mismatch(said, window, unnamed)
+    if mismatch:
+        found.append(mismatch)
     if said.cause and not window.cause:
         found.append("gives a cause its source does not")
     if said.time and not window.time:
@@ -187,13 +195,25 @@ def _has_stem(stem: str, stems: Set[str]) -> bool:
     )
 
 
-def _negated(reading: Reading, stems: frozenset[str]) -> bool:
-    """Whether a clause of ``reading`` that holds the most of the claim's words is negated."""
-    held = [sum(_has_stem(s, clause) for s in stems) for clause, _ in reading.clauses]
-    most = max(held, default=0)
-    return most > 0 and any(
-        negated for (_, negated), count in zip(reading.clauses, held, strict=True) if count == most
-    )
+def _negation_mismatch(said: Reading, window: Reading, stems: frozenset[str]) -> str | None:
+    """Whether a clause of the claim is negated where the window's clause that holds most
+    of its words (``stems``: the claim's, its names aside) is not, or the other way. A
+    negated clause of no such words negates the next ("did not say | that …")."""
+    carry = False
+    for clause, negated in said.clauses:
+        words = clause & stems
+        if not words:
+            carry ^= negated
+            continue
+        claimed, carry = negated ^ carry, False
+        held = [sum(_has_stem(s, other) for s in words) for other, _ in window.clauses]
+        most = max(held, default=0)
+        if not most:
+            continue
+        source = any(n for (_, n), count in zip(window.clauses, held, strict=True) if count == most)
+        if claimed != source:
+            return "is negated where its source is not" if claimed else "drops a negation"
+    return None
 
 
 def _roles(text: str, openers: Set[str]) -> list[Role]:
@@ -214,15 +234,39 @@ def _roles(text: str, openers: Set[str]) -> list[Role]:
         named = {word for run in runs for word in lexical_tokens(" ".join(run))}
         opening = not passive and not lexical_tokens(clause[: spans[0][1]])
         after = clause[spans[max(acting)][2] :] if opening else ""
-        if COPULAS & {key(w) for w in WORD.findall(after)[:3]}:
-            after = ""  # "the SUVs were built", "Iran would be the loser": no deed of theirs
+        if _passive(after):
+            after = ""  # "the SUVs were built": what was done to them, not by them
         deeds = tuple(
             t
             for t in lexical_tokens(after)
             if t not in _FRAMING and t not in named and not numeric(t)
         )
-        found.append(Role(runs, frozenset(passive or acting), deeds))
+        actors = passive or acting
+        objects = {
+            i
+            for i, (_, start, _) in enumerate(spans)
+            if i not in actors and _word_before(clause, start) not in _GOVERNING
+        }
+        found.append(Role(runs, frozenset(actors), frozenset(objects), deeds))
     return found
+
+
+def _passive(text: str) -> bool:
+    """Whether ``text`` (what follows a clause's actors) opens with a passive verb: a
+    form of "be", perhaps an adverb, and a past participle ("were built", "was not
+    told", "has been recalled")."""
+    words = [key(w) for w in WORD.findall(text)[:5]]
+    for i, word in enumerate(words[:3]):
+        if word in COPULAS:
+            rest = [w for w in words[i + 1 :] if w not in COPULAS and not w.endswith("ly")]
+            rest = [w for w in rest if w not in ("not", "also", "still", "already")]
+            return bool(rest) and (rest[0].endswith(("ed", "en")) or rest[0] in _PARTICIPLES)
+    return False
+
+
+def _word_before(text: str, position: int) -> str:
+    words = WORD.findall(text[:position][-40:])
+    return key(words[-1]) if words else ""
 
 
 def _swapped_roles(claimed: Claim, window: Reading) -> str | None:
@@ -275,26 +319,44 @@ def _does(role: Role, window: Reading) -> bool:
                 for run, first, _, word in window.placed
                 if first > position and word not in COPULAS
             ]
-            if any(map(acts, named)) or (not named and not any(map(acts, later))):
+            done = any(map(acts, named)) or (not named and not any(map(acts, later)))
+            if done and _acted_on(role, window, position):
                 return True
         return False
     return True
 
 
+def _acted_on(role: Role, window: Reading, position: int) -> bool:
+    """Whether every name the clause acts on follows word ``position`` in the window's
+    sentence, outside its parentheses unless that word is inside them (or is in the
+    article's title and publisher): "Russia backed Israel" fails against "a
+    Russian-backed Assad is … acceptable (Israel was …)"."""
+    end = min((s for s in window.sentence_starts if s > position), default=len(window.words))
+    inside = position in window.aside
+    near = list(window.words[: window.body]) + [
+        window.words[i] for i in range(position + 1, end) if (i in window.aside) == inside
+    ]
+    return all(any(same_word(role.runs[i][-1], word) for word in near) for i in role.objects)
+
+
 def _first_names(window: Reading, position: int) -> list[tuple[str, ...]]:
     """The first name (a preposition's aside) of the window's clause holding word
-    ``position`` and, when that clause is a complement or relative one ("… warned that
-    …", "… who …"), of the clause before it."""
+    ``position``; when that clause is a complement ("… warned that …"), the first name
+    of the clause before it too, and when it is a relative one ("… Netanyahu, who …"),
+    the last name before it."""
     starts = window.clause_starts
     at = max(i for i, start in enumerate(starts) if start <= position)
-    clauses = [at - 1, at] if at > 0 and window.words[starts[at]] in _COMPLEMENTS else [at]
-    found = []
-    for clause in clauses:
+
+    def names(clause: int) -> list[tuple[tuple[str, ...], str]]:
         end = starts[clause + 1] if clause + 1 < len(starts) else len(window.words)
-        names = [
-            run
-            for run, first, _, word in window.placed
-            if starts[clause] <= first < end and word not in PREPOSITIONS
+        return [
+            (run, word) for run, first, _, word in window.placed if starts[clause] <= first < end
         ]
-        found += names[:1]
+
+    found = [run for run, word in names(at) if word not in PREPOSITIONS][:1]
+    opening = window.words[starts[at]] if at > 0 else ""
+    if opening == "that":
+        found += [run for run, word in names(at - 1) if word not in PREPOSITIONS][:1]
+    elif opening in ("who", "which"):
+        found += [run for run, _ in names(at - 1)][-1:]
     return found

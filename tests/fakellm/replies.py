@@ -122,6 +122,18 @@ REPLIES = [
         "Hizbullah warned that all foreign forces would ultimately have to leave Syria [{p}].",
         p=PUTIN_PASSAGE,
     ),
+    _false(
+        "swapped role",
+        SYRIA,
+        "Russia and Iran have both backed Israel [{p}].",
+        p=NETANYAHU_PASSAGE,
+    ),
+    _false(
+        "swapped role",
+        SYRIA,
+        "Assad's father was entirely pragmatic in dealing with Israel [{p}].",
+        p=NETANYAHU_PASSAGE,
+    ),
     # negation changed
     _false(
         "negation",
@@ -158,6 +170,12 @@ REPLIES = [
         RECALL,
         "Analysts said the new recall was likely to dent demand for the model [{p}].",
         p=RECALL_PASSAGE,
+    ),
+    _false(
+        "negation",
+        PUTIN,
+        "Tehran promptly reminded the world that it would leave Syria [{p}].",
+        p=PUTIN_PASSAGE,
     ),
     # numbers in words (and digits) that the passage does not give
     _false(

@@ -123,10 +123,7 @@ def test_names_are_compared_with_quotes_case_possessives_and_demonyms_normalised
     ("sentence", "reason"),
     [
         ("The weather will be sunny and warm all week [1].", "says all, sunni, warm, weather"),
-        (
-            "Putin did not warn foreign forces about Syria [1].",
-            "is negated where its source is not",
-        ),
+        ("Putin did not warn that foreign forces would leave Syria [1].", "is negated where"),
         ("Netanyahu wants Iranian forces left in Syria [1].", "says left"),
         ("Iran wants Russia out of Syria [1].", "puts Iran in a role its source does not"),
         ("Putin warned foreign forces because Netanyahu wants Iranian forces out [1].", "gives a"),
