@@ -134,8 +134,8 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
     passages), a capitalised word that opens the text or a clause names something only
     when it is no function word and not in ``openers``; without, every capitalised word
     counts (as for passages, whose names are looked up, not checked). ``context`` (an
-    article's publisher, date and title) lends its names, numbers, times and words, but
-    no clause, connective or place."""
+    article's publisher, date and title) lends its names, numbers and times, but no
+    content word, clause, connective or place."""
     text, context = normal(text), normal(context)
     whole = f"{context}\n{text}" if context else text
     context_words = [key(w) for w in WORD.findall(context)]
@@ -172,7 +172,7 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
         aside=frozenset(aside),
         numbers=frozenset(numbers_of(whole)),
         times=frozenset(times_of(whole)),
-        stems=frozenset(t for t in lexical_tokens(whole) if not numeric(t)),
+        stems=frozenset(t for t in lexical_tokens(text) if not numeric(t)),
         clauses=tuple(
             (frozenset(t for t in lexical_tokens(c) if not numeric(t)), bool(_NEGATION.search(c)))
             for c in _CLAUSE.split(text)

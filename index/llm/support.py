@@ -23,7 +23,7 @@ nothing: a reply that repeats an article's orders is dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Set
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -94,10 +94,18 @@ def claim(text: str, openers: Set[str]) -> Claim:
     return Claim(read(text, openers), tuple(quotes_of(text)), tuple(_roles(normal(text), openers)))
 
 
-def windows(hit: Hit) -> list[Reading]:
-    """The readings a claim citing ``hit`` may rest on: its title, each sentence and
-    each two sentences next to each other, with the publisher and date; sentences that
-    address a reader left out."""
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """What a claim citing a passage may rest on: its title and each of its sentences
+    (``single``), and each two sentences next to each other (``pairs``)."""
+
+    single: list[Reading]
+    pairs: list[Reading]
+
+
+def windows(hit: Hit) -> Windows:
+    """The windows of ``hit``, each with its article's publisher, date and title beside
+    it; sentences that address a reader left out."""
     article = hit.article
     context = [article.source or ""]
     if article.published:
@@ -110,10 +118,12 @@ def windows(hit: Hit) -> list[Reading]:
         None if addressed(hit, number, hit.text[start:end]) else hit.text[start:end]
         for number, (start, end) in enumerate(spans)
     ]
-    found = [article.title]
-    found += [t for t in texts if t]
-    found += [f"{a} {b}" for a, b in pairwise(texts) if a and b]
-    return [read(text, frozenset(), about) for text in found]
+    single = [article.title, *(t for t in texts if t)]
+    pairs = [f"{a} {b}" for a, b in pairwise(texts) if a and b]
+    return Windows(
+        [read(text, frozenset(), about) for text in single],
+        [read(text, frozenset(), about) for text in pairs],
+    )
 
 
 def problems(claimed: Claim, window: Reading) -> list[str]:
@@ -142,7 +152,7 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
         found.append("gives a cause its source does not")
     if said.time and not window.time:
         found.append("orders events in time as its source does not")
-    unsupported = sorted(s for s in stems if not _has_stem(s, window.stems))
+    unsupported = sorted(s for s in unnamed if not _has_stem(s, window.stems))
     if unsupported:
         found.append("says " + ", ".join(unsupported[:4]))
     swapped = _swapped_roles(claimed, window)
@@ -151,8 +161,14 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
     return found
 
 
-def best_problems(claimed: Claim, readings: Sequence[Reading]) -> list[str]:
-    """The problems of the window that supports ``claimed`` best (empty: one supports it)."""
+def best_problems(claimed: Claim, passage: Windows) -> list[str]:
+    """The problems of the window that supports ``claimed`` best (empty: one supports
+    it). Two sentences together count only for a claim none of them names and numbers
+    all of alone: otherwise a word of the next sentence could change what one says."""
+    readings = [w for w in passage.single if _names_and_numbers(claimed, w)]
+    if not readings:  # the pairs, and the reason told from the closest window
+        readings = [w for w in passage.pairs if _names_and_numbers(claimed, w)]
+        readings = readings or passage.single + passage.pairs
     best: list[str] | None = None
     for window in readings:
         found = problems(claimed, window)
@@ -161,6 +177,11 @@ def best_problems(claimed: Claim, readings: Sequence[Reading]) -> list[str]:
         if best is None or len(found) < len(best):
             best = found
     return best if best is not None else ["its passage has nothing to support it"]
+
+
+def _names_and_numbers(claimed: Claim, window: Reading) -> bool:
+    said = claimed.reading
+    return said.numbers <= window.numbers and all(_named(run, window) for run in said.runs)
 
 
 def _named(run: tuple[str, ...], window: Reading) -> bool:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from index.ingest.sentences import split_sentences
 from index.injection import LINK, addresses_a_reader
 from index.llm.draft import MARKER, cited_numbers, clean, without_markers
-from index.llm.statements import WORD, Reading
-from index.llm.support import best_problems, claim, windows
+from index.llm.statements import WORD
+from index.llm.support import Windows, best_problems, claim, windows
 from index.records import DroppedSentence, Hit
 
 MAX_SENTENCE_CHARS = 500
@@ -90,7 +90,7 @@ def split_draft(draft: str) -> list[str]:
 
 
 def _check(
-    sentence: str, readings: list[list[Reading]], openers: set[str]
+    sentence: str, readings: list[Windows], openers: set[str]
 ) -> tuple[str | None, tuple[int, ...]]:
     """Why ``sentence`` may not be shown (None: it may), and the passages that support it."""
     cited = cited_numbers(sentence)

@@ -344,6 +344,19 @@ REPLIES = [
         "Syria [{p}].",
         p=PUTIN_PASSAGE,
     ),
+    # the passage's own words, from the title or the next sentence, said of another thing
+    _false(
+        "recombined words",
+        BANK,
+        "The Northern Reserve Bank cut its main policy rate on Friday [{p}].",
+        p=BANK_PASSAGE,
+    ),
+    _false(
+        "recombined words",
+        BANK,
+        "Services inflation rose to 3.6% from 4.2% in December [{p}].",
+        p=BANK_PASSAGE,
+    ),
     # an article's orders, repeated
     _false(
         "obeys an article",

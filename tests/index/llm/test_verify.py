@@ -125,7 +125,7 @@ def test_names_are_compared_with_quotes_case_possessives_and_demonyms_normalised
         ("The weather will be sunny and warm all week [1].", "says all, sunni, warm, weather"),
         ("Putin did not warn that foreign forces would leave Syria [1].", "is negated where"),
         ("Netanyahu wants Iranian forces left in Syria [1].", "says left"),
-        ("Iran wants Russia out of Syria [1].", "puts Iran in a role its source does not"),
+        ("Iran wants Russia to leave Syria [1].", "puts Iran in a role its source does not"),
         ("Putin warned foreign forces because Netanyahu wants Iranian forces out [1].", "gives a"),
         ('Netanyahu said "Iranian forces must go" [1].', "quotes “iranian forces must go” not as"),
         ("Officials in Damascus said little a couple of years ago [1].", "dates it '2 year ago'"),
