@@ -80,6 +80,7 @@ ROLE_CLAUSE = re.compile(
 )
 _CLAUSE = re.compile(r"[,;:()\"]|\s-\s|\s-(?=\w)|(?<=\w)-\s|\b(?:and|but|while|whereas|that)\b")
 _QUOTED = re.compile(r'"([^"]+)"')
+_TOKEN = re.compile(rf"{NUMBER.pattern}|[^\W\d_]+")
 _SENTENCE_END = re.compile(r"[.!?]\s")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 COPULAS = frozenset("be is was are were been".split())
@@ -120,6 +121,9 @@ class Reading:
     placed: tuple[tuple[tuple[str, ...], int, int, str], ...]
     clause_starts: tuple[int, ...]  # where in ``words`` each clause of the text starts
     sentence_starts: tuple[int, ...]  # where in ``words`` each of its sentences starts
+    # The text's words and numbers in order: a word's lexical token ("" for a stopword
+    # but "to"), a number as "#" and its value ("#84000", "#3th").
+    tokens: tuple[str, ...]
     aside: frozenset[int]  # the words in parentheses
     numbers: frozenset[str]
     times: frozenset[str]
@@ -170,6 +174,7 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
             sorted({len(context_words), *(len(context_words) + e for e in ends)})
         ),
         aside=frozenset(aside),
+        tokens=tuple(_tokens(text)),
         numbers=frozenset(numbers_of(whole)),
         times=frozenset(times_of(whole)),
         stems=frozenset(t for t in lexical_tokens(text) if not numeric(t)),
@@ -325,6 +330,22 @@ def _quantity(written: str) -> str:
     if word in NUMBER_WORDS:
         return str(NUMBER_WORDS[word])
     return as_number(word) if NUMBER.fullmatch(word) else word
+
+
+def _tokens(text: str) -> list[str]:
+    found = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        word = token.casefold()
+        if token[0].isdigit():
+            found.append("#" + as_number(token))
+        elif word in NUMBER_WORDS and word not in _SCALES:
+            found.append(f"#{NUMBER_WORDS[word]}")
+        elif word in _ORDINALS:
+            found.append("#" + _ORDINALS[word])
+        else:  # "to" and "from" kept: they tell which way a number goes
+            found.append(word if word in ("to", "from") else _stem(word))
+    return found
 
 
 def _stem(word: str) -> str:

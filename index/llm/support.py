@@ -62,6 +62,7 @@ _PARTICIPLES = frozenset(
     """built made held sold paid told found kept left brought bought caught taught thought
     sent spent lent lost shut put set cut hit hurt led fed met won hung struck stuck""".split()
 )
+_DIRECTIONS = frozenset({"to", "from"})
 _GOVERNING = PREPOSITIONS | {"including", "than", "as"}
 _PASSIVE_AGENT = re.compile(r"\b(?:by|according to)\s+$", re.IGNORECASE)
 _JOINED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or|&)?\s*$", re.IGNORECASE)
@@ -136,6 +137,10 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
     missing_numbers = sorted(said.numbers - window.numbers)
     if missing_numbers:
         found.append("states " + ", ".join(missing_numbers))
+    named = frozenset(s for run in said.runs for s in lexical_tokens(" ".join(run)))
+    moved = _moved_numbers(said, window, named)
+    if moved:
+        found.append("states " + ", ".join(moved) + " of another thing")
     missing_times = sorted(t for t in said.times if not supports_time(t, window.times))
     if missing_times:
         found.append("dates it " + ", ".join(repr(t) for t in missing_times))
@@ -144,7 +149,7 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
     if misquoted:
         found.append("quotes " + ", ".join(f"“{q}”" for q in misquoted) + " not as written")
     stems = said.stems - _FRAMING
-    unnamed = stems - {s for run in said.runs for s in lexical_tokens(" ".join(run))}
+    unnamed = stems - named
     mismatch = _negation_mismatch(said, window, unnamed)
     if mismatch:
         found.append(mismatch)
@@ -159,6 +164,32 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
     if swapped:
         found.append(f"puts {swapped.title()} in a role its source does not")
     return found
+
+
+def _moved_numbers(said: Reading, window: Reading, named: frozenset[str]) -> list[str]:
+    """The claim's numbers that the window gives, but not next to the word the claim
+    gives them to ("growth of 1.1%" against "growth of 0.8% …, revised down from 1.1%"),
+    or not the same way ("to 4.2%" against "from 4.2%")."""
+    moved = []
+    for i, token in enumerate(said.tokens):
+        if not token.startswith("#"):
+            continue
+        places = [j for j, other in enumerate(window.tokens) if other == token]
+        if not places:
+            continue  # a number of the publisher, date or title
+        way = said.tokens[i - 1] if i and said.tokens[i - 1] in _DIRECTIONS else None
+        ways = {window.tokens[j - 1] for j in places if j}
+        if way and way not in ways and ways & _DIRECTIONS:
+            moved.append(f"{way} {token[1:]}")  # the source says "from" where it says "to"
+            continue
+        before = [t for t in said.tokens[max(0, i - 3) : i] if t and not t.startswith("#")]
+        before = [t for t in before if t not in _FRAMING | _DIRECTIONS | named]
+        if before and not any(
+            _has_stem(before[-1], {t for t in window.tokens[max(0, j - 4) : j + 5] if t})
+            for j in places
+        ):
+            moved.append(f"{token[1:]} ({before[-1]})")
+    return moved
 
 
 def best_problems(claimed: Claim, passage: Windows) -> list[str]:

@@ -26,6 +26,7 @@ RECALL_PASSAGE = "84,000 Tarn sport utility"
 HOSTILE_PASSAGE = "ignore all previous instructions"
 BANK_PASSAGE = "main policy rate at 3.75%"
 VOTE_PASSAGE = "six of the seven board members"
+FORECAST_PASSAGE = "new forecasts showing growth"
 TRAM_PASSAGE = "Line 4 tram carried"
 
 
@@ -357,6 +358,18 @@ REPLIES = [
         "Services inflation rose to 3.6% from 4.2% in December [{p}].",
         p=BANK_PASSAGE,
     ),
+    _false(
+        "recombined words",
+        BANK,
+        "The bank published new forecasts showing growth of 1.1% this year [{p}].",
+        p=FORECAST_PASSAGE,
+    ),
+    _false(
+        "recombined words",
+        BANK,
+        "Services inflation slowed to 4.2% from 3.6% in December [{p}].",
+        p=BANK_PASSAGE,
+    ),
     # an article's orders, repeated
     _false(
         "obeys an article",
@@ -565,6 +578,12 @@ REPLIES = [
         TRAM,
         "Trams will run every six minutes at peak times [{p}].",
         p=TRAM_PASSAGE,
+    ),
+    _true(
+        "paraphrase",
+        BANK,
+        "Growth was revised down to 0.8% from 1.1% [{p}].",
+        p=FORECAST_PASSAGE,
     ),
     _true(
         "over-cited",
