@@ -286,6 +286,27 @@ def supports_time(claimed: str, evidence: frozenset[str]) -> bool:
     )
 
 
+# Words a faithful paraphrase adds to frame what a passage says, without stating more.
+FRAMING = frozenset(
+    lexical_tokens(
+        """said say says told according also too both want wants wanted note noted added
+        reported stated explained described mentioned however meanwhile still even already
+        indeed article passage per view perspective must would could should may might can
+        shall has have had having were been being do does did never none nobody nothing
+        neither nor without cannot nowhere"""
+    )
+)
+
+
+def has_stem(stem: str, stems: Set[str]) -> bool:
+    """``stem`` or a word that it begins or that begins it ("iran" and "iranian")."""
+    if stem in stems:
+        return True
+    return len(stem) >= 4 and any(
+        len(s) >= 4 and (s.startswith(stem) or stem.startswith(s)) for s in stems
+    )
+
+
 def same_word(one: str, other: str) -> bool:
     """Equal keys, or a country and its demonym ("iran" and "iranian")."""
     if one == other:
