@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 from index.ingest.sentence_terms import addressed
@@ -61,25 +62,29 @@ def claim(text: str, openers: Set[str]) -> Claim:
     return Claim(read(text, openers), tuple(quotes_of(text)), tuple(roles(normal(text), openers)))
 
 
-@dataclass(frozen=True, slots=True)
 class Windows:
     """What a claim citing a passage may rest on: its title and each of its sentences
-    (``single``), and each two sentences next to each other (``pairs``)."""
+    (``single``), and each two sentences next to each other (``pairs``, read only when
+    a claim needs them), with the article's publisher, date and title beside each."""
 
-    single: list[Reading]
-    pairs: list[Reading]
+    def __init__(self, single: list[str], pairs: list[str], about: str) -> None:
+        self.single = [read(text, frozenset(), about) for text in single]
+        self._pairs = pairs
+        self._about = about
+
+    @cached_property
+    def pairs(self) -> list[Reading]:
+        return [read(text, frozenset(), self._about) for text in self._pairs]
 
 
 def windows(hit: Hit) -> Windows:
-    """The windows of ``hit``, each with its article's publisher, date and title beside
-    it; sentences that address a reader left out."""
+    """The windows of ``hit``; sentences that address a reader left out."""
     article = hit.article
     context = [article.source or ""]
     if article.published:
         day = article.published
         context.append(f"{day.day} {day:%B %Y, %A}")
     context.append(article.title)
-    about = ", ".join(c for c in context if c)
     spans = split_sentences(hit.text)
     texts = [
         None if addressed(hit, number, hit.text[start:end]) else hit.text[start:end]
@@ -87,10 +92,7 @@ def windows(hit: Hit) -> Windows:
     ]
     single = [article.title, *(t for t in texts if t)]
     pairs = [f"{a} {b}" for a, b in pairwise(texts) if a and b]
-    return Windows(
-        [read(text, frozenset(), about) for text in single],
-        [read(text, frozenset(), about) for text in pairs],
-    )
+    return Windows(single, pairs, ", ".join(c for c in context if c))
 
 
 def problems(claimed: Claim, window: Reading) -> list[str]:
