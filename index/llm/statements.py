@@ -74,12 +74,15 @@ _TIME = re.compile(
 )
 # Where a clause starts, for finding who acts in it.
 ROLE_CLAUSE = re.compile(
-    r";|[.!?]\s|,\s*(?:and|but|while|whereas)\b|\b(?:because|since|after|before|while|whereas"
+    r";|[.!?]\s|[()]|,\s*(?:and|but|while|whereas)\b|\b(?:because|since|after|before|while|whereas"
     r"|although|though|when|who|which|that|so)\b",
     re.IGNORECASE,
 )
-_CLAUSE = re.compile(r"[,;:()\"]|\s-\s|\s-(?=\w)|(?<=\w)-\s|\b(?:and|but|while|whereas)\b")
+_CLAUSE = re.compile(r"[,;:()\"]|\s-\s|\s-(?=\w)|(?<=\w)-\s|\b(?:and|but|while|whereas|that)\b")
 _QUOTED = re.compile(r'"([^"]+)"')
+_TOKEN = re.compile(rf"{NUMBER.pattern}|[^\W\d_]+")
+_SENTENCE_END = re.compile(r"[.!?]\s")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 COPULAS = frozenset("be is was are were been".split())
 PREPOSITIONS = frozenset(
     """in with of from to for at on by between against about into onto near across over
@@ -117,6 +120,11 @@ class Reading:
     # before it (a preposition's name, "in Moscow", acts in nothing).
     placed: tuple[tuple[tuple[str, ...], int, int, str], ...]
     clause_starts: tuple[int, ...]  # where in ``words`` each clause of the text starts
+    sentence_starts: tuple[int, ...]  # where in ``words`` each of its sentences starts
+    # The text's words and numbers in order: a word's lexical token ("" for a stopword
+    # but "to"), a number as "#" and its value ("#84000", "#3th").
+    tokens: tuple[str, ...]
+    aside: frozenset[int]  # the words in parentheses
     numbers: frozenset[str]
     times: frozenset[str]
     stems: frozenset[str]  # content words as BM25 sees them, numbers left out
@@ -130,8 +138,8 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
     passages), a capitalised word that opens the text or a clause names something only
     when it is no function word and not in ``openers``; without, every capitalised word
     counts (as for passages, whose names are looked up, not checked). ``context`` (an
-    article's publisher, date and title) lends its names, numbers, times and words, but
-    no clause, connective or place."""
+    article's publisher, date and title) lends its names, numbers and times, but no
+    content word, clause, connective or place."""
     text, context = normal(text), normal(context)
     whole = f"{context}\n{text}" if context else text
     context_words = [key(w) for w in WORD.findall(context)]
@@ -146,6 +154,12 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
         last = bisect_left(starts, end) - 1
         placed.append((run, len(context_words) + first, len(context_words) + last, before))
     breaks = [bisect_left(starts, m.start()) for m in ROLE_CLAUSE.finditer(text)]
+    ends = [bisect_left(starts, m.end()) for m in _SENTENCE_END.finditer(text)]
+    aside = {
+        len(context_words) + i
+        for m in _PARENTHESES.finditer(text)
+        for i in range(bisect_left(starts, m.start()), bisect_left(starts, m.end()))
+    }
     return Reading(
         text=whole,
         words=words,
@@ -156,9 +170,14 @@ def read(text: str, openers: Set[str] | None = None, context: str = "") -> Readi
         clause_starts=tuple(
             sorted({len(context_words), *(len(context_words) + b for b in breaks)})
         ),
+        sentence_starts=tuple(
+            sorted({len(context_words), *(len(context_words) + e for e in ends)})
+        ),
+        aside=frozenset(aside),
+        tokens=tuple(_tokens(text)),
         numbers=frozenset(numbers_of(whole)),
         times=frozenset(times_of(whole)),
-        stems=frozenset(t for t in lexical_tokens(whole) if not numeric(t)),
+        stems=frozenset(t for t in lexical_tokens(text) if not numeric(t)),
         clauses=tuple(
             (frozenset(t for t in lexical_tokens(c) if not numeric(t)), bool(_NEGATION.search(c)))
             for c in _CLAUSE.split(text)
@@ -267,6 +286,27 @@ def supports_time(claimed: str, evidence: frozenset[str]) -> bool:
     )
 
 
+# Words a faithful paraphrase adds to frame what a passage says, without stating more.
+FRAMING = frozenset(
+    lexical_tokens(
+        """said say says told according also too both want wants wanted note noted added
+        reported stated explained described mentioned however meanwhile still even already
+        indeed article passage per view perspective must would could should may might can
+        shall has have had having were been being do does did never none nobody nothing
+        neither nor without cannot nowhere"""
+    )
+)
+
+
+def has_stem(stem: str, stems: Set[str]) -> bool:
+    """``stem`` or a word that it begins or that begins it ("iran" and "iranian")."""
+    if stem in stems:
+        return True
+    return len(stem) >= 4 and any(
+        len(s) >= 4 and (s.startswith(stem) or stem.startswith(s)) for s in stems
+    )
+
+
 def same_word(one: str, other: str) -> bool:
     """Equal keys, or a country and its demonym ("iran" and "iranian")."""
     if one == other:
@@ -311,6 +351,22 @@ def _quantity(written: str) -> str:
     if word in NUMBER_WORDS:
         return str(NUMBER_WORDS[word])
     return as_number(word) if NUMBER.fullmatch(word) else word
+
+
+def _tokens(text: str) -> list[str]:
+    found = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        word = token.casefold()
+        if token[0].isdigit():
+            found.append("#" + as_number(token))
+        elif word in NUMBER_WORDS and word not in _SCALES:
+            found.append(f"#{NUMBER_WORDS[word]}")
+        elif word in _ORDINALS:
+            found.append("#" + _ORDINALS[word])
+        else:  # "to" and "from" kept: they tell which way a number goes
+            found.append(word if word in ("to", "from") else _stem(word))
+    return found
 
 
 def _stem(word: str) -> str:

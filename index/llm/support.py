@@ -12,9 +12,9 @@ its title) says what it says, with the article's publisher and date beside it:
 - a cause or an order in time it gives ("because …", "after …") is given there too;
 - every content word of it is there (a few words that only attribute or frame a claim,
   "said", "according to", "wants", aside);
-- the actor comes first where it acts: of the names of a clause, the one that opens it
-  (or follows "by" or "according to") is the first of them in the passage ("Iran wants
-  Russia out" against "Putin … Iranian troops" fails).
+- its numbers stand by the words they stand by in the claim ("growth of 1.1%" against
+  "growth of 0.8% …, revised down from 1.1%" fails), and go the same way ("to", "from");
+- its names are in the same roles (``index.llm.roles``).
 
 Passage sentences that address a reader or a model (``index.injection``) support
 nothing: a reply that repeats an article's orders is dropped.
@@ -22,25 +22,21 @@ nothing: a reply that repeats an article's orders is dropped.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence, Set
+from collections.abc import Set
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 from index.ingest.sentence_terms import addressed
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import lexical_tokens
+from index.llm.roles import Role, roles, swapped_roles
 from index.llm.statements import (
-    COPULAS,
-    PREPOSITIONS,
-    ROLE_CLAUSE,
-    WORD,
+    FRAMING,
     Reading,
     compared,
-    key,
-    name_spans,
+    has_stem,
     normal,
-    numeric,
     quotes_of,
     read,
     same_word,
@@ -48,28 +44,7 @@ from index.llm.statements import (
 )
 from index.records import Hit
 
-# Words a faithful paraphrase adds to frame what a passage says, without stating more.
-_FRAMING = frozenset(
-    lexical_tokens(
-        """said say says told according also too both want wants wanted note noted added
-        reported stated explained described mentioned however meanwhile still even already
-        indeed article passage per view perspective must would could should may might can
-        shall has have had having were been being do does did"""
-    )
-)
-_COMPLEMENTS = frozenset({"that", "which", "who"})
-_PASSIVE_AGENT = re.compile(r"\b(?:by|according to)\s+$", re.IGNORECASE)
-_JOINED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or|&)?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Role:
-    """The names of a clause of a claim, which of them act, and (when the clause opens
-    with them) what they do: the content words after them, in order."""
-
-    runs: tuple[tuple[str, ...], ...]
-    acting: frozenset[int]
-    deeds: tuple[str, ...]
+_DIRECTIONS = frozenset({"to", "from"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,29 +59,40 @@ class Claim:
 def claim(text: str, openers: Set[str]) -> Claim:
     """The claim ``text`` (without markers) makes; ``openers`` are the words the passages
     write in lower case (see ``index.llm.statements.read``)."""
-    return Claim(read(text, openers), tuple(quotes_of(text)), tuple(_roles(normal(text), openers)))
+    return Claim(read(text, openers), tuple(quotes_of(text)), tuple(roles(normal(text), openers)))
 
 
-def windows(hit: Hit) -> list[Reading]:
-    """The readings a claim citing ``hit`` may rest on: its title, each sentence and
-    each two sentences next to each other, with the publisher and date; sentences that
-    address a reader left out."""
+class Windows:
+    """What a claim citing a passage may rest on: its title and each of its sentences
+    (``single``), and each two sentences next to each other (``pairs``, read only when
+    a claim needs them), with the article's publisher, date and title beside each."""
+
+    def __init__(self, single: list[str], pairs: list[str], about: str) -> None:
+        self.single = [read(text, frozenset(), about) for text in single]
+        self._pairs = pairs
+        self._about = about
+
+    @cached_property
+    def pairs(self) -> list[Reading]:
+        return [read(text, frozenset(), self._about) for text in self._pairs]
+
+
+def windows(hit: Hit) -> Windows:
+    """The windows of ``hit``; sentences that address a reader left out."""
     article = hit.article
     context = [article.source or ""]
     if article.published:
         day = article.published
         context.append(f"{day.day} {day:%B %Y, %A}")
     context.append(article.title)
-    about = ", ".join(c for c in context if c)
     spans = split_sentences(hit.text)
     texts = [
         None if addressed(hit, number, hit.text[start:end]) else hit.text[start:end]
         for number, (start, end) in enumerate(spans)
     ]
-    found = [article.title]
-    found += [t for t in texts if t]
-    found += [f"{a} {b}" for a, b in pairwise(texts) if a and b]
-    return [read(text, frozenset(), about) for text in found]
+    single = [article.title, *(t for t in texts if t)]
+    pairs = [f"{a} {b}" for a, b in pairwise(texts) if a and b]
+    return Windows(single, pairs, ", ".join(c for c in context if c))
 
 
 def problems(claimed: Claim, window: Reading) -> list[str]:
@@ -119,6 +105,10 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
     missing_numbers = sorted(said.numbers - window.numbers)
     if missing_numbers:
         found.append("states " + ", ".join(missing_numbers))
+    named = frozenset(s for run in said.runs for s in lexical_tokens(" ".join(run)))
+    moved = _moved_numbers(said, window, named)
+    if moved:
+        found.append("states " + ", ".join(moved) + " of another thing")
     missing_times = sorted(t for t in said.times if not supports_time(t, window.times))
     if missing_times:
         found.append("dates it " + ", ".join(repr(t) for t in missing_times))
@@ -126,25 +116,58 @@ def problems(claimed: Claim, window: Reading) -> list[str]:
     misquoted = [q for q in claimed.quotes if f" {q} " not in f" {text} "]
     if misquoted:
         found.append("quotes " + ", ".join(f"“{q}”" for q in misquoted) + " not as written")
-    stems = said.stems - _FRAMING
-    if _negated(said, stems) != _negated(window, stems):
-        negated = _negated(said, stems)
-        found.append("is negated where its source is not" if negated else "drops a negation")
+    stems = said.stems - FRAMING
+    unnamed = stems - named
+    mismatch = _negation_mismatch(said, window, unnamed)
+    if mismatch:
+        found.append(mismatch)
     if said.cause and not window.cause:
         found.append("gives a cause its source does not")
     if said.time and not window.time:
         found.append("orders events in time as its source does not")
-    unsupported = sorted(s for s in stems if not _has_stem(s, window.stems))
+    unsupported = sorted(s for s in unnamed if not has_stem(s, window.stems))
     if unsupported:
         found.append("says " + ", ".join(unsupported[:4]))
-    swapped = _swapped_roles(claimed, window)
+    swapped = swapped_roles(claimed.roles, window)
     if swapped:
         found.append(f"puts {swapped.title()} in a role its source does not")
     return found
 
 
-def best_problems(claimed: Claim, readings: Sequence[Reading]) -> list[str]:
-    """The problems of the window that supports ``claimed`` best (empty: one supports it)."""
+def _moved_numbers(said: Reading, window: Reading, named: frozenset[str]) -> list[str]:
+    """The claim's numbers that the window gives, but not next to the word the claim
+    gives them to ("growth of 1.1%" against "growth of 0.8% …, revised down from 1.1%"),
+    or not the same way ("to 4.2%" against "from 4.2%")."""
+    moved = []
+    for i, token in enumerate(said.tokens):
+        if not token.startswith("#"):
+            continue
+        places = [j for j, other in enumerate(window.tokens) if other == token]
+        if not places:
+            continue  # a number of the publisher, date or title
+        way = said.tokens[i - 1] if i and said.tokens[i - 1] in _DIRECTIONS else None
+        ways = {window.tokens[j - 1] for j in places if j}
+        if way and way not in ways and ways & _DIRECTIONS:
+            moved.append(f"{way} {token[1:]}")  # the source says "from" where it says "to"
+            continue
+        before = [t for t in said.tokens[max(0, i - 3) : i] if t and not t.startswith("#")]
+        before = [t for t in before if t not in FRAMING | _DIRECTIONS | named]
+        if before and not any(
+            has_stem(before[-1], {t for t in window.tokens[max(0, j - 4) : j + 5] if t})
+            for j in places
+        ):
+            moved.append(f"{token[1:]} ({before[-1]})")
+    return moved
+
+
+def best_problems(claimed: Claim, passage: Windows) -> list[str]:
+    """The problems of the window that supports ``claimed`` best (empty: one supports
+    it). Two sentences together count only for a claim none of them names and numbers
+    all of alone: otherwise a word of the next sentence could change what one says."""
+    readings = [w for w in passage.single if _names_and_numbers(claimed, w)]
+    if not readings:  # the pairs, and the reason told from the closest window
+        readings = [w for w in passage.pairs if _names_and_numbers(claimed, w)]
+        readings = readings or passage.single + passage.pairs
     best: list[str] | None = None
     for window in readings:
         found = problems(claimed, window)
@@ -153,6 +176,11 @@ def best_problems(claimed: Claim, readings: Sequence[Reading]) -> list[str]:
         if best is None or len(found) < len(best):
             best = found
     return best if best is not None else ["its passage has nothing to support it"]
+
+
+def _names_and_numbers(claimed: Claim, window: Reading) -> bool:
+    said = claimed.reading
+    return said.numbers <= window.numbers and all(_named(run, window) for run in said.runs)
 
 
 def _named(run: tuple[str, ...], window: Reading) -> bool:
@@ -178,123 +206,22 @@ def _within(run: tuple[str, ...], name: tuple[str, ...]) -> bool:
     return True
 
 
-def _has_stem(stem: str, stems: Set[str]) -> bool:
-    """``stem`` or a word that it begins or that begins it ("iran" and "iranian")."""
-    if stem in stems:
-        return True
-    return len(stem) >= 4 and any(
-        len(s) >= 4 and (s.startswith(stem) or stem.startswith(s)) for s in stems
-    )
-
-
-def _negated(reading: Reading, stems: frozenset[str]) -> bool:
-    """Whether a clause of ``reading`` that holds the most of the claim's words is negated."""
-    held = [sum(_has_stem(s, clause) for s in stems) for clause, _ in reading.clauses]
-    most = max(held, default=0)
-    return most > 0 and any(
-        negated for (_, negated), count in zip(reading.clauses, held, strict=True) if count == most
-    )
-
-
-def _roles(text: str, openers: Set[str]) -> list[Role]:
-    """Each clause's names and the positions of those that act: the name that opens the
-    clause and those joined to it by "and" or a comma, or the name after "by" or
-    "according to"."""
-    found = []
-    for clause in ROLE_CLAUSE.split(text):
-        spans = name_spans(clause, openers)
-        if not spans:
+def _negation_mismatch(said: Reading, window: Reading, stems: frozenset[str]) -> str | None:
+    """Whether a clause of the claim is negated where the window's clause that holds most
+    of its words (``stems``: the claim's, its names aside) is not, or the other way. A
+    negated clause of no such words negates the next ("did not say | that …")."""
+    carry = False
+    for clause, negated in said.clauses:
+        words = clause & stems
+        if not words:
+            carry ^= negated
             continue
-        acting = {0}
-        for i in range(1, len(spans)):
-            if i - 1 in acting and _JOINED.match(clause[spans[i - 1][2] : spans[i][1]]):
-                acting.add(i)
-        passive = {i for i, span in enumerate(spans) if _PASSIVE_AGENT.search(clause[: span[1]])}
-        runs = tuple(run for run, _, _ in spans)
-        named = {word for run in runs for word in lexical_tokens(" ".join(run))}
-        opening = not passive and not lexical_tokens(clause[: spans[0][1]])
-        after = clause[spans[max(acting)][2] :] if opening else ""
-        if COPULAS & {key(w) for w in WORD.findall(after)[:3]}:
-            after = ""  # "the SUVs were built", "Iran would be the loser": no deed of theirs
-        deeds = tuple(
-            t
-            for t in lexical_tokens(after)
-            if t not in _FRAMING and t not in named and not numeric(t)
-        )
-        found.append(Role(runs, frozenset(passive or acting), deeds))
-    return found
-
-
-def _swapped_roles(claimed: Claim, window: Reading) -> str | None:
-    """The actor of a clause of the claim that ``window`` does not show acting: named
-    after every mention of another of the clause's names, or not the name nearest before
-    what the claim says it does ("Tehran warned" against "Putin warned")."""
-    for role in claimed.roles:
-        actor = " ".join(role.runs[min(role.acting)])
-        if _named_after_the_rest(role, window) or not _does(role, window):
-            return actor
+        claimed, carry = negated ^ carry, False
+        held = [sum(has_stem(s, other) for s in words) for other, _ in window.clauses]
+        most = max(held, default=0)
+        if not most:
+            continue
+        source = any(n for (_, n), count in zip(window.clauses, held, strict=True) if count == most)
+        if claimed != source:
+            return "is negated where its source is not" if claimed else "drops a negation"
     return None
-
-
-def _named_after_the_rest(role: Role, window: Reading) -> bool:
-    places = [
-        [
-            i
-            for i, word in enumerate(window.words[window.body :], window.body)
-            if same_word(run[-1], word)
-        ]
-        for run in role.runs
-    ]
-    actors = [places[i] for i in role.acting if places[i]]
-    others = [places[i] for i in range(len(role.runs)) if i not in role.acting and places[i]]
-    if not actors or not others:
-        return False
-    first_actor = min(min(p) for p in actors)
-    return any(max(p) < first_actor for p in others)
-
-
-def _does(role: Role, window: Reading) -> bool:
-    """Whether the first of the clause's deeds that ``window`` says is done there by one
-    of the clause's actors: the first name of the window's clause that says it (a
-    preposition's name aside) is an actor; or that clause names no one (a pronoun) and
-    the window names no actor after it but as a complement ("… would be Iran")."""
-    stems = window.word_stems
-    actors = [role.runs[i] for i in role.acting]
-
-    def acts(name: tuple[str, ...]) -> bool:
-        return any(same_word(word, other) for run in actors for word in run for other in name)
-
-    for deed in role.deeds:
-        at = [i for i in range(window.body, len(stems)) if stems[i] and _has_stem(deed, {stems[i]})]
-        if not at:
-            continue
-        for position in at:
-            named = _first_names(window, position)
-            later = [
-                run
-                for run, first, _, word in window.placed
-                if first > position and word not in COPULAS
-            ]
-            if any(map(acts, named)) or (not named and not any(map(acts, later))):
-                return True
-        return False
-    return True
-
-
-def _first_names(window: Reading, position: int) -> list[tuple[str, ...]]:
-    """The first name (a preposition's aside) of the window's clause holding word
-    ``position`` and, when that clause is a complement or relative one ("… warned that
-    …", "… who …"), of the clause before it."""
-    starts = window.clause_starts
-    at = max(i for i, start in enumerate(starts) if start <= position)
-    clauses = [at - 1, at] if at > 0 and window.words[starts[at]] in _COMPLEMENTS else [at]
-    found = []
-    for clause in clauses:
-        end = starts[clause + 1] if clause + 1 < len(starts) else len(window.words)
-        names = [
-            run
-            for run, first, _, word in window.placed
-            if starts[clause] <= first < end and word not in PREPOSITIONS
-        ]
-        found += names[:1]
-    return found

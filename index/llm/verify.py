@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from index.ingest.sentences import split_sentences
 from index.injection import LINK, addresses_a_reader
 from index.llm.draft import MARKER, cited_numbers, clean, without_markers
-from index.llm.statements import WORD, Reading
-from index.llm.support import best_problems, claim, windows
+from index.llm.statements import WORD
+from index.llm.support import Windows, best_problems, claim, windows
 from index.records import DroppedSentence, Hit
 
 MAX_SENTENCE_CHARS = 500
@@ -53,7 +53,7 @@ def verify(
     ``passages`` are the hits given to the model, [1] first; an incomplete draft (cut
     at max_tokens) loses its last sentence unless that one ended; past ``max_sentences``
     kept sentences, the rest are dropped."""
-    readings = [windows(hit) for hit in passages]
+    readings = _Passages(passages)
     openers = {word for hit in passages for word in _LOWER_WORD.findall(hit.text)}
     sentences = split_draft(draft)
     kept: list[Checked] = []
@@ -90,7 +90,7 @@ def split_draft(draft: str) -> list[str]:
 
 
 def _check(
-    sentence: str, readings: list[list[Reading]], openers: set[str]
+    sentence: str, readings: _Passages, openers: set[str]
 ) -> tuple[str | None, tuple[int, ...]]:
     """Why ``sentence`` may not be shown (None: it may), and the passages that support it."""
     cited = cited_numbers(sentence)
@@ -110,7 +110,7 @@ def _check(
     if not WORD.search(text):
         return "says nothing", ()
     claimed = claim(text, openers)
-    found = {n: best_problems(claimed, readings[n - 1]) for n in cited}
+    found = {n: best_problems(claimed, readings.windows(n)) for n in cited}
     supporting = tuple(n for n in cited if not found[n])
     if supporting:
         return None, supporting
@@ -118,6 +118,22 @@ def _check(
     return f"{problems[0]}, not in [{number}]" + (
         f" (cited {_markers(cited)})" if len(cited) > 1 else ""
     ), ()
+
+
+class _Passages:
+    """The passages given, their windows read when a sentence first cites them."""
+
+    def __init__(self, hits: Sequence[Hit]) -> None:
+        self._hits = list(hits)
+        self._windows: dict[int, Windows] = {}
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def windows(self, number: int) -> Windows:
+        if number not in self._windows:
+            self._windows[number] = windows(self._hits[number - 1])
+        return self._windows[number]
 
 
 def _ended(sentence: str) -> bool:

@@ -26,6 +26,7 @@ RECALL_PASSAGE = "84,000 Tarn sport utility"
 HOSTILE_PASSAGE = "ignore all previous instructions"
 BANK_PASSAGE = "main policy rate at 3.75%"
 VOTE_PASSAGE = "six of the seven board members"
+FORECAST_PASSAGE = "new forecasts showing growth"
 TRAM_PASSAGE = "Line 4 tram carried"
 
 
@@ -122,6 +123,18 @@ REPLIES = [
         "Hizbullah warned that all foreign forces would ultimately have to leave Syria [{p}].",
         p=PUTIN_PASSAGE,
     ),
+    _false(
+        "swapped role",
+        SYRIA,
+        "Russia and Iran have both backed Israel [{p}].",
+        p=NETANYAHU_PASSAGE,
+    ),
+    _false(
+        "swapped role",
+        SYRIA,
+        "Assad's father was entirely pragmatic in dealing with Israel [{p}].",
+        p=NETANYAHU_PASSAGE,
+    ),
     # negation changed
     _false(
         "negation",
@@ -158,6 +171,12 @@ REPLIES = [
         RECALL,
         "Analysts said the new recall was likely to dent demand for the model [{p}].",
         p=RECALL_PASSAGE,
+    ),
+    _false(
+        "negation",
+        PUTIN,
+        "Tehran promptly reminded the world that it would leave Syria [{p}].",
+        p=PUTIN_PASSAGE,
     ),
     # numbers in words (and digits) that the passage does not give
     _false(
@@ -325,6 +344,31 @@ REPLIES = [
         "Russian President Benjamin Netanyahu warned that foreign forces would have to leave "
         "Syria [{p}].",
         p=PUTIN_PASSAGE,
+    ),
+    # the passage's own words, from the title or the next sentence, said of another thing
+    _false(
+        "recombined words",
+        BANK,
+        "The Northern Reserve Bank cut its main policy rate on Friday [{p}].",
+        p=BANK_PASSAGE,
+    ),
+    _false(
+        "recombined words",
+        BANK,
+        "Services inflation rose to 3.6% from 4.2% in December [{p}].",
+        p=BANK_PASSAGE,
+    ),
+    _false(
+        "recombined words",
+        BANK,
+        "The bank published new forecasts showing growth of 1.1% this year [{p}].",
+        p=FORECAST_PASSAGE,
+    ),
+    _false(
+        "recombined words",
+        BANK,
+        "Services inflation slowed to 4.2% from 3.6% in December [{p}].",
+        p=BANK_PASSAGE,
     ),
     # an article's orders, repeated
     _false(
@@ -534,6 +578,12 @@ REPLIES = [
         TRAM,
         "Trams will run every six minutes at peak times [{p}].",
         p=TRAM_PASSAGE,
+    ),
+    _true(
+        "paraphrase",
+        BANK,
+        "Growth was revised down to 0.8% from 1.1% [{p}].",
+        p=FORECAST_PASSAGE,
     ),
     _true(
         "over-cited",

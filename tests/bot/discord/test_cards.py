@@ -206,10 +206,7 @@ def test_reindex_summary_card_says_what_fetching_brought_and_why_sources_failed(
     fields = {f.name: f.value for f in card.fields}
     assert (fields["New from the web"], fields["Fetch failures"]) == ("3", "40")
     assert "From the web: 3 new articles, 1 updated; 2 sources not modified, " in card.description
-    # An address in a report is shown, not linked (a zero-width space after its colon).
-    assert "• failed https://news.example/0.xml: HTTP 404 x" in card.description.replace(
-        "\u200b", ""
-    )
+    assert "• failed https:\u200b//news.example/0.xml: HTTP 404 x" in card.description
     assert "… and 30 more (see the log)" in card.description
     assert len(card.description) <= 3000 and card.description.endswith("\n…")
 
