@@ -13,19 +13,16 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from tqdm import tqdm
 
 from bot import render
 from bot.composition import DISCORD_TOKEN, knowledge_base, language_model, milvus_token, secret
+from bot.progress_bar import ProgressBar
 from bot.settings import AppSettings
 from bot.terminal_draft import DraftPrinter
 from index.calendar import parse_day
 from index.config import load_settings
 from index.display import printable
 from index.errors import ConfigError, DateRangeError, InvalidQueryError, NewsbotError
-from index.indexer import ReindexProgress
 from index.ingest.urls import display_url
 from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
@@ -105,7 +102,7 @@ def _settings(config: Path | None) -> AppSettings:
 
 def cmd_reindex(settings: AppSettings, args: argparse.Namespace) -> int:
     kb = knowledge_base(settings, answers=False)
-    with _ProgressBar(enabled=not args.quiet) as bar:
+    with ProgressBar(enabled=not args.quiet) as bar:
         summary = kb.reindex(progress=bar.update)
     print(render.summary_text(summary))
     return 0
@@ -119,7 +116,7 @@ def cmd_add(settings: AppSettings, args: argparse.Namespace) -> int:
     kind = kb.live.check(args.url, args.kind)
     source = kb.live.add(args.url, kind, args.name)
     print(f"added {source.kind} {display_url(source.url)}")
-    with _ProgressBar(enabled=not args.quiet) as bar:
+    with ProgressBar(enabled=not args.quiet) as bar:
         fetched = kb.live.refresh([source])
         summary = kb.reindex(progress=bar.update, fetch=False)
     summary.fetched = fetched
@@ -293,50 +290,6 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return number
-
-
-class _ProgressBar:
-    """A tqdm bar per reindex stage, on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._bar: tqdm[Any] | None = None
-        self._stage: str | None = None
-
-    def __enter__(self) -> _ProgressBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-    def update(self, progress: ReindexProgress) -> None:
-        if not self._enabled:
-            return
-        bar = self._bar
-        if progress.stage != self._stage or bar is None:
-            if bar is not None:
-                bar.close()
-            self._stage = progress.stage
-            unit = _PROGRESS_UNITS.get(progress.stage)
-            bar = self._bar = tqdm(
-                total=progress.total,
-                desc=progress.stage,
-                unit=unit or "it",
-                file=sys.stderr,
-                bar_format=None if unit else "{desc} ({elapsed})",
-            )
-        bar.total = progress.total
-        bar.n = progress.done
-        bar.refresh()
-
-
-_PROGRESS_UNITS = {
-    "fetching": "source",
-    "reading": "source",
-    "indexing": "source",
-    "embedding": "passage",
-}
 
 
 def _as_of_option(sub: argparse.ArgumentParser) -> None:

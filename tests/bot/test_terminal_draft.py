@@ -67,15 +67,17 @@ DRAFT_WORD = "Zanzibar"  # in every draft, in no answer
 
 
 def terminal(columns: int, lines: int, pieces: list[str]) -> pyte.HistoryScreen:
-    """A terminal of that size after earlier output, the draft streamed in ``pieces``
-    and the answer that replaces it (LF as a tty's ONLCR sends it: CR LF)."""
+    """A terminal of that size after earlier output, the verified sentences shown as
+    they pass (each of ``pieces`` one more sentence) and the answer that replaces them
+    (LF as a tty's ONLCR sends it: CR LF)."""
     screen = pyte.HistoryScreen(columns, lines, history=10_000)
     stream = pyte.Stream(screen)
     stream.feed(EARLIER.replace("\n", "\r\n"))
     out = io.StringIO()
     printer = DraftPrinter(out, streaming=True, width=columns, height=lines)
-    for piece in pieces:
-        printer(piece)
+    for passed in range(1, len(pieces) + 1):
+        sentences = tuple(AnswerSentence(piece, (1,)) for piece in pieces[:passed])
+        printer(Answer("who?", sentences, (Citation(1, SEED),), mode="llm"))
         stream.feed(out.getvalue().replace("\n", "\r\n"))
         out.seek(0)
         out.truncate()
@@ -105,7 +107,7 @@ def every_row(screen: pyte.HistoryScreen) -> list[str]:
 )
 @pytest.mark.parametrize("columns,lines", [(80, 24), (20, 6)])
 def test_the_draft_leaves_nothing_behind_whatever_its_length_and_width(draft, columns, lines):
-    pieces = [draft[i : i + 7] for i in range(0, len(draft), 7)]
+    pieces = [draft[i : i + 70] for i in range(0, len(draft), 70)]
 
     screen = terminal(columns, lines, pieces)
 
