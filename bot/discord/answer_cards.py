@@ -69,7 +69,7 @@ def answer_card(
     if not answer.answered:
         return Card(title, f"{NO_ANSWER} {NO_ANSWER_HINT}{after}", footer=footer)
     urls = {c.number: safe_url(c.article.url) for c in answer.citations}
-    lines = _opening(answer, lambda numbers: _markers(numbers, urls), bold=True)
+    lines = _opening(answer, lambda numbers: _markers(numbers, urls), card=True)
     quotes = _quotes(answer)
     for sentence in quotes[:QUOTES_SHOWN]:
         quote = shorten(plain(answering_clause(sentence.text, answer.question)), QUOTE_CHARS)
@@ -82,31 +82,30 @@ def answer_card(
     return Card(title, description, fields, url=top, footer=footer)
 
 
-def _opening(answer: Answer, markers: Callable[[tuple[int, ...]], str], *, bold: bool) -> list[str]:
+def _opening(answer: Answer, markers: Callable[[tuple[int, ...]], str], *, card: bool) -> list[str]:
     """What an answer says first: its short answer (in bold on a card) and the sentence
     that supports it; when the passages give no short answer to a question that asks
-    for a thing, that it is not said directly, and no claim; else its lead line."""
+    for a thing, that it is not said directly, and no claim; else its lead line (in bold
+    on a card). A card leaves a blank line under it."""
+    gap = [""] if card else []
     short = answer.short_answer
     if short is not None:
         shown = shorten(plain(short.text), SHORT_ANSWER_SHOWN)
-        lines = [
-            f"**{shown}** {markers(short.citations)}"
-            if bold
-            else f"{shown} {markers(short.citations)}"
-        ]
+        lines = [f"{_bold(shown, card)} {markers(short.citations)}"]
         if answer.lead and answer.lead != short.text:
             lines.append(shorten(plain(answer.lead), SUPPORT_CHARS))
-        return [*lines, ""]
+        return lines + gap
     if answer.lead and answer.lead.startswith(NOT_DIRECT):
-        return [f"*{NOT_DIRECTLY}*", ""]
+        return [f"*{NOT_DIRECTLY}*", *gap]
     lead = lead_of(answer)
     if lead is None:
         return []
     text = shorten(plain(lead.text), LEAD_CHARS)
-    return [
-        f"**{text}** {markers(lead.citations)}" if bold else f"{text} {markers(lead.citations)}",
-        "",
-    ]
+    return [f"{_bold(text, card)} {markers(lead.citations)}", *gap]
+
+
+def _bold(text: str, card: bool) -> str:
+    return f"**{text}**" if card else text
 
 
 def _quotes(answer: Answer) -> list[AnswerSentence]:
@@ -115,7 +114,7 @@ def _quotes(answer: Answer) -> list[AnswerSentence]:
     short = answer.short_answer
     if short is None and answer.lead and answer.lead.startswith(NOT_DIRECT):
         return list(answer.sentences)
-    if short is not None:
+    if short is not None:  # the sentences saying it stand above
         return [s for s in answer.sentences if s.text not in short.sentence]
     return quote_sentences(answer, lead_of(answer))
 
@@ -171,7 +170,7 @@ def answer_texts(
         notes.append(f"-# {applied}")
     if not answer.answered:
         return split_message("\n".join([*lines, NO_ANSWER, *notes]))
-    lines += _opening(answer, lambda numbers: _markers(numbers, {}), bold=False)
+    lines += _opening(answer, lambda numbers: _markers(numbers, {}), card=False)
     for sentence in _quotes(answer)[:QUOTES_SHOWN]:
         lines.append(f"> {shorten(plain(sentence.text), QUOTE_CHARS)} {sentence.markers}")
     lines += notes

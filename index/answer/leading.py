@@ -21,6 +21,8 @@ def with_short_answer(answer: Answer, passages: int) -> Answer:
     if not answer.answered:
         return answer
     lead = lead_of(answer)
+    if answer.mode == "llm":  # the model's own first sentence leads; its extractive
+        return replace(answer, lead=lead.text if lead else None)  # answer is the fallback
     found = find_short_answer(answer.question, answer.hits[:passages])
     if found is None:
         text = lead.text if lead else None
@@ -30,8 +32,6 @@ def with_short_answer(answer: Answer, passages: int) -> Answer:
     citations = list(answer.citations)
     numbers = [_cite(article, citations) for article in found.articles]
     short = ShortAnswer(found.text, tuple(dict.fromkeys(numbers)), " ".join(found.sentences))
-    if answer.mode == "llm" and lead is not None:
-        return replace(answer, citations=tuple(citations), short_answer=short, lead=lead.text)
     return replace(
         answer, citations=tuple(citations), short_answer=short, lead=_lead(found, answer.question)
     )

@@ -72,7 +72,7 @@ class LLMWriter:
         started = time.monotonic()
         draft: list[str] = []
         first_text: float | None = None
-        progress = _Progress(question, passages, hits, on_progress)
+        progress = _Progress(question, passages, hits, on_progress, self.max_sentences)
 
         def arrived(text: str) -> None:
             nonlocal first_text
@@ -120,9 +120,11 @@ class _Progress:
         passages: list[Hit],
         hits: Sequence[Hit],
         report: Callable[[Answer], None] | None,
+        max_sentences: int,
     ) -> None:
         self._question, self._passages, self._hits = question, passages, hits
         self._report = report
+        self._max_sentences = max_sentences  # never more shown than the answer may hold
         self._complete = 0  # sentences of the draft verified so far
         self._kept: list[Checked] = []
 
@@ -136,6 +138,7 @@ class _Progress:
         fresh = " ".join(sentences[self._complete : complete])
         self._complete = complete
         kept, _ = verify(fresh, self._passages)
+        kept = kept[: max(0, self._max_sentences - len(self._kept))]
         if kept:
             self._kept += kept
             run = ModelRun(draft, len(self._kept), (), None, 0.0)

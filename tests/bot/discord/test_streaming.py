@@ -33,6 +33,9 @@ from tests.fakediscord.records import RecordedRequest
 from tests.fakellm import CutOff, Hang, ScriptedLLM, Status, Text
 from tests.fakellm.scripts import GOOD_SYRIA, INVENTED, SYRIA_ANCHOR, SYRIA_QUESTION, good_syria
 
+# The extractive short answer the seed question leads with, in bold.
+SHORT_ANSWER = "**Vladimir Putin and Benjamin Netanyahu** [1]"
+
 pytestmark = [pytest.mark.asyncio, pytest.mark.model]
 
 WRITTEN = (
@@ -145,7 +148,9 @@ def unverified(bodies: list[dict[str, Any]], verified: list[str]) -> list[str]:
 
 def verified_sentences(knowledge_base: KnowledgeBase, final: Message) -> list[str]:
     extractive = knowledge_base.ask(SYRIA_QUESTION, as_of=ASKED, use_model=False)
-    return [s.text for s in extractive.sentences] + visible_sentences({"embeds": final.embeds})
+    short = [extractive.short_answer.text] if extractive.short_answer else []  # from them
+    shown = [s.text for s in extractive.sentences] + short + [extractive.lead or ""]
+    return shown + visible_sentences({"embeds": final.embeds})
 
 
 def assert_spaced(requests: list[RecordedRequest]) -> None:
@@ -169,7 +174,7 @@ async def test_a_mention_gets_the_extractive_answer_at_once_then_only_verified_m
     calls = answer_requests(fake_discord, answer)
     first = calls[0].json["embeds"][0]["description"]
     assert calls[0].at - asked < FIRST_ANSWER_SECONDS  # the extractive answer, at once
-    assert first.startswith("**From the perspective of Israeli Prime Minister")
+    assert first.startswith(SHORT_ANSWER)
     assert len(calls[0].json["components"][0]["components"]) == 3  # its votes and More
     writing = [c.json["embeds"][0]["description"] for c in calls[1:-1]]
     assert writing and all(w.endswith(WRITING_NOTE) for w in writing)
@@ -207,7 +212,7 @@ async def test_a_hung_model_leaves_the_extractive_answer_shown_at_once_with_a_no
 
     print(f"first visible answer with a hung model: {first_answer:.2f} s")
     assert first_answer < FIRST_ANSWER_SECONDS and shown.id == answer.id
-    assert description(answer).startswith("**From the perspective of Israeli Prime Minister")
+    assert description(answer).startswith(SHORT_ANSWER)
     assert description(answer).endswith(
         "\n\n*Composed from the articles directly: the language model took too long.*"
     )
@@ -241,7 +246,7 @@ async def test_when_the_model_cannot_be_used_the_extractive_answer_stays_with_a_
     bodies = shown_bodies(fake_discord, sent.id)
     assert unverified(bodies, verified_sentences(knowledge_base, answer)) == []
     assert "NO ANSWER" not in str(bodies) and "Lieberman" not in str(bodies)
-    assert description(answer).startswith("**From the perspective of Israeli Prime Minister")
+    assert description(answer).startswith(SHORT_ANSWER)
     assert len(answer.custom_ids) == 3
 
 
@@ -277,7 +282,7 @@ async def test_slash_ask_answers_at_once_then_with_the_verified_model_answer(
     answer = record.original
     assert record.callback_types == [5] and record.followups == []
     edits = [e.body for e in record.events if e.kind == "edit"]
-    assert edits[0]["embeds"][0]["description"].startswith("**From the perspective")
+    assert edits[0]["embeds"][0]["description"].startswith(SHORT_ANSWER)
     assert INVENTION not in str(edits)
     assert description(answer) == WRITTEN_CARD and len(answer.custom_ids) == 3
     patches = [r for r in fake_discord.requests if r.method == "PATCH"]
