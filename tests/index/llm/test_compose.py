@@ -106,7 +106,7 @@ def test_sources_are_numbered_by_the_articles_the_kept_sentences_cite(kb, llm):
     def script(request):
         recall, hostile = request.passage_with("84,000 Tarn"), request.passage_with("fortnight")
         return Text(
-            f"Dealers will fit the replacement sensor free of charge [{hostile}]. "
+            f"Service managers said the replacement sensor would be fitted free of charge [{hostile}]. "
             f"Halden Motors is recalling Tarn SUVs [{recall}][{hostile}]."  # both say so
         )
 
