@@ -104,15 +104,11 @@ class Meta:
         return self.generation == other.generation and self.compatible(other)
 
     def stats(self) -> IndexStats:
+        same = ("model", "dimension", "vector_index", "articles", "chunks", "sources")
         return IndexStats(
+            **{name: getattr(self, name) for name in same},
             generation=self.name,
-            model=self.model,
-            dimension=self.dimension,
-            vector_index=self.vector_index,
-            articles=self.articles,
-            chunks=self.chunks,
             built_at=datetime.fromisoformat(self.built_at),
-            sources=self.sources,
             oldest=date.fromisoformat(self.oldest) if self.oldest else None,
             newest=date.fromisoformat(self.newest) if self.newest else None,
             store="milvus",
