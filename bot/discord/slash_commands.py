@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -38,6 +37,7 @@ from bot.discord.options import (
 from bot.discord.refresh import resumable, stop_when_closing
 from bot.discord.services import BotServices
 from bot.discord.streaming import Piece, Place, deliver_answer
+from bot.discord.wakeups import Wakeup, first_of
 from bot.render import summary_text
 from index.indexer import ReindexProgress, ReindexSummary
 from index.knowledge_base import checked_question
@@ -163,7 +163,7 @@ class SlashCommands(commands.Cog):
         last_edit: float | None = None
         shown = ""
         while not reindex.done():
-            await _first_of(reindex, relay.changed)
+            await first_of(reindex, relay.changed)
             relay.changed.clear()
             if last_edit is not None:
                 pause = last_edit + PROGRESS_INTERVAL - time.monotonic()
@@ -210,31 +210,16 @@ class _ProgressRelay:
     ) -> None:
         self.latest: ReindexProgress | None = None
         self.reading: ReindexProgress | None = None  # the latest "indexing": its total is kept
-        self.changed = asyncio.Event()
-        self._loop = loop
+        self._wakeup = Wakeup(loop)
+        self.changed = self._wakeup.changed
         self._check = check
-        self._signalled = threading.Event()
 
     def __call__(self, progress: ReindexProgress) -> None:  # on the reindex thread
         self._check(progress)
         if progress.stage == "indexing":
             self.reading = progress
         self.latest = progress
-        if not self._signalled.is_set():
-            self._signalled.set()
-            self._loop.call_soon_threadsafe(self._wake)
-
-    def _wake(self) -> None:
-        self._signalled.clear()
-        self.changed.set()
-
-
-async def _first_of(future: asyncio.Future[Any], event: asyncio.Event) -> None:
-    waiter: asyncio.Future[Any] = asyncio.ensure_future(event.wait())
-    try:
-        await asyncio.wait([future, waiter], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiter.cancel()
+        self._wakeup.notify()
 
 
 async def _send_directly(admin: discord.User | discord.Member, embed: discord.Embed) -> None:

@@ -28,6 +28,7 @@ import discord
 
 from bot.discord.answer_view import answer_view
 from bot.discord.services import BotServices
+from bot.discord.wakeups import Wakeup, first_of
 from index.records import Answer
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,10 @@ class ProgressRelay:
     it once per batch of reports rather than once per report."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.changed = asyncio.Event()
-        self._loop = loop
+        self._wakeup = Wakeup(loop)
+        self.changed = self._wakeup.changed
         self._lock = threading.Lock()
         self._latest: Answer | None = None
-        self._signalled = threading.Event()
 
     @property
     def latest(self) -> Answer | None:
@@ -57,13 +57,7 @@ class ProgressRelay:
     def __call__(self, answer: Answer) -> None:  # on the worker thread
         with self._lock:
             self._latest = answer
-        if not self._signalled.is_set():
-            self._signalled.set()
-            self._loop.call_soon_threadsafe(self._wake)
-
-    def _wake(self) -> None:
-        self._signalled.clear()
-        self.changed.set()
+        self._wakeup.notify()
 
 
 class Place:
@@ -158,7 +152,7 @@ async def deliver_answer(
     task: asyncio.Future[Answer] = asyncio.ensure_future(bot.run_blocking(written))
     async with typing():
         while not task.done():
-            await _first_of(task, relay.changed)
+            await first_of(task, relay.changed)
             relay.changed.clear()
             partial = relay.latest
             if partial is not None and not task.done():
@@ -179,11 +173,3 @@ def _with_view(pieces: list[Piece], view: discord.ui.View | None) -> list[Piece]
     """The buttons under the last piece (none while the answer is being written)."""
     *others, last = pieces
     return [*others, {**last, "view": view}]
-
-
-async def _first_of(future: asyncio.Future[Any], event: asyncio.Event) -> None:
-    waiter: asyncio.Future[Any] = asyncio.ensure_future(event.wait())
-    try:
-        await asyncio.wait([future, waiter], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiter.cancel()
