@@ -163,7 +163,7 @@ def cmd_stats(settings: AppSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_chat(settings: AppSettings, args: argparse.Namespace) -> int:
-    kb = knowledge_base(settings)
+    kb = knowledge_base(settings, serving=True)
     printer = DraftPrinter(sys.stdout, streaming=sys.stdout.isatty())
     interactive = sys.stdin.isatty()
     kb.searcher()  # load the model and index before the first prompt
@@ -205,7 +205,7 @@ def cmd_run(settings: AppSettings, args: argparse.Namespace) -> int:
         )
     from bot.discord.run import run_bot
 
-    asyncio.run(run_bot(knowledge_base(settings), settings, token))
+    asyncio.run(run_bot(knowledge_base(settings, serving=True), settings, token))
     return 0
 
 

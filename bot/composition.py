@@ -34,9 +34,12 @@ def language_model(settings: AppSettings) -> OpenAIChat | None:
     return chat_model(settings.llm, secret(LLM_API_KEY))
 
 
-def knowledge_base(settings: AppSettings, *, answers: bool = True) -> KnowledgeBase:
+def knowledge_base(
+    settings: AppSettings, *, answers: bool = True, serving: bool = False
+) -> KnowledgeBase:
     """The knowledge base with the configured store and, for answering (``answers``),
-    the language model when ``[llm]`` names a server."""
+    the language model when ``[llm]`` names a server; a process that keeps ``serving``
+    (the bot, the chat) verifies the index it opens in the background."""
     store = open_store(settings, milvus_token())
     chat = language_model(settings) if answers else None
-    return KnowledgeBase(settings, chat=chat, store=store)
+    return KnowledgeBase(settings, chat=chat, store=store, verify_in_background=serving)

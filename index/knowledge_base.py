@@ -54,6 +54,7 @@ class KnowledgeBase:
         chat: ChatModel | None = None,
         *,
         store: Store | None = None,
+        verify_in_background: bool = True,
     ) -> None:
         self.settings = settings
         self.live = LiveSources(settings)
@@ -67,8 +68,10 @@ class KnowledgeBase:
         self.store: Store = store or LocalStore(settings.index.data_dir, settings.search)
         self._retriever: Retriever | None = None
         self._open_lock = threading.Lock()
+        # A one-shot command would read the whole index for a verdict it exits before;
+        # a process that keeps serving (the bot, the chat) checks what it opened.
         self.verification = BackgroundVerification(
-            settings.index.data_dir, enabled=self.store.name == "local"
+            settings.index.data_dir, enabled=verify_in_background and self.store.name == "local"
         )
 
     @property
