@@ -93,7 +93,8 @@ class Generation:
         self.path = path
         self.data_dir = path.parent
         # The manifest is checksummed too: an edit that revives deleted rows is damage.
-        verify_checksums(path, [MANIFEST, catalog_file.FILE])
+        # Generations written before the manifest was checksummed record the catalog only.
+        verify_checksums(path, [MANIFEST, catalog_file.FILE], recorded_since=[MANIFEST])
         self.manifest = _read_manifest(path)
         self._lock = threading.Lock()
         self.catalog = Catalog(path / catalog_file.FILE)

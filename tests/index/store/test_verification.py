@@ -93,3 +93,19 @@ def test_an_edited_manifest_fails_check_and_is_rebuilt_not_taken_as_unchanged(
     assert summary.changed  # rebuilt, not "unchanged"
     hits = KnowledgeBase(settings, embedder).search("medieval timber foundations harbour")
     assert hits and all("medieval" not in h.text for h in hits)  # only the new version
+
+
+def test_a_generation_from_before_manifest_checksums_is_served_and_unchanged(
+    settings, embedder
+):
+    KnowledgeBase(settings, embedder).reindex()
+    generation = settings.index.data_dir / current_name(settings.index.data_dir)
+    checksums = json.loads((generation / "checksums.json").read_text())
+    del checksums["manifest.json"]  # as the versions before it wrote them
+    (generation / "checksums.json").write_text(json.dumps(checksums))
+
+    kb = KnowledgeBase(settings, embedder)
+    kb.check()
+    assert kb.ask(QUESTION, as_of=ASKED).answered
+    assert not kb.reindex().changed  # no rebuild on upgrade
+    assert current_name(settings.index.data_dir) == generation.name
