@@ -37,7 +37,9 @@ def read_checksums(folder: Path) -> dict[str, dict[str, object]]:
     return recorded
 
 
-def verify_checksums(folder: Path, names: Iterable[str], recorded_since: Iterable[str] = ()) -> None:
+def verify_checksums(
+    folder: Path, names: Iterable[str], recorded_since: Iterable[str] = ()
+) -> None:
     """IndexCorruptError unless each named file of ``folder`` is as its checksum says.
     The ``recorded_since`` files were checksummed only by later versions: one with no
     checksum recorded was written before then and is taken as it is."""

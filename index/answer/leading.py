@@ -21,8 +21,8 @@ def with_short_answer(answer: Answer, passages: int) -> Answer:
     if not answer.answered:
         return answer
     lead = lead_of(answer)
-    if answer.mode == "llm":  # the model's own first sentence leads; its extractive
-        return replace(answer, lead=lead.text if lead else None)  # answer is the fallback
+    if answer.mode == "llm":
+        return _model_lead(answer, passages)
     found = find_short_answer(answer.question, answer.hits[:passages])
     if found is None:
         text = lead.text if lead else None
@@ -35,6 +35,36 @@ def with_short_answer(answer: Answer, passages: int) -> Answer:
     return replace(
         answer, citations=tuple(citations), short_answer=short, lead=_lead(found, answer.question)
     )
+
+
+def _model_lead(answer: Answer, passages: int) -> Answer:
+    """A model's answer leads with its short answer when it gave one that passed
+    verification; else with the short answer found in the articles, if the model's
+    sentences say it too (the two agree); else with its first sentence. The line under
+    the short answer is the model's sentence that says it, or the passage's clause."""
+    short = answer.short_answer
+    citations = list(answer.citations)
+    if short is None:
+        found = find_short_answer(answer.question, answer.hits[:passages])
+        written = _folded(answer.text)
+        if found is not None and all(_folded(name) in written for name in found.names):
+            numbers = [_cite(article, citations) for article in found.articles]
+            short = ShortAnswer(
+                found.text, tuple(dict.fromkeys(numbers)), " ".join(found.sentences)
+            )
+    if short is None:
+        first = lead_of(answer)
+        return replace(answer, lead=first.text if first else None)
+    said = next((s for s in answer.sentences if _folded(short.text) in _folded(s.text)), None)
+    if said is not None:
+        short, lead = replace(short, sentence=said.text), said.text
+    else:
+        lead = answering_clause(short.sentence, answer.question)
+    return replace(answer, citations=tuple(citations), short_answer=short, lead=lead)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _lead(found: Supported, question: str) -> str:

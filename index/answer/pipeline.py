@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from index.answer.answer_types import answer_type
 from index.answer.extractive import compose_answer, evidence_strength
 from index.answer.leading import with_short_answer
 from index.config import AnswerSettings
@@ -79,7 +80,10 @@ def compose(
         writer is not None
         and evidence_strength(hits[: settings.passages]) >= settings.min_relevance
     ):
-        written = writer.write(question, hits, as_of, retrieved.conversation, on_progress)
+        asks_a_thing = answer_type(question) is not None
+        written = writer.write(
+            question, hits, as_of, retrieved.conversation, on_progress, short_answer=asks_a_thing
+        )
         answer = written.answer
         fallback = (written.fallback, written.run) if answer is None else None
     if answer is None:

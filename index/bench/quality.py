@@ -225,7 +225,7 @@ def run_benchmark(
         if chat is not None:
             log("asking the questions of the language model ...")
             asked = [(q.text, q.answer, q.asked or date.today()) for q in questions]
-            llm = measure_llm(KnowledgeBase(settings, model, chat, store=store), asked, contains)
+            llm = measure_llm(KnowledgeBase(settings, model, chat, store=store), asked)
 
         log("calibrating the weak-evidence threshold ...")
         calibration = _calibrate(kb, questions, strengths, newsbot_ranked)

@@ -20,6 +20,7 @@ from index.config import LLMSettings
 from index.llm.client import ChatFailed, ChatModel
 from index.llm.draft import without_markers
 from index.llm.prompt import DECLINED, messages
+from index.llm.short_line import ModelShortAnswer, split_short_line, verify_short_line
 from index.llm.verify import Checked, split_draft, verify
 from index.records import (
     Answer,
@@ -29,6 +30,7 @@ from index.records import (
     Fallback,
     Hit,
     ModelRun,
+    ShortAnswer,
     Turn,
 )
 
@@ -62,13 +64,23 @@ class LLMWriter:
         as_of: date,
         earlier: Sequence[Turn] = (),
         on_progress: Callable[[Answer], None] | None = None,
+        *,
+        short_answer: bool = False,
     ) -> Written:
-        """The model's verified answer to ``question``. While it streams, each sentence
-        is verified as soon as it is complete, and ``on_progress`` gets the answer made of
-        the sentences verified so far whenever one more passes: nothing unverified ever
-        leaves this method."""
+        """The model's verified answer to ``question``; with ``short_answer`` (the
+        question asks for a thing), asked to begin with it (``index.llm.short_line``).
+        While it streams, each sentence is verified as soon as it is complete, and
+        ``on_progress`` gets the answer made of what is verified so far whenever one more
+        sentence (or the short answer) passes: nothing unverified ever leaves this method."""
         passages = list(hits[: self.settings.passages])
-        prompt = messages(question, as_of, passages, earlier, max_sentences=self.max_sentences)
+        prompt = messages(
+            question,
+            as_of,
+            passages,
+            earlier,
+            max_sentences=self.max_sentences,
+            short_answer=short_answer,
+        )
         started = time.monotonic()
         draft: list[str] = []
         first_text: float | None = None
@@ -91,22 +103,23 @@ class LLMWriter:
         except ChatFailed as failure:
             log.warning("language model: %s; answering from the articles", failure)
             return Written(None, failure.reason, run())
-        if _declines(reply.text):
+        line, body = split_short_line(reply.text, complete=True)
+        if _declines(reply.text) or _declines(body):
             log.info("language model found no answer in the passages: %r", question)
             return Written(None, "declined", run())
-        kept, dropped = verify(
-            reply.text,
-            passages,
-            complete=reply.finish_reason != "length",
-            max_sentences=self.max_sentences,
+        complete = reply.finish_reason != "length"
+        short, dropped = _short_answer(line, question, passages)
+        kept, dropped_sentences = verify(
+            body, passages, complete=complete, max_sentences=self.max_sentences
         )
+        dropped += dropped_sentences
         for sentence in dropped:
             log.info("dropped from the model's answer (%s): %s", sentence.reason, sentence.text)
         outcome = run(len(kept), tuple(dropped))
         if not kept:
             log.warning("no sentence of the model's answer passed verification: %r", question)
             return Written(None, "unverified", outcome)
-        return Written(_answer(question, kept, passages, hits, outcome), None, outcome)
+        return Written(_answer(question, kept, passages, hits, outcome, short), None, outcome)
 
 
 class _Progress:
@@ -127,11 +140,17 @@ class _Progress:
         self._max_sentences = max_sentences  # never more shown than the answer may hold
         self._complete = 0  # sentences of the draft verified so far
         self._kept: list[Checked] = []
+        self._short_line: str | None = None
+        self._short: ModelShortAnswer | None = None
 
     def update(self, draft: str) -> None:
         if self._report is None:
             return
-        sentences = split_draft(draft)
+        line, body = split_short_line(draft, complete=False)
+        if line is not None and self._short_line is None:  # checked once, when it ends
+            self._short_line = line
+            self._short, _ = verify_short_line(line, self._question, self._passages)
+        sentences = split_draft(body)
         complete = len(sentences) - 1 if sentences and _begun(sentences[-1]) else 0
         if complete <= self._complete:
             return
@@ -142,7 +161,9 @@ class _Progress:
         if kept:
             self._kept += kept
             run = ModelRun(draft, len(self._kept), (), None, 0.0)
-            self._report(_answer(self._question, self._kept, self._passages, self._hits, run))
+            self._report(
+                _answer(self._question, self._kept, self._passages, self._hits, run, self._short)
+            )
 
 
 def _begun(sentence: str) -> bool:
@@ -155,29 +176,52 @@ def _declines(reply: str) -> bool:
     return " ".join(reply.split()).strip(" .!").upper() == DECLINED
 
 
+def _short_answer(
+    line: str | None, question: str, passages: list[Hit]
+) -> tuple[ModelShortAnswer | None, list[DroppedSentence]]:
+    """The reply's short answer when its line passes; a line that fails is dropped."""
+    if line is None:
+        return None, []
+    short, reason = verify_short_line(line, question, passages)
+    if short is None:
+        log.info("dropped the model's short answer (%s): %s", reason, line)
+        return None, [DroppedSentence(line, f"short answer {reason}")]
+    return short, []
+
+
 def _answer(
-    question: str, kept: list[Checked], passages: list[Hit], hits: Sequence[Hit], run: ModelRun
+    question: str,
+    kept: list[Checked],
+    passages: list[Hit],
+    hits: Sequence[Hit],
+    run: ModelRun,
+    short: ModelShortAnswer | None = None,
 ) -> Answer:
-    """The kept sentences with sources numbered by the articles they cite, in the order
-    first cited: two passages of one article are one source, uncited ones are none."""
+    """The kept sentences (and the short answer, first) with sources numbered by the
+    articles they cite, in the order first cited: two passages of one article are one
+    source, uncited ones are none."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
-    sentences: list[AnswerSentence] = []
-    for sentence in kept:
+
+    def cite(passage_numbers: tuple[int, ...]) -> tuple[int, ...]:
         cited: list[int] = []
-        for passage in sentence.passages:
+        for passage in passage_numbers:
             article = passages[passage - 1].article
             if article.id not in numbers:
                 numbers[article.id] = len(numbers) + 1
                 citations.append(Citation(numbers[article.id], article))
             if numbers[article.id] not in cited:
                 cited.append(numbers[article.id])
-        sentences.append(AnswerSentence(sentence.text, tuple(cited)))
+        return tuple(cited)
+
+    said = ShortAnswer(short.text, cite(short.passages), short.sentence) if short else None
+    sentences = tuple(AnswerSentence(s.text, cite(s.passages)) for s in kept)
     return Answer(
         question=question,
-        sentences=tuple(sentences),
+        sentences=sentences,
         citations=tuple(citations),
         hits=tuple(hits),
         mode="llm",
         model_run=run,
+        short_answer=said,
     )

@@ -109,6 +109,9 @@ def test_bench_with_a_language_model_also_measures_its_answers(tmp_path, capsys,
     assert figures["sentences_generated"] == 4 and figures["sentences_dropped"] == 0.0
     assert 0.5 <= figures["answer_contains_llm_mode"] <= 1.0
     assert 0.0 <= figures["answer_contains"] <= 0.8
+    assert 0.0 <= figures["answer_in_lead"] <= figures["answer_contains"]
+    short = figures["short_answer"]
+    assert 0.0 <= short["right"] <= short["given"] <= 1.0
     for timing in ("first_text_ms", "answer_ms"):
         assert 0 < figures[timing]["p50"] <= figures[timing]["p95"]
     assert report["systems"]["newsbot"]["hit@5"] == 0.8  # the rest is unchanged

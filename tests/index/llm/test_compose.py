@@ -284,3 +284,77 @@ def test_while_it_streams_only_verified_sentences_are_reported_with_their_source
     assert all("Lieberman" not in s.text for s in streamed)
     assert streamed[0].sentences[0] == answer.sentences[0]
     assert streamed[0].citations == answer.citations
+
+
+def recall_reply(short: str):
+    """A reply that begins with ``short`` as its answer line, then a true sentence."""
+
+    def script(request):
+        n = request.passage_with("84,000 Tarn")
+        return Text(
+            f"Answer: {short} [{n}]\nHalden Motors is recalling 84,000 Tarn SUVs [{n}]. "
+            f"The company estimates the repair takes about forty minutes per vehicle [{n}]."
+        )
+
+    return script
+
+
+def test_asked_for_a_thing_the_model_begins_with_it_and_it_leads_once_verified(kb, llm):
+    llm.script = recall_reply("84,000")
+    streamed: list[Answer] = []
+
+    answer = kb.ask(RECALL_QUESTION, as_of=ASKED, on_progress=streamed.append)
+
+    [request] = llm.requests
+    assert "Answer: Adrien Brody [2]" in request.system  # the rule, with its example
+    assert "Begin with the line 'Answer:" in request.prompt
+    assert answer.mode == "llm" and answer.model_run.dropped == ()
+    assert answer.short_answer is not None
+    assert (answer.short_answer.text, answer.short_answer.citations) == ("84,000", (1,))
+    assert answer.text.startswith("Halden Motors is recalling 84,000 Tarn SUVs. [1] The company")
+    assert (
+        answer.lead
+        == answer.short_answer.sentence
+        == "Halden Motors is recalling 84,000 Tarn SUVs."
+    )
+    # Streamed with the first sentence, the short answer already verified.
+    assert [s.text for s in streamed] == ["Halden Motors is recalling 84,000 Tarn SUVs. [1]"]
+    assert streamed[0].short_answer is not None and streamed[0].short_answer.text == "84,000"
+
+
+def test_an_invented_short_answer_is_dropped_for_the_articles_one_that_the_model_says_too(
+    kb, llm, extractive
+):
+    llm.script = recall_reply("48,000")
+
+    answer = kb.ask(RECALL_QUESTION, as_of=ASKED)
+
+    [dropped] = answer.model_run.dropped
+    assert dropped.text.startswith("Answer: 48,000") and dropped.reason.startswith(
+        "short answer not word for word in"
+    )
+    from_articles = extractive.ask(RECALL_QUESTION, as_of=ASKED).short_answer
+    assert from_articles is not None and from_articles.text == "84,000"
+    assert answer.short_answer is not None and answer.short_answer.text == "84,000"
+    assert "48,000" not in answer.text
+
+
+def test_the_articles_short_answer_is_not_put_over_a_model_answer_that_does_not_say_it(kb, llm):
+    def script(request):
+        n = request.passage_with("84,000 Tarn")
+        return Text(f"Halden Motors is recalling Tarn SUVs over a brake sensor fault [{n}].")
+
+    llm.script = script
+    answer = kb.ask(RECALL_QUESTION, as_of=ASKED)
+
+    assert answer.mode == "llm" and answer.short_answer is None
+    assert answer.lead == "Halden Motors is recalling Tarn SUVs over a brake sensor fault."
+
+
+def test_a_question_asking_for_an_account_is_not_asked_for_a_short_answer(kb, llm):
+    llm.script = good_syria
+
+    kb.ask("Why does Israel want Iranian forces out of Syria?", as_of=ASKED)
+
+    [request] = llm.requests
+    assert "Adrien Brody" not in request.system and "Begin with the line" not in request.prompt
