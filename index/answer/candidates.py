@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from index.answer.answer_types import Kind
 from index.ingest.answer_kinds import STOP_NAMES
 
-_CONNECTOR = r"(?:of|de|da|del|della|di|du|la|le|van|von|der|al|bin|y|the|&|for|on|upon)"
+_CONNECTORS = "of de da del della di du la le van von der al bin y the & for on upon".split()
+_CONNECTOR = rf"(?:{'|'.join(_CONNECTORS)})"
 _CAPITAL_WORD = r"(?:[A-Z][\w’'.-]*[\w]|[A-Z])"
 _NAME = re.compile(
     rf"(?<![\w’'-]){_CAPITAL_WORD}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITAL_WORD})*(?![\w-])"
@@ -33,7 +34,24 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+(?:1[89]|20)\d\d)?|(?:1[89]|20)\d\d)\b"
 )
-_CALENDAR = re.compile(rf"^(?:{_MONTHS}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$")
+_CALENDAR = re.compile(
+    rf"^(?:{_MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday|Today|Tonight|Yesterday|Tomorrow|ET|PT|EST|EDT|GMT|UTC)$"
+)
+_CONTRACTION = re.compile(r"[’'](?:m|t|re|ve|ll|d)\b")  # "I'm", "Don't"
+_WEEKDAY = re.compile(r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day$")
+# Closed-class words that open sentences and are capitalised only for that.
+_OPENERS = frozenset(
+    """about according across after again against all almost already although among
+    another any anyone anything around because before being below beneath beside besides
+    both despite during each earlier either even every everyone everything except few
+    following further here how however instead just last later less like meanwhile
+    much nearly neither never next no nobody none nor not nothing now once only other
+    otherwise over perhaps please rather same several should since still such than though
+    through throughout thus today together too toward towards under unless unlike until
+    upon very via what whatever when whenever whether which while who whom whose why will
+    within without would yes yet""".split()
+)
 _POSSESSIVE = re.compile(r"[’']s?$")
 _MAX_CHARS = 60
 
@@ -75,17 +93,30 @@ def untitled(name: str) -> str:
 
 
 def _trimmed(text: str, start: int) -> Mention | None:
-    """A name without the words that open sentences ("The", "But") and a possessive."""
+    """A name without the words that open sentences ("The", "But", "Here's", "Despite",
+    "Thursday"), cut before a connected calendar word ("Oscars on March") and without a
+    possessive. Common nouns capitalised at the start of a sentence stay: "Eggs" is
+    often the answer to "which food ...?"."""
     words = text.split()
-    while words and words[0].casefold() in STOP_NAMES:
+    while words and _opener(words[0]):
         start += len(words[0]) + 1
         words = words[1:]
+    for at in range(1, len(words) - 1):
+        if words[at] in _CONNECTORS and _CALENDAR.match(_POSSESSIVE.sub("", words[at + 1])):
+            words = words[:at]
+            break
     if not words:
         return None
     name = _POSSESSIVE.sub("", " ".join(words))
-    if _CALENDAR.match(name) or len(name) < 2:
+    if _CALENDAR.match(name) or len(name) < 2 or _CONTRACTION.search(name):
         return None
     return Mention(name, start, start + len(name))
+
+
+def _opener(word: str) -> bool:
+    bare = _POSSESSIVE.sub("", word)
+    folded = bare.casefold()
+    return folded in STOP_NAMES or folded in _OPENERS or bool(_WEEKDAY.match(bare))
 
 
 def _is_year(text: str) -> bool:

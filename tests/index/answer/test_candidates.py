@@ -15,6 +15,23 @@ def test_names_are_runs_of_capitalised_words_without_sentence_openers():
     assert texts(sentence, "name") == ["Bank of England", "Adrien Brody"]
 
 
+def test_words_capitalised_only_to_open_a_sentence_or_a_clause_are_no_name():
+    assert texts("Despite the storm, Jimmy Kimmel hosted.", "name") == ["Jimmy Kimmel"]
+    assert texts("Here’s what Korean Air said.", "name") == ["Korean Air"]
+    assert texts("Thursday the U.S. Senate voted.", "name") == ["U.S", "Senate"]
+    assert texts("I'm told Sept. was busy.", "name") == []
+
+
+def test_a_name_ends_before_a_calendar_word_it_is_joined_to():
+    assert texts("They met in New York on Monday for the U.N.", "name") == ["New York"]
+    assert texts("Kimmel hosts the Oscars on March 10.", "name") == ["Kimmel", "Oscars"]
+    assert texts("Theresa May resigned.", "name") == ["Theresa May"]  # a name, not a month
+
+
+def test_common_nouns_opening_a_sentence_stay_candidates():
+    assert texts("Eggs rose most in price.", "name") == ["Eggs"]  # "which food ...?"
+
+
 def test_a_quoted_title_is_a_name():
     assert "Break My Soul" in texts("She released “Break My Soul” on Monday.", "name")
 
