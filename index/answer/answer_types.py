@@ -57,13 +57,27 @@ _NAME = re.compile(
 _ACCOUNT = re.compile(r"^\s*(?:why|how)\b|\bwhat (?:happened|caused|led)\b", re.IGNORECASE)
 
 
+Unit = Literal["percent", "money", "count"]
+
+_PERCENT = re.compile(r"\bpercent(?:age)?\b|%", re.IGNORECASE)
+_MONEY = re.compile(
+    r"\bhow much\b.*\b(?:pay|paid|cost|costs|price|priced|worth|spend|spent|money|fund|"
+    r"raise|raised|earn|earned|charge|fine|fined|damages|salary|wage|dollars|pounds)\b"
+    r"|\b(?:what|which) (?:price|amount|cost|fee|salary)\b|\bhow much\b.*\$",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(r"\bhow many\b|\bhow old\b|\bwhat age\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerType:
     """What kind of short answer ``question`` wants; ``noun`` is the noun it names
-    ("which *country*"), when it names one."""
+    ("which *country*"), when it names one; ``unit``, for a number, what it counts in
+    when the question says (a percentage, money, or a plain count)."""
 
     kind: Kind
     noun: str | None = None
+    unit: Unit | None = None
 
 
 _NOUN = re.compile(rf"\b(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?({_PLACE_NOUNS})\b", re.IGNORECASE)
@@ -82,7 +96,8 @@ def answer_type(question: str) -> AnswerType | None:
     )
     for pattern, kind in kinds:
         if pattern.search(question):
-            return AnswerType(kind, _noun(question))
+            unit = _unit(question) if kind == "number" else None
+            return AnswerType(kind, _noun(question), unit)
     if _ACCOUNT.search(question):
         return None
     if _NAME.search(question):
@@ -96,3 +111,14 @@ def _noun(question: str) -> str | None:
     """The place noun the question names ("which *country*"), if any."""
     match = _NOUN.search(question)
     return match.group(1).lower() if match else None
+
+
+def _unit(question: str) -> Unit | None:
+    """What a number question counts in, when its form says."""
+    if _PERCENT.search(question):
+        return "percent"
+    if _MONEY.search(question):
+        return "money"
+    if _COUNT.search(question):
+        return "count"
+    return None

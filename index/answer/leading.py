@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from index.answer.answer_types import answer_type
-from index.answer.lead import answering_clause, lead_of
-from index.answer.short_answer import Supported, find_short_answer
-from index.records import Answer, ArticleInfo, Citation, ShortAnswer
+from index.answer.lead import Lead, answering_clause, lead_of
+from index.answer.short_answer import Candidate, Supported, chosen, find_short_answer, offered
+from index.records import Answer, AnswerSentence, ArticleInfo, Citation, ShortAnswer
 
 NOT_DIRECT = "Not said directly; the closest coverage:"
+_LIKELIEST = 3
 
 
 def with_short_answer(answer: Answer, passages: int) -> Answer:
@@ -23,17 +23,41 @@ def with_short_answer(answer: Answer, passages: int) -> Answer:
     lead = lead_of(answer)
     if answer.mode == "llm":
         return _model_lead(answer, passages)
-    found = find_short_answer(answer.question, answer.hits[:passages])
+    offer = offered(answer.question, answer.hits[:passages])
+    found = chosen(offer)
     if found is None:
-        text = lead.text if lead else None
-        if text and answer_type(answer.question) is not None and answer.mode == "extractive":
-            text = f"{NOT_DIRECT} {text}"
-        return replace(answer, lead=text)
+        if lead is None or offer.wanted is None or answer.mode != "extractive":
+            return replace(answer, lead=lead.text if lead else None)
+        return _closest_coverage(answer, lead, offer.ranked)
     citations = list(answer.citations)
     numbers = [_cite(article, citations) for article in found.articles]
     short = ShortAnswer(found.text, tuple(dict.fromkeys(numbers)), " ".join(found.sentences))
     return replace(
         answer, citations=tuple(citations), short_answer=short, lead=_lead(found, answer.question)
+    )
+
+
+def _closest_coverage(answer: Answer, lead: Lead, ranked: list[Candidate]) -> Answer:
+    """No short answer to a question that asks for a thing: the lead says so, then the
+    clause that names the likeliest answers. That is the lead's own clause when it names
+    one of the three best-supported candidates; else the best one's sentence, which
+    opens the answer's sentences when it is not among them (measured: the answer string
+    is in the lead for 0.032/0.017/0.020 more of the questions with no short answer)."""
+    likeliest = [c.text.casefold() for c in ranked[:_LIKELIEST]]
+    if not ranked or any(name in lead.text.casefold() for name in likeliest):
+        return replace(answer, lead=f"{NOT_DIRECT} {lead.text}")
+    best = ranked[0]
+    assert best.article is not None
+    clause = answering_clause(best.sentence, answer.question)
+    sentences = list(answer.sentences)
+    citations = list(answer.citations)
+    if not any(best.sentence in s.text for s in sentences):
+        sentences.insert(0, AnswerSentence(best.sentence, (_cite(best.article, citations),)))
+    return replace(
+        answer,
+        sentences=tuple(sentences),
+        citations=tuple(citations),
+        lead=f"{NOT_DIRECT} {clause}",
     )
 
 

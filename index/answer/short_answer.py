@@ -50,7 +50,10 @@ class Supported:
 
 
 @dataclass
-class _Candidate:
+class Candidate:
+    """A candidate short answer and its support in the passages; ``sentence`` is the one
+    that supports it best, in ``article``."""
+
     text: str
     words: frozenset[str]
     support: float = 0.0
@@ -62,14 +65,31 @@ class _Candidate:
     by_article: dict[str, float] = field(default_factory=dict)  # best support in each
 
 
+@dataclass(frozen=True, slots=True)
+class Offered:
+    """What the passages offer a question: the kind it asks for (None: no thing) and
+    the candidates of that kind, most supported first."""
+
+    wanted: AnswerType | None
+    ranked: list[Candidate]
+
+
+def offered(question: str, hits: Sequence[Hit]) -> Offered:
+    """The candidates of ``hits`` (best first) for ``question``."""
+    wanted = answer_type(question)
+    return Offered(wanted, ranked_candidates(question, wanted, hits) if wanted else [])
+
+
 def find_short_answer(question: str, hits: Sequence[Hit]) -> Supported | None:
     """The short answer to ``question`` in ``hits`` (best first), or None when the
     question asks for no thing or the passages do not support one well enough."""
-    wanted = answer_type(question)
-    if wanted is None:
-        return None
-    ranked = ranked_candidates(question, wanted, hits)
-    if not ranked:
+    return chosen(offered(question, hits))
+
+
+def chosen(offer: Offered) -> Supported | None:
+    """The short answer among what is offered, when it is supported well enough."""
+    wanted, ranked = offer.wanted, offer.ranked
+    if wanted is None or not ranked:
         return None
     best = ranked[0]
     if wanted.kind == "actors":
@@ -84,7 +104,7 @@ def find_short_answer(question: str, hits: Sequence[Hit]) -> Supported | None:
     return _supported([best])
 
 
-def _actors(ranked: list[_Candidate]) -> Supported | None:
+def _actors(ranked: list[Candidate]) -> Supported | None:
     """Every actor the passages name well enough: those named by office ("Prime
     Minister Benjamin Netanyahu") when there are, since who wants or opposes something
     is a government or its leader more often than a place named beside them."""
@@ -97,7 +117,7 @@ def _actors(ranked: list[_Candidate]) -> Supported | None:
     return _supported([best, *others][:_MAX_ACTORS])
 
 
-def ranked_candidates(question: str, wanted: AnswerType, hits: Sequence[Hit]) -> list[_Candidate]:
+def ranked_candidates(question: str, wanted: AnswerType, hits: Sequence[Hit]) -> list[Candidate]:
     """The candidates, from the list of the asked place when there is one and the
     passages name any of it."""
     listed = place_pattern(wanted.noun)
@@ -107,14 +127,14 @@ def ranked_candidates(question: str, wanted: AnswerType, hits: Sequence[Hit]) ->
 
 def rank_candidates(
     question: str, wanted: AnswerType, hits: Sequence[Hit], names: re.Pattern[str] | None = None
-) -> list[_Candidate]:
+) -> list[Candidate]:
     """The candidates of the wanted kind (the ``names`` of a list, given one), most
     supported first."""
     terms = set(lexical_tokens(question)) - QUESTION_WORDS
     if not terms:
         return []
     said = _Said(terms)
-    found: dict[str, _Candidate] = {}
+    found: dict[str, Candidate] = {}
     kind = "name" if wanted.kind == "actors" else wanted.kind
     for rank, hit in enumerate(hits):
         weight = _RANK_DECAY**rank
@@ -143,7 +163,7 @@ def rank_candidates(
                     near = _nearness(first, last, matched)
                 score = title * weight * coverage**_COVERAGE_POWER * near
                 key = " ".join(sorted(own))
-                candidate = found.setdefault(key, _Candidate(mention.text, own))
+                candidate = found.setdefault(key, Candidate(mention.text, own))
                 candidate.titled |= mention.titled
                 article = hit.article.id
                 candidate.by_article[article] = candidate.by_article.get(article, 0.0) + score
@@ -155,11 +175,11 @@ def rank_candidates(
     return sorted(_merged(list(found.values())), key=lambda c: -c.support)
 
 
-def _merged(candidates: list[_Candidate]) -> list[_Candidate]:
+def _merged(candidates: list[Candidate]) -> list[Candidate]:
     """A candidate whose words are all in a longer one ("Putin", "Vladimir Putin") adds
     its support to the longer one."""
     candidates.sort(key=lambda c: -len(c.words))
-    kept: list[_Candidate] = []
+    kept: list[Candidate] = []
     for candidate in candidates:
         longer = [k for k in kept if candidate.words < k.words]
         if longer:
@@ -173,7 +193,7 @@ def _merged(candidates: list[_Candidate]) -> list[_Candidate]:
     return kept
 
 
-def _supported(chosen: list[_Candidate]) -> Supported:
+def _supported(chosen: list[Candidate]) -> Supported:
     sentences: list[str] = []
     articles: list[ArticleInfo] = []
     for candidate in chosen:
@@ -188,13 +208,23 @@ def _supported(chosen: list[_Candidate]) -> Supported:
 
 
 def fits(wanted: AnswerType, mention: Mention) -> bool:
-    """Whether ``mention`` can be what is asked: a person is no country or state, and
-    whoever is named by office is the answer to who, not to which thing."""
+    """Whether ``mention`` can be what is asked: a number in the unit asked for, a
+    person is no country or state, and whoever is named by office is the answer to who,
+    not to which thing."""
+    if wanted.kind == "number" and wanted.unit is not None:
+        return _unit_of(mention.text) == wanted.unit
     if wanted.kind == "person":
         return mention.text.casefold() not in PLACES
     if wanted.kind in ("name", "place"):
         return not mention.titled
     return True
+
+
+def _unit_of(number: str) -> str:
+    """What a number found in a passage counts in: "3.75%", "$96,390", "84,000"."""
+    if "%" in number or "percent" in number.casefold():
+        return "percent"
+    return "money" if number[:1] in "$€£¥" else "count"
 
 
 def _byline(mention: Mention, sentence: str, hit: Hit) -> bool:

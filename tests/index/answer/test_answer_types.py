@@ -18,8 +18,10 @@ from index.answer.answer_types import AnswerType, answer_type
         ("Where did the rally take place?", AnswerType("place")),
         ("When did the Eastholm tram Line 4 open?", AnswerType("date")),
         ("This was the highest hike since:", AnswerType("date")),
-        ("How many SUVs did Halden Motors recall?", AnswerType("number")),
-        ("What percentage of voters backed the measure?", AnswerType("number")),
+        ("How many SUVs did Halden Motors recall?", AnswerType("number", unit="count")),
+        ("What percentage of voters backed the measure?", AnswerType("number", unit="percent")),
+        ("How much did the telescope cost?", AnswerType("number", unit="money")),
+        ("By how much did podcasts drop?", AnswerType("number")),  # unsaid
         ("Which company will Bob Iger lead again?", AnswerType("name")),
         ("What is the name of the storm?", AnswerType("name")),
         ("Beyoncé released a new song this week, titled:", AnswerType("name")),

@@ -44,6 +44,18 @@ def test_support_adds_up_across_articles():
     assert found is not None and found.text == "84,000"
 
 
+def test_a_number_is_in_the_unit_the_question_asks_for():
+    passages = [
+        hit(1, "Poll", "Six in ten voters, 60%, backed the measure in 2 polls of 1,000 adults."),
+        hit(2, "Vote", "The measure cost $2 million; 60% of voters backed it."),
+    ]
+    share = find_short_answer("What percentage of voters backed the measure?", passages)
+    cost = find_short_answer("How much did the measure cost?", passages)
+
+    assert share is not None and share.text == "60%"
+    assert cost is not None and cost.text == "$2 million"
+
+
 def test_who_wants_gets_every_actor_named_by_office():
     passages = [
         hit(
