@@ -38,6 +38,7 @@ _CALENDAR = re.compile(
     rf"^(?:{_MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
     r"Thursday|Friday|Saturday|Sunday|Today|Tonight|Yesterday|Tomorrow|ET|PT|EST|EDT|GMT|UTC)$"
 )
+_DESCRIBED = re.compile(r"-(?:based|backed|born|bred|led|owned|run|funded|made|raised)$")
 _CONTRACTION = re.compile(r"[’'](?:m|t|re|ve|ll|d)\b")  # "I'm", "Don't"
 _WEEKDAY = re.compile(r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day$")
 # Closed-class words that open sentences and are capitalised only for that.
@@ -51,6 +52,9 @@ _OPENERS = frozenset(
     through throughout thus today together too toward towards under unless unlike until
     upon very via what whatever when whenever whether which while who whom whose why will
     within without would yes yet""".split()
+    # and the imperatives and labels of a page's furniture: "Watch", "Stream on Apple TV"
+    + """watch follow see add stream check read sign subscribe click listen download share
+    photos video related advertisement""".split()
 )
 _POSSESSIVE = re.compile(r"[’']s?$")
 _MAX_CHARS = 60
@@ -93,11 +97,15 @@ def untitled(name: str) -> str:
 
 
 def _trimmed(text: str, start: int) -> Mention | None:
-    """A name without the words that open sentences ("The", "But", "Here's", "Despite",
-    "Thursday"), cut before a connected calendar word ("Oscars on March") and without a
+    """A name without what describes it ("Trump-backed"), without the words that open
+    sentences ("The", "But", "Here's", "Despite", "Thursday"), cut before a connected calendar word ("Oscars on March") and without a
     possessive. Common nouns capitalised at the start of a sentence stay: "Eggs" is
     often the answer to "which food ...?"."""
     words = text.split()
+    described = [at for at, word in enumerate(words) if _DESCRIBED.search(word)]
+    if described:  # "San Francisco-based Virgin America": the name follows
+        start += len(" ".join(words[: described[-1] + 1])) + 1
+        words = words[described[-1] + 1 :]
     while words and _opener(words[0]):
         start += len(words[0]) + 1
         words = words[1:]

@@ -22,6 +22,12 @@ def test_words_capitalised_only_to_open_a_sentence_or_a_clause_are_no_name():
     assert texts("I'm told Sept. was busy.", "name") == []
 
 
+def test_what_describes_a_name_and_a_pages_furniture_are_left_out():
+    assert texts("She lost to Trump-backed Harriet Hageman.", "name") == ["Harriet Hageman"]
+    assert texts("It bought San Francisco-based Virgin America.", "name") == ["Virgin America"]
+    assert texts("Stream on Apple TV now.", "name") == ["Apple TV"]
+
+
 def test_a_name_ends_before_a_calendar_word_it_is_joined_to():
     assert texts("They met in New York on Monday for the U.N.", "name") == ["New York"]
     assert texts("Kimmel hosts the Oscars on March 10.", "name") == ["Kimmel", "Oscars"]
