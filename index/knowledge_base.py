@@ -167,7 +167,8 @@ class KnowledgeBase:
         if writer is not None:
             k = max(k, self.settings.llm.passages)
         found = retrieve(self.searcher(), question, filters, as_of, conversation, k)
-        return compose(found, self.settings.answer, as_of, writer, on_progress)
+        half_life = self.settings.search.recency_half_life_days
+        return compose(found, self.settings.answer, as_of, writer, on_progress, half_life)
 
     def find_article(self, query_or_url: str, opening_chars: int = 600) -> ArticleDetail | None:
         """The article at this url, else the one whose passage best matches the words."""

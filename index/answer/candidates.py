@@ -98,9 +98,9 @@ def untitled(name: str) -> str:
 
 def _trimmed(text: str, start: int) -> Mention | None:
     """A name without what describes it ("Trump-backed"), without the words that open
-    sentences ("The", "But", "Here's", "Despite", "Thursday"), cut before a connected calendar word ("Oscars on March") and without a
-    possessive. Common nouns capitalised at the start of a sentence stay: "Eggs" is
-    often the answer to "which food ...?"."""
+    sentences ("The", "But", "Here's", "Despite", "Thursday"), cut before a connected
+    calendar word ("Oscars on March") and without a possessive. Common nouns capitalised
+    at the start of a sentence stay: "Eggs" is often the answer to "which food ...?"."""
     words = text.split()
     described = [at for at, word in enumerate(words) if _DESCRIBED.search(word)]
     if described:  # "San Francisco-based Virgin America": the name follows

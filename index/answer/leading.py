@@ -11,24 +11,30 @@ from dataclasses import replace
 from index.answer.lead import Lead, answering_clause, lead_of
 from index.answer.short_answer import Candidate, Supported, chosen, find_short_answer, offered
 from index.records import Answer, AnswerSentence, ArticleInfo, Citation, ShortAnswer
+from index.search.recency import Freshness
 
 NOT_DIRECT = "Not said directly; the closest coverage:"
 _LIKELIEST = 3
 
 
-def with_short_answer(answer: Answer, passages: int) -> Answer:
-    """``answer`` with its short answer (from its first ``passages`` hits) and lead set."""
+def with_short_answer(answer: Answer, passages: int, freshness: Freshness | None = None) -> Answer:
+    """``answer`` with its short answer (from its first ``passages`` hits, each counting
+    by its ``freshness`` on the day asked) and lead set."""
     if not answer.answered:
         return answer
     lead = lead_of(answer)
     if answer.mode == "llm":
-        return _model_lead(answer, passages)
-    offer = offered(answer.question, answer.hits[:passages])
+        return _model_lead(answer, passages, freshness)
+    offer = offered(answer.question, answer.hits[:passages], freshness)
     found = chosen(offer)
     if found is None:
         if lead is None or offer.wanted is None or answer.mode != "extractive":
             return replace(answer, lead=lead.text if lead else None)
-        return _closest_coverage(answer, lead, offer.ranked)
+        # With no answer standing out as news of the day, the closest coverage is what
+        # the passages support most, whenever published (measured: the answer string is
+        # in the lead as often on two sets and 0.020 more often on rtqa-2024).
+        unweighted = offered(answer.question, answer.hits[:passages]) if freshness else offer
+        return _closest_coverage(answer, lead, unweighted.ranked)
     citations = list(answer.citations)
     numbers = [_cite(article, citations) for article in found.articles]
     short = ShortAnswer(found.text, tuple(dict.fromkeys(numbers)), " ".join(found.sentences))
@@ -61,7 +67,7 @@ def _closest_coverage(answer: Answer, lead: Lead, ranked: list[Candidate]) -> An
     )
 
 
-def _model_lead(answer: Answer, passages: int) -> Answer:
+def _model_lead(answer: Answer, passages: int, freshness: Freshness | None) -> Answer:
     """A model's answer leads with its short answer when it gave one that passed
     verification; else with the short answer found in the articles, if the model's
     sentences say it too (the two agree); else with its first sentence. The line under
@@ -69,7 +75,7 @@ def _model_lead(answer: Answer, passages: int) -> Answer:
     short = answer.short_answer
     citations = list(answer.citations)
     if short is None:
-        found = find_short_answer(answer.question, answer.hits[:passages])
+        found = find_short_answer(answer.question, answer.hits[:passages], freshness)
         written = _folded(answer.text)
         if found is not None and all(_folded(name) in written for name in found.names):
             numbers = [_cite(article, citations) for article in found.articles]

@@ -18,7 +18,7 @@ from index.config import AnswerSettings
 from index.llm.compose import LLMWriter
 from index.records import Answer, Hit, SearchFilters, Turn
 from index.search.followup import continued_turns
-from index.search.recency import outdated_coverage
+from index.search.recency import Freshness, outdated_coverage
 from index.search.retrieval import Retriever
 
 # Passages an answer may take from one article: the one article that answers gives its
@@ -69,6 +69,7 @@ def compose(
     as_of: date,
     writer: LLMWriter | None,
     on_progress: Callable[[Answer], None] | None = None,
+    recency_half_life_days: float = 30.0,
 ) -> Answer:
     """The model's verified answer when there is a model and the evidence is strong
     enough to answer at all; else, or when it cannot be used, the extractive one; dated
@@ -90,7 +91,8 @@ def compose(
         answer = compose_answer(question, hits, settings, query)
         if fallback is not None:
             answer = replace(answer, fallback=fallback[0], model_run=fallback[1])
-    answer = with_short_answer(answer, settings.passages)
+    freshness = Freshness(as_of, recency_half_life_days)
+    answer = with_short_answer(answer, settings.passages, freshness)
     published = [c.article.published for c in answer.citations]
     coverage = outdated_coverage(query, as_of, published) if answer.answered else None
     return replace(answer, as_of=as_of, latest_coverage=coverage)

@@ -3,9 +3,11 @@
 Candidates of the asked kind (``index.answer.answer_types``) are read from every
 sentence of the top passages (``index.answer.candidates``), leaving out what the question
 already says. Each occurrence counts by how much of the question its sentence holds, how
-close it stands to the question's words there and how high its passage ranks; a
-candidate's support adds up over sentences and articles (news repeats answers: Brill et
-al.'s AskMSR). When the best is not supported well enough, there is no short answer.
+close it stands to the question's words there, how high its passage ranks and how fresh
+its article is on the day asked (news quizzes ask about the week's news; last year's
+winner is not this year's); a candidate's support adds up over sentences and articles
+(news repeats answers: Brill et al.'s AskMSR). When the best is not supported well
+enough, there is no short answer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from index.ingest.answer_kinds import QUESTION_WORDS
 from index.ingest.sentences import split_sentences
 from index.ingest.terms import STOPWORDS, lexical_tokens, stems
 from index.records import ArticleInfo, Hit
+from index.search.recency import Freshness
 
 _SPACES = re.compile(r"\s+")
 _SITE_SUFFIX = re.compile(r"\s+\|[^|]*$")
@@ -74,16 +77,20 @@ class Offered:
     ranked: list[Candidate]
 
 
-def offered(question: str, hits: Sequence[Hit]) -> Offered:
-    """The candidates of ``hits`` (best first) for ``question``."""
+def offered(question: str, hits: Sequence[Hit], freshness: Freshness | None = None) -> Offered:
+    """The candidates of ``hits`` (best first) for ``question``; with ``freshness``, each
+    occurrence counts as much as its article is news on the day asked."""
     wanted = answer_type(question)
-    return Offered(wanted, ranked_candidates(question, wanted, hits) if wanted else [])
+    ranked = ranked_candidates(question, wanted, hits, freshness) if wanted else []
+    return Offered(wanted, ranked)
 
 
-def find_short_answer(question: str, hits: Sequence[Hit]) -> Supported | None:
+def find_short_answer(
+    question: str, hits: Sequence[Hit], freshness: Freshness | None = None
+) -> Supported | None:
     """The short answer to ``question`` in ``hits`` (best first), or None when the
     question asks for no thing or the passages do not support one well enough."""
-    return chosen(offered(question, hits))
+    return chosen(offered(question, hits, freshness))
 
 
 def chosen(offer: Offered) -> Supported | None:
@@ -117,16 +124,22 @@ def _actors(ranked: list[Candidate]) -> Supported | None:
     return _supported([best, *others][:_MAX_ACTORS])
 
 
-def ranked_candidates(question: str, wanted: AnswerType, hits: Sequence[Hit]) -> list[Candidate]:
+def ranked_candidates(
+    question: str, wanted: AnswerType, hits: Sequence[Hit], freshness: Freshness | None = None
+) -> list[Candidate]:
     """The candidates, from the list of the asked place when there is one and the
     passages name any of it."""
     listed = place_pattern(wanted.noun)
-    ranked = rank_candidates(question, wanted, hits, listed) if listed else []
-    return ranked or rank_candidates(question, wanted, hits)
+    ranked = rank_candidates(question, wanted, hits, freshness, listed) if listed else []
+    return ranked or rank_candidates(question, wanted, hits, freshness)
 
 
 def rank_candidates(
-    question: str, wanted: AnswerType, hits: Sequence[Hit], names: re.Pattern[str] | None = None
+    question: str,
+    wanted: AnswerType,
+    hits: Sequence[Hit],
+    freshness: Freshness | None = None,
+    names: re.Pattern[str] | None = None,
 ) -> list[Candidate]:
     """The candidates of the wanted kind (the ``names`` of a list, given one), most
     supported first."""
@@ -137,7 +150,7 @@ def rank_candidates(
     found: dict[str, Candidate] = {}
     kind = "name" if wanted.kind == "actors" else wanted.kind
     for rank, hit in enumerate(hits):
-        weight = _RANK_DECAY**rank
+        weight = _RANK_DECAY**rank * (freshness(hit.article.published) if freshness else 1.0)
         for number, sentence in enumerate(_sentences(hit)):
             found_here = mentions(sentence, kind, names)
             if not found_here:

@@ -72,6 +72,20 @@ _SPANS: tuple[tuple[re.Pattern[str], int | Callable[[date], int]], ...] = (
 
 
 @dataclass(frozen=True, slots=True)
+class Freshness:
+    """How much an article counts as news on the day ``as_of``: 1 on that day, halving
+    every ``half_life_days`` before it; an undated article counts 1."""
+
+    as_of: date
+    half_life_days: float
+
+    def __call__(self, published: date | None) -> float:
+        if published is None:
+            return 1.0
+        return 0.5 ** (max((self.as_of - published).days, 0) / self.half_life_days)
+
+
+@dataclass(frozen=True, slots=True)
 class TimePrior:
     """How strongly recent articles are preferred; see the module's docstring."""
 

@@ -8,6 +8,7 @@ from datetime import date
 from index.answer.answer_types import AnswerType
 from index.answer.short_answer import find_short_answer, ranked_candidates
 from index.records import ArticleInfo, Hit
+from index.search.recency import Freshness
 
 
 def hit(number: int, title: str, text: str) -> Hit:
@@ -54,6 +55,23 @@ def test_a_number_is_in_the_unit_the_question_asks_for():
 
     assert share is not None and share.text == "60%"
     assert cost is not None and cost.text == "$2 million"
+
+
+def test_the_answer_in_the_news_of_the_day_asked_beats_last_years():
+    last_year = ArticleInfo("old", "Cup final 2024", None, "Wire", date(2024, 5, 4), None)
+    this_week = ArticleInfo("new", "Cup final 2025", None, "Wire", date(2025, 5, 3), None)
+    passages = [
+        Hit(last_year, "s:old", 0, 60, "Rovers won the Eastholm cup final after extra time.", 1.0),
+        Hit(this_week, "s:new", 0, 60, "United won the Eastholm cup final on Saturday.", 0.9),
+        Hit(last_year, "s:old2", 60, 90, "Rovers won the Eastholm cup final in style.", 0.8),
+    ]
+    question = "Which club won the Eastholm cup final?"
+    asked = Freshness(date(2025, 5, 5), half_life_days=30)
+
+    undated = find_short_answer(question, passages)  # told twice, a year ago
+    assert undated is not None and undated.text == "Rovers"
+    found = find_short_answer(question, passages, asked)
+    assert found is not None and found.text == "United"
 
 
 def test_who_wants_gets_every_actor_named_by_office():

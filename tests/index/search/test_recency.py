@@ -13,6 +13,7 @@ from index.calendar import UNDATED, latest_allowed
 from index.knowledge_base import KnowledgeBase
 from index.records import SearchFilters
 from index.search.recency import (
+    Freshness,
     TimePrior,
     outdated_coverage,
     stated_span,
@@ -209,3 +210,12 @@ def test_a_timeless_question_keeps_its_old_answer_among_recent_articles(
         top = kb.search(question, k=1, as_of=ASKED)[0]
         assert top.article.title == "A guide to Iceland"
         assert "Reykjavik" in kb.ask(question, as_of=ASKED).text
+
+
+def test_freshness_halves_every_half_life_before_the_day_asked():
+    fresh = Freshness(date(2024, 3, 31), half_life_days=30)
+
+    assert fresh(date(2024, 3, 31)) == fresh(date(2024, 4, 1)) == 1.0  # a day ahead: 1
+    assert fresh(date(2024, 3, 1)) == pytest.approx(0.5)
+    assert fresh(date(2024, 1, 31)) == pytest.approx(0.25)
+    assert fresh(None) == 1.0  # undated: no evidence of age

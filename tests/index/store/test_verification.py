@@ -95,9 +95,7 @@ def test_an_edited_manifest_fails_check_and_is_rebuilt_not_taken_as_unchanged(
     assert hits and all("medieval" not in h.text for h in hits)  # only the new version
 
 
-def test_a_generation_from_before_manifest_checksums_is_served_and_unchanged(
-    settings, embedder
-):
+def test_a_generation_from_before_manifest_checksums_is_served_and_unchanged(settings, embedder):
     KnowledgeBase(settings, embedder).reindex()
     generation = settings.index.data_dir / current_name(settings.index.data_dir)
     checksums = json.loads((generation / "checksums.json").read_text())
