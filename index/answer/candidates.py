@@ -18,10 +18,18 @@ _CAPITAL_WORD = r"(?:[A-Z][\w’'.-]*[\w]|[A-Z])"
 _NAME = re.compile(
     rf"(?<![\w’'-]){_CAPITAL_WORD}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITAL_WORD})*(?![\w-])"
 )
+_OFFICE = (
+    r"(?:President|Prime Minister|Minister|Chancellor|King|Queen|Prince|Secretary|"
+    r"Leader|Gov|Governor|Sen|Senator|Rep|Mayor|CEO|Chairman|General|Gen|Pope|Ambassador|"
+    r"Executive|Director|Chief|Judge|Justice|Sheriff|Speaker|Commissioner|Attorney General|"
+    r"Lt|Col|Sgt|Dr|Mr|Mrs|Ms)"
+)
 _TITLES = re.compile(
     r"\b(?:President|Prime Minister|Minister|Chancellor|King|Queen|Prince|Secretary|"
     r"Leader|Gov|Governor|Sen|Senator|Rep|Mayor|CEO|Chairman|General|Gen|Pope|Ambassador)\b"
 )
+# Words that only stand by a name: an office alone, a party and state ("D-Md.").
+_NOT_A_NAME = re.compile(rf"^(?:{_OFFICE}\.?\s*)+$|^[DRI]-[A-Z][A-Za-z]*\.?$")
 _QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,58}?)[\"”]")
 _SCALE = r"(?:hundred|thousand|million|billion|trillion)"
 _NUMBER = re.compile(
@@ -117,6 +125,8 @@ def _trimmed(text: str, start: int) -> Mention | None:
         return None
     name = _POSSESSIVE.sub("", " ".join(words))
     if _CALENDAR.match(name) or len(name) < 2 or _CONTRACTION.search(name):
+        return None
+    if _NOT_A_NAME.match(name):
         return None
     return Mention(name, start, start + len(name))
 

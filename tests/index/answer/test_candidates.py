@@ -28,6 +28,10 @@ def test_what_describes_a_name_and_a_pages_furniture_are_left_out():
     assert texts("Stream on Apple TV now.", "name") == ["Apple TV"]
 
 
+def test_an_office_alone_or_a_party_and_state_is_no_name():
+    assert texts("Sen. Ben Cardin, D-Md., and Dr. Ruth met.", "name") == ["Ben Cardin", "Ruth"]
+
+
 def test_a_name_ends_before_a_calendar_word_it_is_joined_to():
     assert texts("They met in New York on Monday for the U.N.", "name") == ["New York"]
     assert texts("Kimmel hosts the Oscars on March 10.", "name") == ["Kimmel", "Oscars"]
