@@ -31,7 +31,7 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(
     r"\bwhen\b|\b(?:what|which|in what) (?:year|day|date|month|decade|century|season)\b"
-    r"|\b(?:since|until|in|by|from)\s*:\s*$",
+    r"|\b(?:since|until)\s*:\s*$",
     re.IGNORECASE,
 )
 _ACTORS = re.compile(
@@ -80,6 +80,9 @@ class AnswerType:
     unit: Unit | None = None
 
 
+_NAMED_NOUN = re.compile(
+    rf"\b(?:which|what)\s+({_PLACE_NOUNS}|(?:{_PERSON_NOUNS})s?)\b", re.IGNORECASE
+)
 _NOUN = re.compile(rf"\b(?:which|what)\s+(?:[\w-]+\s+){{0,2}}?({_PLACE_NOUNS})\b", re.IGNORECASE)
 
 
@@ -94,6 +97,11 @@ def answer_type(question: str) -> AnswerType | None:
         (_PERSON, "person"),
         (_PLACE, "place"),
     )
+    named = _NAMED_NOUN.search(question)  # "which state will host": the noun decides
+    if named and not _NUMBER.search(question) and not _DATE.search(question):
+        noun = named.group(1).lower()
+        kind = "place" if re.fullmatch(_PLACE_NOUNS, noun) else "person"
+        return AnswerType(kind, _noun(question))
     for pattern, kind in kinds:
         if pattern.search(question):
             unit = _unit(question) if kind == "number" else None

@@ -25,6 +25,9 @@ from index.answer.answer_types import AnswerType, answer_type
         ("Which company will Bob Iger lead again?", AnswerType("name")),
         ("What is the name of the storm?", AnswerType("name")),
         ("Beyoncé released a new song this week, titled:", AnswerType("name")),
+        ("Which state will host the 2026 World Cup final?", AnswerType("place", "state")),
+        ("A record previously held by:", AnswerType("name")),  # a blank to fill, no date
+        ("Miami is the first No. 8 seed to win a series since:", AnswerType("date")),
         ("Who wants Iran out of Syria?", AnswerType("actors")),
         ("Who opposes the new border deal?", AnswerType("actors")),
     ],
