@@ -55,6 +55,8 @@ def _closest_coverage(answer: Answer, lead: Lead, ranked: list[Candidate]) -> An
     best = ranked[0]
     assert best.article is not None
     clause = answering_clause(best.sentence, answer.question)
+    if best.text not in clause:  # the clause that answers holds the candidate, or the sentence
+        clause = best.sentence
     sentences = list(answer.sentences)
     citations = list(answer.citations)
     if not any(best.sentence in s.text for s in sentences):
