@@ -100,8 +100,8 @@ def answer_type(question: str) -> AnswerType | None:
     named = _NAMED_NOUN.search(question)  # "which state will host": the noun decides
     if named and not _NUMBER.search(question) and not _DATE.search(question):
         noun = named.group(1).lower()
-        kind = "place" if re.fullmatch(_PLACE_NOUNS, noun) else "person"
-        return AnswerType(kind, _noun(question))
+        named_kind: Kind = "place" if re.fullmatch(_PLACE_NOUNS, noun) else "person"
+        return AnswerType(named_kind, _noun(question))
     for pattern, kind in kinds:
         if pattern.search(question):
             unit = _unit(question) if kind == "number" else None

@@ -10,6 +10,8 @@ from dataclasses import replace
 
 from index.answer.lead import Lead, answering_clause, lead_of
 from index.answer.short_answer import Candidate, Supported, chosen, find_short_answer, offered
+from index.ingest.sentences import split_sentences
+from index.llm.short_line import actors_of
 from index.records import Answer, AnswerSentence, ArticleInfo, Citation, ShortAnswer
 from index.search.recency import Freshness
 
@@ -73,7 +75,8 @@ def _model_lead(answer: Answer, passages: int, freshness: Freshness | None) -> A
     """A model's answer leads with its short answer when it gave one that passed
     verification; else with the short answer found in the articles, if the model's
     sentences say it too (the two agree); else with its first sentence. The line under
-    the short answer is the model's sentence that says it, or the passage's clause."""
+    the short answer is the model's sentence that says it, else the passages' sentences
+    that do."""
     short = answer.short_answer
     citations = list(answer.citations)
     if short is None:
@@ -91,8 +94,21 @@ def _model_lead(answer: Answer, passages: int, freshness: Freshness | None) -> A
     if said is not None:
         short, lead = replace(short, sentence=said.text), said.text
     else:
-        lead = answering_clause(short.sentence, answer.question)
+        lead = _clauses_saying(short, answer.question)
     return replace(answer, citations=tuple(citations), short_answer=short, lead=lead)
+
+
+def _clauses_saying(short: ShortAnswer, question: str) -> str:
+    """Of each passage sentence that says the short answer, the clause that answers when
+    it holds the sentence's part of it ("Vladimir Putin" of "… and …"), else the whole."""
+    parts = [p.casefold() for p in actors_of(short.text)]
+    said = []
+    for start, end in split_sentences(short.sentence):
+        sentence = short.sentence[start:end]
+        clause = answering_clause(sentence, question)
+        named = [p for p in parts if p in sentence.casefold()]
+        said.append(clause if all(p in clause.casefold() for p in named) else sentence)
+    return " ".join(said)
 
 
 def _folded(text: str) -> str:

@@ -89,9 +89,14 @@ def _held(text: str, cited: list[int], passages: Sequence[Hit]) -> _Held | None:
     return tuple(n for n, _ in holding), (holding[0][1],)
 
 
+def actors_of(text: str) -> list[str]:
+    """The names a short answer of several actors lists: "A, B and C"."""
+    return [part for part in _PARTS.split(text) if part]
+
+
 def _held_in_parts(text: str, cited: list[int], passages: Sequence[Hit]) -> _Held | None:
     """Several actors ("Vladimir Putin and Benjamin Netanyahu"), each in a cited passage."""
-    parts = [p for p in _PARTS.split(text) if p]
+    parts = actors_of(text)
     held = [_held(part, cited, passages) for part in parts]
     if len(parts) < 2 or not all(held):
         return None

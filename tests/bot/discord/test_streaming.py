@@ -55,7 +55,7 @@ WRITTEN_TEXT = (
 MIN_GAP = 0.8  # seconds between two edits, as the fake saw them arrive (the bot waits 1.0)
 
 
-INVENTION = "Lieberman"  # in the invented sentence only
+INVENTION = "Lieberman"  # in the invented sentence (or answer line) only
 FIRST_ANSWER_SECONDS = 1.0  # from the question to the first answer a member can read
 
 
@@ -192,6 +192,46 @@ async def test_a_mention_gets_the_extractive_answer_at_once_then_only_verified_m
     with sqlite3.connect(feedback.path) as db:
         modes = db.execute("SELECT mode FROM answers ORDER BY rowid").fetchall()
     assert modes == [("extractive",), ("llm",)]
+
+
+def begins_with(short: str):
+    """The good answer, slowly, after the answer line ``short`` citing the passages
+    that name Putin and Netanyahu."""
+
+    def script(request) -> Text:
+        passage = request.passage_with(SYRIA_ANCHOR)
+        putin = request.passage_with("Vladimir Putin warned")
+        cited = "".join(f"[{n}]" for n in dict.fromkeys((putin, passage)))
+        text = f"Answer: {short} {cited}\n{GOOD_SYRIA.format(n=passage)}"
+        return Text(text, piece_chars=4, delay=0.03)
+
+    return script
+
+
+async def test_the_models_short_answer_leads_once_verified_and_an_invented_one_never_shows(
+    fake_discord: FakeDiscord, newsbot: NewsBot, knowledge_base: KnowledgeBase, llm
+) -> None:
+    general = fake_discord.channel.id
+    outcomes = []
+    for short in ("Vladimir Putin and Benjamin Netanyahu", "Avigdor Lieberman"):
+        llm.script = begins_with(short)
+        sent = await fake_discord.send_message(
+            general, fake_discord.owner.id, SYRIA_QUESTION, mention_bot=True
+        )
+        answer = await fake_discord.wait_for_message(
+            sent.id, lambda m: MODEL_NOTE in str(m.embeds), timeout=TIMEOUT
+        )
+        outcomes.append((sent, answer))
+
+    (kept_at, kept), (invented_at, invented) = outcomes
+    # Verified: bold above the passage's clauses that say it, the model's sentences quoted.
+    assert description(kept).startswith(f"{SHORT_ANSWER}\nRussian President Vladimir Putin")
+    assert "> Netanyahu, who met with Putin" in description(kept)
+    # Invented: dropped unseen; the model's sentences do not name the articles' short
+    # answer in full, so its first sentence leads, as with no answer line at all.
+    assert INVENTION not in str(shown_bodies(fake_discord, invented_at.id))
+    assert description(invented) == WRITTEN_CARD
+    assert "Answer:" not in str(shown_bodies(fake_discord, kept_at.id))
 
 
 @pytest.mark.parametrize("llm_timeout", [2.0])

@@ -8,6 +8,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -286,14 +287,17 @@ def test_while_it_streams_only_verified_sentences_are_reported_with_their_source
     assert streamed[0].citations == answer.citations
 
 
+RECALL_WEEK = date(2024, 2, 16)  # two days after the recall article
+
+
 def recall_reply(short: str):
     """A reply that begins with ``short`` as its answer line, then a true sentence."""
 
     def script(request):
-        n = request.passage_with("84,000 Tarn")
+        n = request.passage_with("84,000 Tarn sport utility")  # the opening paragraph
         return Text(
             f"Answer: {short} [{n}]\nHalden Motors is recalling 84,000 Tarn SUVs [{n}]. "
-            f"The company estimates the repair takes about forty minutes per vehicle [{n}]."
+            f"A faulty brake-fluid level sensor can stop the dashboard warning light [{n}]."
         )
 
     return script
@@ -311,7 +315,7 @@ def test_asked_for_a_thing_the_model_begins_with_it_and_it_leads_once_verified(k
     assert answer.mode == "llm" and answer.model_run.dropped == ()
     assert answer.short_answer is not None
     assert (answer.short_answer.text, answer.short_answer.citations) == ("84,000", (1,))
-    assert answer.text.startswith("Halden Motors is recalling 84,000 Tarn SUVs. [1] The company")
+    assert answer.text.startswith("Halden Motors is recalling 84,000 Tarn SUVs. [1] A faulty")
     assert (
         answer.lead
         == answer.short_answer.sentence
@@ -326,14 +330,15 @@ def test_an_invented_short_answer_is_dropped_for_the_articles_one_that_the_model
     kb, llm, extractive
 ):
     llm.script = recall_reply("48,000")
-
-    answer = kb.ask(RECALL_QUESTION, as_of=ASKED)
+    # Asked the week of the recall: a short answer is a claim about the news of the day
+    # asked, and the articles' one needs fresh coverage (a year on, there is none).
+    answer = kb.ask(RECALL_QUESTION, as_of=RECALL_WEEK)
 
     [dropped] = answer.model_run.dropped
     assert dropped.text.startswith("Answer: 48,000") and dropped.reason.startswith(
         "short answer not word for word in"
     )
-    from_articles = extractive.ask(RECALL_QUESTION, as_of=ASKED).short_answer
+    from_articles = extractive.ask(RECALL_QUESTION, as_of=RECALL_WEEK).short_answer
     assert from_articles is not None and from_articles.text == "84,000"
     assert answer.short_answer is not None and answer.short_answer.text == "84,000"
     assert "48,000" not in answer.text
