@@ -1,9 +1,8 @@
-"""The model's draft as text: its citation markers, and what a reader may see of it while
-it is still being written.
+"""The model's draft as text: its citation markers and control characters.
 
-A marker is ``[2]``, ``[1, 3]`` or ``[1-3]`` (``[1][3]`` is two markers). While the model
-writes, its markers number passages, not yet the sources of the answer (those are
-numbered once it has been checked), so a preview leaves them out.
+A marker is ``[2]``, ``[1, 3]`` or ``[1-3]`` (``[1][3]`` is two markers); it numbers the
+passages the model was given, not yet the sources of the answer (those are numbered once
+it has been checked).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import re
 _ITEM = r"\d{1,3}(?:\s*[-–]\s*\d{1,3})?"
 MARKER = re.compile(rf"\[\s*{_ITEM}(?:\s*[,;]\s*{_ITEM})*\s*\]")
 _MARKER_WITH_SPACE = re.compile(rf"\s*{MARKER.pattern}")
-_PARTIAL_MARKER = re.compile(r"\s*\[[\d\s,;\-–]*$")
 # Control characters other than newline and tab: a terminal would act on them.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MAX_RANGE = 20  # "[1-999]" cites no more than this many passages
@@ -39,11 +37,3 @@ def without_markers(text: str) -> str:
 def clean(text: str) -> str:
     """``text`` without control characters (newlines and tabs stay)."""
     return _CONTROLS.sub("", text)
-
-
-def preview(draft: str) -> str:
-    """What a reader may see of ``draft`` so far: without markers, control characters or
-    trailing space, and without the start of a marker that is still being written. As
-    the draft grows, its preview only grows too (text is appended, never changed)."""
-    shown = without_markers(clean(draft))
-    return _PARTIAL_MARKER.sub("", shown).rstrip()
