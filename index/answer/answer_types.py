@@ -25,8 +25,9 @@ _PLACE_NOUNS = (
 )
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|old|far|big|large|tall|high|often|fast|soon)\b"
-    r"|\b(?:what|which) (?:percent(?:age)?|share|price|amount|number|proportion|fraction|"
-    r"rate|total|sum|score|age|cost|fee|salary|temperature)\b",
+    r"|\b(?:what|which) (?:(?:is|was|are|were|will be) the (?:[\w-]+ )?)?(?:percent(?:age)?|"
+    r"share|price|amount|number|proportion|fraction|rate|total|sum|score|age|cost|fee|"
+    r"salary|temperature)\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(
@@ -63,7 +64,8 @@ _PERCENT = re.compile(r"\bpercent(?:age)?\b|%", re.IGNORECASE)
 _MONEY = re.compile(
     r"\bhow much\b.*\b(?:pay|paid|cost|costs|price|priced|worth|spend|spent|money|fund|"
     r"raise|raised|earn|earned|charge|fine|fined|damages|salary|wage|dollars|pounds)\b"
-    r"|\b(?:what|which) (?:price|amount|cost|fee|salary)\b|\bhow much\b.*\$",
+    r"|\b(?:what|which) (?:(?:is|was|are|were|will be) the (?:[\w-]+ )?)?"
+    r"(?:price|cost|fee|salary)\b|\bhow much\b.*\$",
     re.IGNORECASE,
 )
 _COUNT = re.compile(r"\bhow many\b|\bhow old\b|\bwhat age\b", re.IGNORECASE)

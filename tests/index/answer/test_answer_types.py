@@ -22,6 +22,7 @@ from index.answer.answer_types import AnswerType, answer_type
         ("What percentage of voters backed the measure?", AnswerType("number", unit="percent")),
         ("How much did the telescope cost?", AnswerType("number", unit="money")),
         ("By how much did podcasts drop?", AnswerType("number")),  # unsaid
+        ("What is the starting price of the Cyberbeast?", AnswerType("number", unit="money")),
         ("Which company will Bob Iger lead again?", AnswerType("name")),
         ("What is the name of the storm?", AnswerType("name")),
         ("Beyoncé released a new song this week, titled:", AnswerType("name")),
