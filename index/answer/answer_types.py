@@ -23,11 +23,12 @@ _PLACE_NOUNS = (
     r"province|county|capital|territory|place|location|park|village|neighborhood|"
     r"district|port|peninsula|sea|ocean|river|lake|mountain|volcano|border"
 )
+# "what price", "what is the starting price"
+_WHAT_IS_THE = r"\b(?:what|which) (?:(?:is|was|are|were|will be) the (?:[\w-]+ )?)?"
 _NUMBER = re.compile(
     r"\bhow (?:many|much|long|old|far|big|large|tall|high|often|fast|soon)\b"
-    r"|\b(?:what|which) (?:(?:is|was|are|were|will be) the (?:[\w-]+ )?)?(?:percent(?:age)?|"
-    r"share|price|amount|number|proportion|fraction|rate|total|sum|score|age|cost|fee|"
-    r"salary|temperature)\b",
+    rf"|{_WHAT_IS_THE}(?:percent(?:age)?|share|price|amount|number|proportion|fraction|"
+    r"rate|total|sum|score|age|cost|fee|salary|temperature)\b",
     re.IGNORECASE,
 )
 _DATE = re.compile(
@@ -64,8 +65,7 @@ _PERCENT = re.compile(r"\bpercent(?:age)?\b|%", re.IGNORECASE)
 _MONEY = re.compile(
     r"\bhow much\b.*\b(?:pay|paid|cost|costs|price|priced|worth|spend|spent|money|fund|"
     r"raise|raised|earn|earned|charge|fine|fined|damages|salary|wage|dollars|pounds)\b"
-    r"|\b(?:what|which) (?:(?:is|was|are|were|will be) the (?:[\w-]+ )?)?"
-    r"(?:price|cost|fee|salary)\b|\bhow much\b.*\$",
+    rf"|{_WHAT_IS_THE}(?:price|cost|fee|salary)\b|\bhow much\b.*\$",
     re.IGNORECASE,
 )
 _COUNT = re.compile(r"\bhow many\b|\bhow old\b|\bwhat age\b", re.IGNORECASE)

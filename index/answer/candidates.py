@@ -18,16 +18,17 @@ _CAPITAL_WORD = r"(?:[A-Z][\w’'.-]*[\w]|[A-Z])"
 _NAME = re.compile(
     rf"(?<![\w’'-]){_CAPITAL_WORD}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITAL_WORD})*(?![\w-])"
 )
+# Offices that name who holds them ("President Vladimir Putin": an actor, and no answer
+# to a which-thing question); the rest of _OFFICE only ever stands by a name.
+_TITLE_WORDS = (
+    r"President|Prime Minister|Minister|Chancellor|King|Queen|Prince|Secretary|"
+    r"Leader|Gov|Governor|Sen|Senator|Rep|Mayor|CEO|Chairman|General|Gen|Pope|Ambassador"
+)
 _OFFICE = (
-    r"(?:President|Prime Minister|Minister|Chancellor|King|Queen|Prince|Secretary|"
-    r"Leader|Gov|Governor|Sen|Senator|Rep|Mayor|CEO|Chairman|General|Gen|Pope|Ambassador|"
-    r"Executive|Director|Chief|Judge|Justice|Sheriff|Speaker|Commissioner|Attorney General|"
-    r"Lt|Col|Sgt|Dr|Mr|Mrs|Ms)"
+    rf"(?:{_TITLE_WORDS}|Executive|Director|Chief|Judge|Justice|Sheriff|Speaker|"
+    r"Commissioner|Attorney General|Lt|Col|Sgt|Dr|Mr|Mrs|Ms)"
 )
-_TITLES = re.compile(
-    r"\b(?:President|Prime Minister|Minister|Chancellor|King|Queen|Prince|Secretary|"
-    r"Leader|Gov|Governor|Sen|Senator|Rep|Mayor|CEO|Chairman|General|Gen|Pope|Ambassador)\b"
-)
+_TITLES = re.compile(rf"\b(?:{_TITLE_WORDS})\b")
 # Words that only stand by a name: an office alone, a party and state ("D-Md.").
 _NOT_A_NAME = re.compile(rf"^(?:{_OFFICE}\.?\s*)+$|^[DRI]-[A-Z][A-Za-z]*\.?$")
 _QUOTED = re.compile(r"[\"“]([A-Z][^\"“”]{1,58}?)[\"”]")

@@ -6,10 +6,11 @@ and its lead says so before the closest coverage; a question that asks for an ac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from index.answer.lead import Lead, answering_clause, lead_of
-from index.answer.short_answer import Candidate, Supported, chosen, find_short_answer, offered
+from index.answer.short_answer import Candidate, chosen, find_short_answer, offered
 from index.ingest.sentences import split_sentences
 from index.llm.short_line import actors_of
 from index.records import Answer, AnswerSentence, ArticleInfo, Citation, ShortAnswer
@@ -41,7 +42,10 @@ def with_short_answer(answer: Answer, passages: int, freshness: Freshness | None
     numbers = [_cite(article, citations) for article in found.articles]
     short = ShortAnswer(found.text, tuple(dict.fromkeys(numbers)), " ".join(found.sentences))
     return replace(
-        answer, citations=tuple(citations), short_answer=short, lead=_lead(found, answer.question)
+        answer,
+        citations=tuple(citations),
+        short_answer=short,
+        lead=_clauses_saying(found.sentences, found.names, answer.question),
     )
 
 
@@ -94,35 +98,25 @@ def _model_lead(answer: Answer, passages: int, freshness: Freshness | None) -> A
     if said is not None:
         short, lead = replace(short, sentence=said.text), said.text
     else:
-        lead = _clauses_saying(short, answer.question)
+        sentences = [short.sentence[a:b] for a, b in split_sentences(short.sentence)]
+        lead = _clauses_saying(sentences, actors_of(short.text), answer.question)
     return replace(answer, citations=tuple(citations), short_answer=short, lead=lead)
 
 
-def _clauses_saying(short: ShortAnswer, question: str) -> str:
-    """Of each passage sentence that says the short answer, the clause that answers when
-    it holds the sentence's part of it ("Vladimir Putin" of "… and …"), else the whole."""
-    parts = [p.casefold() for p in actors_of(short.text)]
+def _clauses_saying(sentences: Sequence[str], names: Sequence[str], question: str) -> str:
+    """Of each sentence that says the short answer, the clause that answers when it holds
+    the sentence's part of it ("Vladimir Putin" of "… and …"), else the whole sentence."""
+    folded = [name.casefold() for name in names]
     said = []
-    for start, end in split_sentences(short.sentence):
-        sentence = short.sentence[start:end]
+    for sentence in sentences:
         clause = answering_clause(sentence, question)
-        named = [p for p in parts if p in sentence.casefold()]
-        said.append(clause if all(p in clause.casefold() for p in named) else sentence)
+        named = [name for name in folded if name in sentence.casefold()]
+        said.append(clause if all(name in clause.casefold() for name in named) else sentence)
     return " ".join(said)
 
 
 def _folded(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-def _lead(found: Supported, question: str) -> str:
-    """The clause of each supporting sentence that holds its part of the answer."""
-    parts = []
-    for sentence in found.sentences:
-        clause = answering_clause(sentence, question)
-        names = [n for n in found.names if n in sentence]
-        parts.append(clause if all(n in clause for n in names) else sentence)
-    return " ".join(parts)
 
 
 def _cite(article: ArticleInfo, citations: list[Citation]) -> int:

@@ -140,15 +140,15 @@ class _Progress:
         self._max_sentences = max_sentences  # never more shown than the answer may hold
         self._complete = 0  # sentences of the draft verified so far
         self._kept: list[Checked] = []
-        self._short_line: str | None = None
+        self._short_checked = False
         self._short: ModelShortAnswer | None = None
 
     def update(self, draft: str) -> None:
         if self._report is None:
             return
         line, body = split_short_line(draft, complete=False)
-        if line is not None and self._short_line is None:  # checked once, when it ends
-            self._short_line = line
+        if line is not None and not self._short_checked:  # checked once, when it ends
+            self._short_checked = True
             self._short, _ = verify_short_line(line, self._question, self._passages)
         sentences = split_draft(body)
         complete = len(sentences) - 1 if sentences and _begun(sentences[-1]) else 0
@@ -183,8 +183,7 @@ def _short_answer(
     if line is None:
         return None, []
     short, reason = verify_short_line(line, question, passages)
-    if short is None:
-        log.info("dropped the model's short answer (%s): %s", reason, line)
+    if short is None:  # logged with the dropped sentences
         return None, [DroppedSentence(line, f"short answer {reason}")]
     return short, []
 
